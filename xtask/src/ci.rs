@@ -1,0 +1,58 @@
+//! `cargo xtask ci`: the same steps as `.ci/run`, for running locally.
+
+use crate::command::{cargo, has_cargo_subcommand, run_checked};
+
+/// Options of `cargo xtask ci`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Skip `cargo fmt --check` and clippy (tests only).
+    #[arg(long)]
+    tests_only: bool,
+}
+
+/// Formatting, lints, every test (nextest, or `cargo test` where nextest is missing), doc tests.
+pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+    if !args.tests_only {
+        let mut fmt = cargo();
+        fmt.args(["fmt", "--all", "--check"]);
+        run_checked(fmt)?;
+        let mut clippy = cargo();
+        clippy.args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        run_checked(clippy)?;
+    }
+    let mut tests = cargo();
+    if has_cargo_subcommand("nextest") {
+        tests.args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--locked",
+            "--profile",
+            "ci",
+        ]);
+    } else {
+        eprintln!("xtask: cargo-nextest is not installed; running cargo test instead");
+        tests.args([
+            "test",
+            "--workspace",
+            "--locked",
+            "--lib",
+            "--bins",
+            "--tests",
+        ]);
+    }
+    run_checked(tests)?;
+    let mut doc_tests = cargo();
+    doc_tests.args(["test", "--workspace", "--locked", "--doc"]);
+    run_checked(doc_tests)?;
+    eprintln!("xtask: ci passed");
+    Ok(())
+}
