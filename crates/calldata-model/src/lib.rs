@@ -4,6 +4,37 @@
 //! Invariant: this crate does no I/O and knows nothing of HTTP frameworks (actix, reqwest).
 //! Everything here is a pure function over bytes and values, shared by the server, the
 //! client and the BMS adapter.
+//!
+//! ```
+//! use std::time::SystemTime;
+//! use calldata_model::QueryBasicCallInfo;
+//! use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, VerifyPolicy, sign, verify};
+//!
+//! // A caller builds and signs a request ...
+//! let body = br#"{"ccId":1,"vdn":1,"callId":"1659513159000-546750"}"#;
+//! let headers = [
+//!     ("host", "127.0.0.1:8443".to_owned()),
+//!     ("content-type", "application/json;charset=UTF-8".to_owned()),
+//!     ("content-length", body.len().to_string()),
+//! ];
+//! let request = SignableRequest {
+//!     method: "POST",
+//!     path: calldata_model::QUERY_BASIC_CALL_INFO_PATH,
+//!     query: "",
+//!     headers: &headers,
+//!     body,
+//! };
+//! let credentials = Credentials::new("my-ak", "my-sk");
+//! let now = SystemTime::now();
+//! let signature = sign(&credentials, &request, &SigningOptions::default(), now)?;
+//!
+//! // ... and a server checks it over the raw bytes, then validates the body.
+//! let verified = verify(Some(&signature.authorization), &request, &credentials, &VerifyPolicy::default(), now)?;
+//! assert_eq!(verified.access_key, "my-ak");
+//! let key = QueryBasicCallInfo::parse(body)?;
+//! assert_eq!(key.call_id.as_str(), "1659513159000-546750");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod auth;
 pub mod call;

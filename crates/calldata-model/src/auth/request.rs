@@ -40,6 +40,12 @@ impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderSource for [(K, V)] {
     }
 }
 
+impl<K: AsRef<str>, V: AsRef<[u8]>, const N: usize> HeaderSource for [(K, V); N] {
+    fn header(&self, lower_name: &str) -> Option<&[u8]> {
+        self.as_slice().header(lower_name)
+    }
+}
+
 impl<K: AsRef<str>, V: AsRef<[u8]>> HeaderSource for Vec<(K, V)> {
     fn header(&self, lower_name: &str) -> Option<&[u8]> {
         self.as_slice().header(lower_name)
