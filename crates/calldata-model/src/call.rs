@@ -13,6 +13,7 @@ use crate::lenient;
 
 /// Basic information about one call in progress, as `resultDesc` carries it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BasicCallInfo {
     /// When the call entered the platform, epoch milliseconds.
@@ -79,6 +80,7 @@ pub struct BasicCallInfo {
         deserialize_with = "lenient::opt_code",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub device_type: Option<DeviceType>,
     /// That device's ID (agent ID, skill queue ID, ...).
     #[serde(
@@ -103,6 +105,7 @@ pub struct BasicCallInfo {
         deserialize_with = "lenient::opt_code",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub call_feature: Option<CallFeature>,
     /// First called number if it changed before entry (may be empty).
     #[serde(default, deserialize_with = "lenient::string")]
@@ -113,6 +116,7 @@ pub struct BasicCallInfo {
         deserialize_with = "lenient::opt_code",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub media_type: Option<MediaType>,
     /// Where the call entered.
     #[serde(
@@ -162,6 +166,7 @@ pub struct BasicCallInfo {
         deserialize_with = "lenient::opt_code",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub enter_reason: Option<EnterReason>,
     /// Multimedia report type.
     #[serde(

@@ -24,9 +24,11 @@ pub struct SuccessResponse<'a> {
 
 /// A failure body: `resultCode` and a human-readable `resultDesc` string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailureResponse {
     /// Why the query failed.
     #[serde(rename = "resultCode")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0100002"))]
     pub code: ResultCode,
     /// What happened, for a person.
     #[serde(rename = "resultDesc")]

@@ -19,18 +19,25 @@ use crate::ids::{CcId, Vdn};
 ///
 /// Integers may also arrive as strings of decimal digits; unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, Validate)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueryBasicCallInfo {
     /// Call center ID, 1..=65535.
     #[serde(rename = "ccId", default, skip_serializing_if = "Option::is_none")]
     #[validate(required(message = "is required"), custom(function = "rules::cc_id"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, required = true, minimum = 1, maximum = 65535, example = 1))]
     pub cc_id: Option<Sent<i64>>,
     /// VDN ID, 1..=5000.
     #[serde(rename = "vdn", default, skip_serializing_if = "Option::is_none")]
     #[validate(required(message = "is required"), custom(function = "rules::vdn"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, required = true, minimum = 1, maximum = 5000, example = 1))]
     pub vdn: Option<Sent<i64>>,
     /// Call ID, `<start time>-<sequence>`, at most 20 characters.
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
     #[validate(required(message = "is required"), custom(function = "rules::call_id"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, required = true, max_length = 20, pattern = "^[0-9]+-[0-9]+$", example = "1659513159000-546750")
+    )]
     pub call_id: Option<Sent<String>>,
 }
 

@@ -59,6 +59,15 @@ impl ResultCode {
     /// The wire text, e.g. `"0100002"`.
     pub fn as_str(&self) -> &str {
         match self {
+            Self::Other(code) => code,
+            documented => documented.as_str_static(),
+        }
+    }
+
+    /// The wire text of a documented code, or `"other"`; for labels that must be `'static`.
+    pub fn as_str_static(&self) -> &'static str {
+        match self {
+            Self::Other(_) => "other",
             Self::Success => "0100000",
             Self::InterfaceCallFailed => "0100001",
             Self::InvalidParameter => "0100002",
@@ -67,7 +76,6 @@ impl ResultCode {
             Self::QualityInspectionRelationError => "0101001",
             Self::NumberNotOnUap => "0101002",
             Self::InsufficientPermission => "0101003",
-            Self::Other(code) => code,
         }
     }
 

@@ -1,0 +1,363 @@
+//! The embedded call store: calls in progress kept in process memory, found by
+//! (ccId, vdn, callId).
+//!
+//! Reads take no lock: the map is a [`papaya::HashMap`], whose readers only pin an epoch,
+//! and each call is an `Arc<BasicCallInfo>`, so a lookup clones a pointer, never a record.
+//! Writers (a call starts, changes, ends) go through the same map without blocking readers.
+
+pub mod demo;
+mod error;
+pub mod file;
+pub mod record;
+
+use std::fmt;
+use std::sync::Arc;
+
+use calldata_model::{BasicCallInfo, CallKey, CcId, Vdn};
+
+use crate::source::{CallSource, Lookup, LookupFuture, ReadyFuture};
+
+pub use demo::{DemoSettings, demo_records, sample_keys};
+pub use error::{LoadError, StoreError};
+pub use file::{load_records, write_json_lines};
+pub use record::CallRecord;
+
+/// Concurrent in-memory store of calls in progress, keyed by [`CallKey`].
+pub struct EmbeddedStore {
+    calls: papaya::HashMap<CallKey, Arc<BasicCallInfo>>,
+}
+
+/// Which calls [`EmbeddedStore::list`] returns; the default matches every call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// Only calls of this call center.
+    pub cc_id: Option<CcId>,
+    /// Only calls of this VDN.
+    pub vdn: Option<Vdn>,
+}
+
+impl ListFilter {
+    /// Whether a call with this key passes the filter.
+    pub fn matches(&self, key: &CallKey) -> bool {
+        self.cc_id.is_none_or(|cc_id| cc_id == key.cc_id)
+            && self.vdn.is_none_or(|vdn| vdn == key.vdn)
+    }
+}
+
+impl EmbeddedStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self {
+            calls: papaya::HashMap::new(),
+        }
+    }
+
+    /// An empty store with room for `capacity` calls before it grows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            calls: papaya::HashMap::with_capacity(capacity),
+        }
+    }
+
+    /// A store holding the deterministic demo calls of `settings`.
+    pub fn with_demo_calls(settings: &DemoSettings) -> Self {
+        Self::from_records(
+            demo_records(settings),
+            settings.count.min(demo::MAX_DEMO_CALLS),
+        )
+    }
+
+    /// A store holding `records`; a later record with the same key replaces an earlier one.
+    pub fn from_records(records: impl IntoIterator<Item = CallRecord>, capacity: usize) -> Self {
+        let store = Self::with_capacity(capacity);
+        {
+            let calls = store.calls.pin();
+            for record in records {
+                calls.insert(record.key, Arc::new(record.call));
+            }
+        }
+        store
+    }
+
+    /// The call with this key, if it is in progress.
+    pub fn get(&self, key: &CallKey) -> Option<Arc<BasicCallInfo>> {
+        self.calls.pin().get(key).cloned()
+    }
+
+    /// Adds a call that has just started; refuses a key that is already in progress.
+    pub fn add(&self, key: CallKey, call: BasicCallInfo) -> Result<(), StoreError> {
+        match self.calls.pin().try_insert(key, Arc::new(call)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(StoreError::AlreadyExists(key)),
+        }
+    }
+
+    /// Stores a call, adding it or overwriting the one with the same key; returns the old one.
+    pub fn replace(&self, key: CallKey, call: BasicCallInfo) -> Option<Arc<BasicCallInfo>> {
+        self.calls.pin().insert(key, Arc::new(call)).cloned()
+    }
+
+    /// Removes a call that has ended; returns it if it was in progress.
+    pub fn remove(&self, key: &CallKey) -> Option<Arc<BasicCallInfo>> {
+        self.calls.pin().remove(key).cloned()
+    }
+
+    /// Up to `limit` calls passing `filter`, sorted by ccId, vdn, then callId text.
+    ///
+    /// Concurrent changes may or may not be seen; each listed call is a consistent record.
+    pub fn list(&self, filter: &ListFilter, limit: usize) -> Vec<CallRecord> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let calls = self.calls.pin();
+        let mut matching: Vec<(&CallKey, &Arc<BasicCallInfo>)> = calls
+            .iter()
+            .filter(|(key, _)| filter.matches(key))
+            .collect();
+        let order = |a: &(&CallKey, &Arc<BasicCallInfo>), b: &(&CallKey, &Arc<BasicCallInfo>)| {
+            sort_key(a.0).cmp(&sort_key(b.0))
+        };
+        if matching.len() > limit {
+            // Keep the first `limit` in order without sorting everything.
+            matching.select_nth_unstable_by(limit - 1, order);
+            matching.truncate(limit);
+        }
+        matching.sort_unstable_by(order);
+        matching
+            .into_iter()
+            .map(|(key, call)| CallRecord::new(*key, BasicCallInfo::clone(call)))
+            .collect()
+    }
+
+    /// Number of calls in progress.
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Whether no call is in progress.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+}
+
+/// The listing order: ccId, vdn, then the call ID as text.
+fn sort_key(key: &CallKey) -> (CcId, Vdn, &str) {
+    (key.cc_id, key.vdn, key.call_id.as_str())
+}
+
+impl Default for EmbeddedStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The calls themselves may be millions; show how many, not which.
+        f.debug_struct("EmbeddedStore")
+            .field("calls", &self.len())
+            .finish()
+    }
+}
+
+impl CallSource for EmbeddedStore {
+    fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
+        let outcome = match self.get(&key) {
+            Some(call) => Lookup::Found(call),
+            None => Lookup::NotInProgress,
+        };
+        Box::pin(std::future::ready(outcome))
+    }
+
+    fn check_ready(&self) -> ReadyFuture<'_> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use calldata_model::CallId;
+
+    use super::*;
+
+    fn key(cc_id: i64, vdn: i64, call_id: &str) -> CallKey {
+        CallKey {
+            cc_id: CcId::new(cc_id).unwrap(),
+            vdn: Vdn::new(vdn).unwrap(),
+            call_id: CallId::parse(call_id).unwrap(),
+        }
+    }
+
+    fn call(dsn: i64) -> BasicCallInfo {
+        BasicCallInfo {
+            dsn: Some(dsn),
+            ..BasicCallInfo::default()
+        }
+    }
+
+    /// Polls a future that must already be ready.
+    fn now<F: Future>(future: F) -> F::Output {
+        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("the embedded store answers without waiting"),
+        }
+    }
+
+    #[test]
+    fn a_new_store_is_empty() {
+        let store = EmbeddedStore::default();
+        assert!(store.is_empty());
+        assert_eq!(store.len(), 0);
+        assert_eq!(store.get(&key(1, 1, "1-1")), None);
+    }
+
+    #[test]
+    fn an_added_call_is_found_by_its_key_only() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(7)).unwrap();
+        assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(7));
+        assert_eq!(store.get(&key(2, 1, "100-1")), None);
+        assert_eq!(store.get(&key(1, 2, "100-1")), None);
+        assert_eq!(store.get(&key(1, 1, "100-2")), None);
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn adding_a_key_twice_is_refused_and_keeps_the_first_call() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        let err = store.add(key(1, 1, "100-1"), call(2)).unwrap_err();
+        assert_eq!(err, StoreError::AlreadyExists(key(1, 1, "100-1")));
+        assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(1));
+    }
+
+    #[test]
+    fn replace_inserts_or_overwrites_and_returns_the_previous_call() {
+        let store = EmbeddedStore::new();
+        assert_eq!(store.replace(key(1, 1, "100-1"), call(1)), None);
+        let previous = store.replace(key(1, 1, "100-1"), call(2)).unwrap();
+        assert_eq!(previous.dsn, Some(1));
+        assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(2));
+        assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn a_removed_call_is_no_longer_found() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        assert_eq!(store.remove(&key(1, 1, "100-1")).unwrap().dsn, Some(1));
+        assert_eq!(store.remove(&key(1, 1, "100-1")), None);
+        assert_eq!(store.get(&key(1, 1, "100-1")), None);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_reader_keeps_its_call_after_the_store_replaces_it() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        let held = store.get(&key(1, 1, "100-1")).unwrap();
+        store.replace(key(1, 1, "100-1"), call(2));
+        store.remove(&key(1, 1, "100-1"));
+        assert_eq!(held.dsn, Some(1));
+    }
+
+    #[test]
+    fn list_sorts_by_cc_id_vdn_and_call_id_text_and_stops_at_the_limit() {
+        let store = EmbeddedStore::new();
+        for (cc_id, vdn, id) in [(2, 1, "5-1"), (1, 2, "1-1"), (1, 1, "9-1"), (1, 1, "10-1")] {
+            store.add(key(cc_id, vdn, id), call(0)).unwrap();
+        }
+        let listed: Vec<CallKey> = store
+            .list(&ListFilter::default(), 10)
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        // "10-1" sorts before "9-1" as text.
+        let expected = [
+            key(1, 1, "10-1"),
+            key(1, 1, "9-1"),
+            key(1, 2, "1-1"),
+            key(2, 1, "5-1"),
+        ];
+        assert_eq!(listed, expected);
+        let first_two: Vec<CallKey> = store
+            .list(&ListFilter::default(), 2)
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+        assert_eq!(first_two, expected[..2]);
+        assert!(store.list(&ListFilter::default(), 0).is_empty());
+    }
+
+    #[test]
+    fn list_filters_by_cc_id_and_vdn() {
+        let store = EmbeddedStore::new();
+        for (cc_id, vdn, id) in [(1, 1, "1-1"), (1, 2, "1-2"), (2, 1, "1-3"), (2, 2, "1-4")] {
+            store.add(key(cc_id, vdn, id), call(0)).unwrap();
+        }
+        let ids = |filter: ListFilter| -> Vec<String> {
+            store
+                .list(&filter, 100)
+                .into_iter()
+                .map(|r| r.key.call_id.to_string())
+                .collect()
+        };
+        let cc2 = ListFilter {
+            cc_id: Some(CcId::new(2).unwrap()),
+            vdn: None,
+        };
+        let vdn2 = ListFilter {
+            cc_id: None,
+            vdn: Some(Vdn::new(2).unwrap()),
+        };
+        let both = ListFilter {
+            cc_id: Some(CcId::new(2).unwrap()),
+            vdn: Some(Vdn::new(2).unwrap()),
+        };
+        assert_eq!(ids(cc2), ["1-3", "1-4"]);
+        assert_eq!(ids(vdn2), ["1-2", "1-4"]);
+        assert_eq!(ids(both), ["1-4"]);
+        assert_eq!(ids(ListFilter::default()).len(), 4);
+    }
+
+    #[test]
+    fn lookup_answers_found_or_not_in_progress_without_waiting() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(3)).unwrap();
+        match now(store.lookup(key(1, 1, "100-1"))) {
+            Lookup::Found(found) => assert_eq!(found.dsn, Some(3)),
+            other => panic!("expected Found, got {other:?}"),
+        }
+        assert_eq!(now(store.lookup(key(1, 1, "100-2"))), Lookup::NotInProgress);
+        assert_eq!(now(store.check_ready()), Ok(()));
+        assert_eq!(store.kind(), "embedded");
+    }
+
+    #[test]
+    fn the_demo_store_holds_every_demo_call() {
+        let settings = DemoSettings {
+            count: 250,
+            seed: 4,
+        };
+        let store = EmbeddedStore::with_demo_calls(&settings);
+        assert_eq!(store.len(), 250);
+        for record in demo_records(&settings) {
+            assert_eq!(*store.get(&record.key).unwrap(), record.call);
+        }
+    }
+
+    #[test]
+    fn debug_output_shows_the_count_not_the_calls() {
+        let store = EmbeddedStore::new();
+        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        assert_eq!(format!("{store:?}"), "EmbeddedStore { calls: 1 }");
+    }
+}

@@ -1,0 +1,142 @@
+//! `CallRecord`: one stored call with its key, read and written as one flat JSON object.
+//!
+//! `{"ccId":1,"vdn":1,"callId":"1659513159000-546750","time":1659513159000,...}`: the key
+//! fields of the request body followed by the 25 fields of [`BasicCallInfo`]. Reading is as
+//! lenient as the request body (numbers may be digit strings, unknown fields are ignored),
+//! and a bad key names the field and the rule it broke (`vdn must be between 1 and 5000`).
+
+use calldata_model::{BasicCallInfo, CallKey, InvalidRequest, QueryBasicCallInfo};
+use serde::{Deserialize, Serialize};
+
+/// One call in progress together with the key it is found by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RecordFields")]
+pub struct CallRecord {
+    /// The call's identifiers (ccId, vdn, callId).
+    #[serde(flatten)]
+    pub key: CallKey,
+    /// The call's 25 basic fields.
+    #[serde(flatten)]
+    pub call: BasicCallInfo,
+}
+
+impl CallRecord {
+    /// A record from its parts.
+    pub fn new(key: CallKey, call: BasicCallInfo) -> Self {
+        Self { key, call }
+    }
+}
+
+/// A record as written, before its key is validated: the key fields are read the way the
+/// request body reads them, so a bad key is reported by field name.
+#[derive(Deserialize)]
+#[serde(rename = "CallRecord")]
+struct RecordFields {
+    #[serde(flatten)]
+    key: QueryBasicCallInfo,
+    #[serde(flatten)]
+    call: BasicCallInfo,
+}
+
+impl TryFrom<RecordFields> for CallRecord {
+    type Error = InvalidRequest;
+
+    fn try_from(fields: RecordFields) -> Result<Self, Self::Error> {
+        Ok(Self {
+            key: fields.key.to_call_key()?,
+            call: fields.call,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use calldata_model::{CallId, CcId, DeviceType, MediaType, Vdn};
+    use serde_json::json;
+
+    use super::*;
+
+    fn sample() -> CallRecord {
+        CallRecord::new(
+            CallKey {
+                cc_id: CcId::new(1).unwrap(),
+                vdn: Vdn::new(1).unwrap(),
+                call_id: CallId::parse("1659513159000-546750").unwrap(),
+            },
+            BasicCallInfo {
+                time: Some(1_659_513_159_000),
+                key_id: "00000000a1b2c3d4".to_owned(),
+                calling_num: "13800000000".to_owned(),
+                device_type: Some(DeviceType::Agent),
+                media_type: Some(MediaType::Voice),
+                call_skill: "defaultAudioSkill".to_owned(),
+                ..BasicCallInfo::default()
+            },
+        )
+    }
+
+    fn error_of(value: &serde_json::Value) -> String {
+        serde_json::from_value::<CallRecord>(value.clone())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_record_is_one_flat_object_starting_with_its_key() {
+        let text = serde_json::to_string(&sample()).unwrap();
+        assert!(
+            text.starts_with(
+                r#"{"ccId":1,"vdn":1,"callId":"1659513159000-546750","time":1659513159000,"#
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("\"key\""), "{text}");
+    }
+
+    #[test]
+    fn a_record_round_trips_through_json() {
+        let record = sample();
+        let text = serde_json::to_string(&record).unwrap();
+        assert_eq!(serde_json::from_str::<CallRecord>(&text).unwrap(), record);
+    }
+
+    #[test]
+    fn reading_is_lenient_and_ignores_unknown_fields() {
+        let record: CallRecord = serde_json::from_value(json!({
+            "ccId": "2", "vdn": 3, "callId": "1453723531-574",
+            "waitTime": "12", "deviceType": 1, "note": {"anything": [1, 2]}
+        }))
+        .unwrap();
+        assert_eq!((record.key.cc_id.get(), record.key.vdn.get()), (2, 3));
+        assert_eq!(record.key.call_id.as_str(), "1453723531-574");
+        assert_eq!(record.call.wait_time, Some(12));
+        assert_eq!(record.call.device_type, Some(DeviceType::SkillQueue));
+    }
+
+    #[test]
+    fn an_out_of_range_vdn_is_an_error_naming_the_field() {
+        let err = error_of(&json!({"ccId": 1, "vdn": 5001, "callId": "1-1"}));
+        assert!(err.starts_with("vdn must be between 1 and 5000"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_call_id_is_an_error_naming_the_field() {
+        let err = error_of(&json!({"ccId": 1, "vdn": 1, "callId": "abc"}));
+        assert!(
+            err.starts_with("callId must look like <call start time>-<sequence>"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_key_field_is_an_error_naming_it() {
+        let err = error_of(&json!({"vdn": 1, "callId": "1-1", "time": 5}));
+        assert!(err.starts_with("ccId is required"), "{err}");
+    }
+
+    #[test]
+    fn a_wrongly_typed_call_field_is_an_error() {
+        let err = error_of(&json!({"ccId": 1, "vdn": 1, "callId": "1-1", "waitTime": true}));
+        assert!(err.contains("boolean"), "{err}");
+    }
+}

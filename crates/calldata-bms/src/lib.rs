@@ -1,0 +1,11 @@
+//! Where calls come from: the [`CallSource`] seam the server asks, and its implementations.
+//!
+//! Invariant: the server knows only [`CallSource`]; the BMS wire format (`vdnId`, `retCode`)
+//! lives in this crate and nowhere else. This crate depends on `calldata-model`, never on
+//! the server.
+
+pub mod embedded;
+pub mod source;
+
+pub use embedded::{CallRecord, DemoSettings, EmbeddedStore, ListFilter, LoadError, StoreError};
+pub use source::{CallSource, Lookup, LookupFuture, ReadyFuture, SourceError};

@@ -1,0 +1,89 @@
+//! The `CallSource` seam: an async lookup of one call by (ccId, vdn, callId).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use calldata_model::{BasicCallInfo, CallKey, ResultCode};
+
+/// The future a lookup returns.
+pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Lookup> + Send + 'a>>;
+
+/// The future a readiness check returns.
+pub type ReadyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SourceError>> + Send + 'a>>;
+
+/// A place that knows the calls in progress: the embedded store or a BMS.
+pub trait CallSource: Send + Sync + 'static {
+    /// Looks up one call.
+    fn lookup(&self, key: CallKey) -> LookupFuture<'_>;
+
+    /// Whether the source can answer now (for `/readyz`).
+    fn check_ready(&self) -> ReadyFuture<'_>;
+
+    /// Short name for logs and metrics (`embedded`, `bms`).
+    fn kind(&self) -> &'static str;
+}
+
+/// The outcome of a lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The call is in progress; here it is.
+    Found(Arc<BasicCallInfo>),
+    /// No such call in progress (never existed, or already ended).
+    NotInProgress,
+    /// The source could not answer.
+    Failed(SourceError),
+}
+
+/// Why a call source could not answer. Messages name the fault class, never an address
+/// or a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The source is unreachable, timed out, or answered something unusable.
+    #[error("call source unavailable: {0}")]
+    Unavailable(&'static str),
+    /// The source refused the parameters.
+    #[error("call source rejected the parameters")]
+    ParameterRejected,
+    /// The platform runs CTI 3.6 (V300R006), which cannot answer this query.
+    #[error("the platform runs CTI V300R006; this query needs V300R008")]
+    CtiVersionUnsupported,
+    /// Something unexpected; details stay in the logs.
+    #[error("unexpected call source failure: {0}")]
+    Internal(String),
+}
+
+impl SourceError {
+    /// The result code the open API answers with.
+    pub fn result_code(&self) -> ResultCode {
+        match self {
+            Self::Unavailable(_) => ResultCode::InterfaceCallFailed,
+            Self::ParameterRejected => ResultCode::InvalidParameter,
+            Self::CtiVersionUnsupported => ResultCode::CtiVersionUnsupported,
+            Self::Internal(_) => ResultCode::UnknownError,
+        }
+    }
+
+    /// The text that may be sent to callers (`Internal` details are withheld).
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "unknown error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl<T: CallSource + ?Sized> CallSource for Arc<T> {
+    fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
+        (**self).lookup(key)
+    }
+
+    fn check_ready(&self) -> ReadyFuture<'_> {
+        (**self).check_ready()
+    }
+
+    fn kind(&self) -> &'static str {
+        (**self).kind()
+    }
+}

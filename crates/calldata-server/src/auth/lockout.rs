@@ -1,0 +1,101 @@
+//! `Lockout`: after repeated signature failures from one client address, that address gets
+//! 403 for a while. Both tables are bounded caches, so an attacker rotating addresses cannot
+//! grow memory without limit.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use crate::config::LockoutSettings;
+
+/// Failure counting and lockout state for client addresses.
+#[derive(Debug, Clone)]
+pub struct Lockout {
+    max_failures: u32,
+    failures: Cache<IpAddr, Arc<AtomicU32>>,
+    locked: Cache<IpAddr, ()>,
+}
+
+/// What a failure did to its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureVerdict {
+    /// Counted; the address may try again.
+    Counted,
+    /// This failure locked the address out.
+    LockedOut,
+}
+
+impl Lockout {
+    /// Lockout with the configured limits.
+    pub fn new(settings: &LockoutSettings) -> Self {
+        Self {
+            max_failures: settings.max_failures,
+            failures: Cache::builder()
+                .max_capacity(settings.max_tracked_addresses)
+                .time_to_live(Duration::from_secs(settings.window_secs))
+                .build(),
+            locked: Cache::builder()
+                .max_capacity(settings.max_tracked_addresses)
+                .time_to_live(Duration::from_secs(settings.lock_secs))
+                .build(),
+        }
+    }
+
+    /// Whether the address is locked out now.
+    pub fn is_locked(&self, address: IpAddr) -> bool {
+        self.locked.contains_key(&address)
+    }
+
+    /// Counts one signature failure from `address`.
+    pub fn record_failure(&self, address: IpAddr) -> FailureVerdict {
+        let counter = self.failures.get_with(address, || Arc::new(AtomicU32::new(0)));
+        let count = counter.fetch_add(1, Ordering::Relaxed) + 1;
+        if count >= self.max_failures {
+            self.failures.invalidate(&address);
+            self.locked.insert(address, ());
+            FailureVerdict::LockedOut
+        } else {
+            FailureVerdict::Counted
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(max_failures: u32) -> LockoutSettings {
+        LockoutSettings {
+            max_failures,
+            window_secs: 60,
+            lock_secs: 300,
+            max_tracked_addresses: 100,
+        }
+    }
+
+    #[test]
+    fn locks_an_address_at_the_configured_failure_count() {
+        let lockout = Lockout::new(&settings(3));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        assert_eq!(lockout.record_failure(ip), FailureVerdict::Counted);
+        assert_eq!(lockout.record_failure(ip), FailureVerdict::Counted);
+        assert!(!lockout.is_locked(ip));
+        assert_eq!(lockout.record_failure(ip), FailureVerdict::LockedOut);
+        assert!(lockout.is_locked(ip));
+        assert!(!lockout.is_locked(other));
+    }
+
+    #[test]
+    fn tracked_addresses_stay_bounded() {
+        let lockout = Lockout::new(&settings(1000));
+        for i in 0..5_000u32 {
+            lockout.record_failure(IpAddr::from(i.to_be_bytes()));
+        }
+        lockout.failures.run_pending_tasks();
+        assert!(lockout.failures.entry_count() <= 100, "{}", lockout.failures.entry_count());
+    }
+}

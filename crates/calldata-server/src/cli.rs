@@ -1,0 +1,149 @@
+//! Command-line flags of `calldata-server`. Each flag overrides the setting of the same name
+//! from the config file and the `CALLDATA_*` environment (see `docs/operations.md`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use serde_json::Value;
+
+use crate::config::{Backend, CtiVersion, LogFormat};
+
+/// CC-CMS querybasiccallinfo over HTTPS, backed by an embedded call store.
+///
+/// With no arguments: HTTPS on 127.0.0.1:8443, 1,000 demo calls, a self-signed certificate
+/// and a demo access key created on first start in the data directory.
+///
+/// Settings come from defaults, then --config FILE (TOML), then CALLDATA_* environment
+/// variables (nested settings with a double underscore, e.g. CALLDATA_LOCKOUT__MAX_FAILURES),
+/// then these flags. Access keys with ccId/vdn scopes are set in the config file.
+#[derive(Debug, Default, Parser)]
+#[command(name = "calldata-server", version, about, long_about)]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on [default: 127.0.0.1:8443].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Serve plain HTTP instead of HTTPS (loopback only unless forced).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Allow --plain-http on a non-loopback address.
+    #[arg(long)]
+    pub allow_plain_http_on_any_address: bool,
+    /// Directory for the generated demo key and certificate
+    /// [default: $XDG_DATA_HOME/calldata or ~/.local/share/calldata].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PEM certificate chain to serve (with --tls-key) instead of the generated one.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Worker threads; 0 means one per core [default: 0].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Largest accepted request body in bytes [default: 16384].
+    #[arg(long, value_name = "BYTES")]
+    pub body_limit_bytes: Option<usize>,
+    /// Write the 8.13-era result/resultDatas fields on success: true or false [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub legacy_fields: Option<bool>,
+    /// CTI platform version; V300R006 answers every query with 0100003 [default: V300R008].
+    #[arg(long, value_name = "VERSION")]
+    pub cti_version: Option<CtiVersion>,
+    /// Accepted clock skew of signature timestamps, seconds [default: 900].
+    #[arg(long, value_name = "SECS")]
+    pub max_clock_skew_secs: Option<u64>,
+    /// Idle keep-alive timeout, seconds [default: 75].
+    #[arg(long, value_name = "SECS")]
+    pub keep_alive_secs: Option<u64>,
+    /// Time a client has to send the request head, milliseconds [default: 5000].
+    #[arg(long, value_name = "MS")]
+    pub client_request_timeout_ms: Option<u64>,
+    /// Grace period for in-flight requests at shutdown, seconds [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_timeout_secs: Option<u64>,
+    /// Signature failures from one address before it is locked out [default: 5].
+    #[arg(long, value_name = "N")]
+    pub lockout_max_failures: Option<u32>,
+    /// Window the failures are counted in, seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub lockout_window_secs: Option<u64>,
+    /// Lockout duration, seconds [default: 300].
+    #[arg(long, value_name = "SECS")]
+    pub lockout_lock_secs: Option<u64>,
+    /// Most client addresses tracked for lockout [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub lockout_max_tracked_addresses: Option<u64>,
+    /// Call source [default: embedded].
+    #[arg(long, value_name = "KIND")]
+    pub backend: Option<Backend>,
+    /// Number of generated demo calls [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub demo_calls: Option<usize>,
+    /// Seed of the demo call generator [default: 42].
+    #[arg(long, value_name = "SEED")]
+    pub demo_seed: Option<u64>,
+    /// JSON or JSON-lines file of calls to serve instead of demo calls.
+    #[arg(long, value_name = "FILE")]
+    pub calls_file: Option<PathBuf>,
+    /// Serve the sandbox admin API: true or false [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub sandbox: Option<bool>,
+    /// Log filter, e.g. info or calldata_server=debug [default: info].
+    #[arg(long, value_name = "FILTER")]
+    pub log_filter: Option<String>,
+    /// Log format [default: text].
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Cli {
+    /// The settings these flags override, as (dotted setting path, value) pairs.
+    pub fn overrides(&self) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        let mut put = |key: &'static str, value: Option<Value>| {
+            if let Some(value) = value {
+                out.push((key, value));
+            }
+        };
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| Value::from(p.display().to_string()));
+        put("listen", self.listen.map(|a| Value::from(a.to_string())));
+        put("plain_http", self.plain_http.then_some(Value::Bool(true)));
+        put(
+            "allow_plain_http_on_any_address",
+            self.allow_plain_http_on_any_address.then_some(Value::Bool(true)),
+        );
+        put("data_dir", path(&self.data_dir));
+        put("tls_cert", path(&self.tls_cert));
+        put("tls_key", path(&self.tls_key));
+        put("workers", self.workers.map(Value::from));
+        put("body_limit_bytes", self.body_limit_bytes.map(Value::from));
+        put("legacy_fields", self.legacy_fields.map(Value::Bool));
+        put("cti_version", to_json(self.cti_version.as_ref()));
+        put("max_clock_skew_secs", self.max_clock_skew_secs.map(Value::from));
+        put("keep_alive_secs", self.keep_alive_secs.map(Value::from));
+        put("client_request_timeout_ms", self.client_request_timeout_ms.map(Value::from));
+        put("shutdown_timeout_secs", self.shutdown_timeout_secs.map(Value::from));
+        put("lockout.max_failures", self.lockout_max_failures.map(Value::from));
+        put("lockout.window_secs", self.lockout_window_secs.map(Value::from));
+        put("lockout.lock_secs", self.lockout_lock_secs.map(Value::from));
+        put("lockout.max_tracked_addresses", self.lockout_max_tracked_addresses.map(Value::from));
+        put("backend", to_json(self.backend.as_ref()));
+        put("embedded.demo_calls", self.demo_calls.map(Value::from));
+        put("embedded.demo_seed", self.demo_seed.map(Value::from));
+        put("embedded.calls_file", path(&self.calls_file));
+        put("embedded.sandbox", self.sandbox.map(Value::Bool));
+        put("log.filter", self.log_filter.clone().map(Value::from));
+        put("log.format", to_json(self.log_format.as_ref()));
+        out
+    }
+}
+
+/// A flag enum as its serde name.
+fn to_json<T: serde::Serialize>(value: Option<&T>) -> Option<Value> {
+    value.and_then(|v| serde_json::to_value(v).ok())
+}

@@ -1,0 +1,344 @@
+//! `Settings`: every setting of the server in one typed struct, loaded once at start from
+//! defaults, then a TOML file, then `CALLDATA_*` environment variables, then command-line
+//! flags (later layers win), and validated before anything starts.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Cli;
+
+/// The default listen address: loopback, HTTPS port 8443.
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8443);
+
+/// All settings of the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS.
+    pub plain_http: bool,
+    /// Allow plain HTTP on a non-loopback address.
+    pub allow_plain_http_on_any_address: bool,
+    /// Directory for generated state: demo key, self-signed certificate.
+    pub data_dir: PathBuf,
+    /// PEM certificate chain; with `tls_key`, replaces the generated certificate.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Also write the 8.13-era `result` and `resultDatas` fields on success.
+    pub legacy_fields: bool,
+    /// CTI platform version the deployment runs.
+    pub cti_version: CtiVersion,
+    /// Largest accepted distance between a signature timestamp and the server clock, seconds.
+    pub max_clock_skew_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
+    /// Milliseconds a client has to send the request head.
+    pub client_request_timeout_ms: u64,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_secs: u64,
+    /// Lockout of client addresses after repeated signature failures.
+    pub lockout: LockoutSettings,
+    /// Which call source answers queries.
+    pub backend: Backend,
+    /// Settings of the embedded call store.
+    pub embedded: EmbeddedSettings,
+    /// Access keys; when empty, a demo key is created in the data directory.
+    pub keys: Vec<KeySettings>,
+    /// Logging.
+    pub log: LogSettings,
+}
+
+/// The CTI platform version; V300R006 (CTI 3.6) cannot answer this interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum CtiVersion {
+    /// CTI 3.6: every query is answered `0100003`.
+    #[serde(rename = "V300R006")]
+    #[value(name = "V300R006")]
+    V300R006,
+    /// CTI 3.8 and later: queries are answered.
+    #[serde(rename = "V300R008")]
+    #[value(name = "V300R008")]
+    V300R008,
+}
+
+/// Which call source answers queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// The in-process store (demo calls, a calls file, the sandbox API).
+    Embedded,
+}
+
+/// Lockout rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LockoutSettings {
+    /// Signature failures from one address that trigger a lockout.
+    pub max_failures: u32,
+    /// Window the failures are counted in, seconds.
+    pub window_secs: u64,
+    /// How long a locked-out address gets 403, seconds.
+    pub lock_secs: u64,
+    /// Most client addresses tracked at once (memory bound).
+    pub max_tracked_addresses: u64,
+}
+
+/// Embedded store settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmbeddedSettings {
+    /// Number of generated demo calls (ignored when `calls_file` is set).
+    pub demo_calls: usize,
+    /// Seed of the demo generator.
+    pub demo_seed: u64,
+    /// JSON or JSON-lines file of calls to serve instead of demo calls.
+    pub calls_file: Option<PathBuf>,
+    /// Serve the sandbox admin API under `/sandbox/v1/calls`.
+    pub sandbox: bool,
+}
+
+/// One access key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySettings {
+    /// Access key ID (AK).
+    pub access_key: String,
+    /// Secret key (SK) inline; prefer `secret_key_file`.
+    #[serde(default, skip_serializing)]
+    pub secret_key: Option<SecretString>,
+    /// File holding the SK (first line, trimmed).
+    #[serde(default)]
+    pub secret_key_file: Option<PathBuf>,
+    /// Call centers this key may query; empty means all.
+    #[serde(default)]
+    pub cc_ids: Vec<u16>,
+    /// VDNs this key may query; empty means all.
+    #[serde(default)]
+    pub vdns: Vec<u16>,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `tracing` filter, e.g. `info` or `calldata_server=debug`.
+    pub filter: String,
+    /// Output format.
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN,
+            plain_http: false,
+            allow_plain_http_on_any_address: false,
+            data_dir: default_data_dir(),
+            tls_cert: None,
+            tls_key: None,
+            workers: 0,
+            body_limit_bytes: 16 * 1024,
+            legacy_fields: true,
+            cti_version: CtiVersion::V300R008,
+            max_clock_skew_secs: 15 * 60,
+            keep_alive_secs: 75,
+            client_request_timeout_ms: 5_000,
+            shutdown_timeout_secs: 30,
+            lockout: LockoutSettings::default(),
+            backend: Backend::Embedded,
+            embedded: EmbeddedSettings::default(),
+            keys: Vec::new(),
+            log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for LockoutSettings {
+    fn default() -> Self {
+        Self { max_failures: 5, window_secs: 60, lock_secs: 300, max_tracked_addresses: 100_000 }
+    }
+}
+
+impl Default for EmbeddedSettings {
+    fn default() -> Self {
+        Self { demo_calls: 1_000, demo_seed: 42, calls_file: None, sandbox: true }
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { filter: "info".to_owned(), format: LogFormat::Text }
+    }
+}
+
+/// The data directory used when none is configured: `$XDG_DATA_HOME/calldata`, else
+/// `$HOME/.local/share/calldata`, else `./calldata-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("calldata");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(home).join(".local/share/calldata");
+    }
+    PathBuf::from("calldata-data")
+}
+
+/// Why the settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A layer could not be read or has a value of the wrong type.
+    #[error("{0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value breaks a rule.
+    #[error("invalid setting {setting}: {problem}")]
+    Invalid {
+        /// The setting's name.
+        setting: &'static str,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+}
+
+/// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
+const TOP_LEVEL: [&str; 19] = [
+    "listen",
+    "plain_http",
+    "allow_plain_http_on_any_address",
+    "data_dir",
+    "tls_cert",
+    "tls_key",
+    "workers",
+    "body_limit_bytes",
+    "legacy_fields",
+    "cti_version",
+    "max_clock_skew_secs",
+    "keep_alive_secs",
+    "client_request_timeout_ms",
+    "shutdown_timeout_secs",
+    "lockout",
+    "backend",
+    "embedded",
+    "keys",
+    "log",
+];
+
+impl Settings {
+    /// Loads defaults ← `--config` file ← `CALLDATA_*` variables ← flags, then validates.
+    pub fn load(cli: &Cli) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &cli.config {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(
+            Env::prefixed("CALLDATA_")
+                .split("__")
+                .filter(|key| {
+                    // `split` may already have turned `__` into `.`; accept either form.
+                    let top = key.as_str().split("__").next().unwrap_or_default();
+                    let top = top.split('.').next().unwrap_or_default();
+                    TOP_LEVEL.iter().any(|name| top.eq_ignore_ascii_case(name))
+                }),
+        );
+        for (key, value) in cli.overrides() {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every rule that types alone do not express.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, problem: &str| {
+            Err(ConfigError::Invalid { setting, problem: problem.to_owned() })
+        };
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return invalid("tls_cert/tls_key", "give both the certificate and the key, or neither");
+        }
+        if self.plain_http && !self.listen.ip().is_loopback() && !self.allow_plain_http_on_any_address
+        {
+            return invalid(
+                "plain_http",
+                "plain HTTP on a non-loopback address sends secrets in clear; \
+                 use HTTPS, listen on 127.0.0.1, or set allow_plain_http_on_any_address",
+            );
+        }
+        if self.plain_http && self.tls_cert.is_some() {
+            return invalid("plain_http", "a TLS certificate is configured; drop one of the two");
+        }
+        if !(64..=1024 * 1024).contains(&self.body_limit_bytes) {
+            return invalid("body_limit_bytes", "must be between 64 and 1048576");
+        }
+        if self.max_clock_skew_secs == 0 || self.max_clock_skew_secs > 24 * 3600 {
+            return invalid("max_clock_skew_secs", "must be between 1 and 86400");
+        }
+        if self.workers > 1024 {
+            return invalid("workers", "must be at most 1024 (0 means one per core)");
+        }
+        let lockout = &self.lockout;
+        if lockout.max_failures == 0 || lockout.window_secs == 0 || lockout.lock_secs == 0 {
+            return invalid("lockout", "max_failures, window_secs and lock_secs must be above 0");
+        }
+        if lockout.max_tracked_addresses == 0 {
+            return invalid("lockout.max_tracked_addresses", "must be above 0");
+        }
+        if self.embedded.demo_calls > 10_000_000 {
+            return invalid("embedded.demo_calls", "must be at most 10000000");
+        }
+        for key in &self.keys {
+            validate_key(key)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn tls_enabled(&self) -> bool {
+        !self.plain_http
+    }
+
+    /// Where the generated demo key and certificate live.
+    pub fn data_path(&self, name: &str) -> PathBuf {
+        self.data_dir.join(name)
+    }
+}
+
+fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
+    let invalid = |problem: String| Err(ConfigError::Invalid { setting: "keys", problem });
+    if key.access_key.is_empty() || key.access_key.contains('/') {
+        return invalid(format!("access key {:?} must be non-empty without '/'", key.access_key));
+    }
+    if key.secret_key.is_some() == key.secret_key_file.is_some() {
+        return invalid(format!(
+            "access key {:?} needs exactly one of secret_key or secret_key_file",
+            key.access_key
+        ));
+    }
+    if key.cc_ids.contains(&0) {
+        return invalid(format!("access key {:?}: cc_ids must be 1..=65535", key.access_key));
+    }
+    if key.vdns.iter().any(|v| !(1..=5000).contains(v)) {
+        return invalid(format!("access key {:?}: vdns must be 1..=5000", key.access_key));
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! The `calldata-server` binary: load settings, install the logger, serve.
+
+use std::process::ExitCode;
+
+use calldata_server::cli::Cli;
+use calldata_server::{Application, Settings, banner, telemetry};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("calldata-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(error) = telemetry::init(&settings.log) {
+        eprintln!("calldata-server: {error}");
+        return ExitCode::from(2);
+    }
+    let result = actix_web::rt::System::new().block_on(async {
+        let app = Application::build(&settings)?;
+        #[allow(clippy::print_stdout)] // the banner is the binary's output
+        {
+            print!("{}", banner::render(app.info()));
+        }
+        app.run_until_stopped().await.map_err(anyhow::Error::from)?;
+        Ok::<(), anyhow::Error>(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("calldata-server: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Prometheus metrics of the server, in one explicit registry (no global recorder):
+//! requests by route and outcome, latency, auth failures, lockouts, call-source outcomes.
+
+use calldata_model::auth::AuthError;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels of a served request.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// Route name (`query`, `ping`, `sandbox`, ...).
+    pub route: &'static str,
+    /// Result code for API answers, HTTP status for refusals.
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LookupLabels {
+    source: &'static str,
+    outcome: &'static str,
+}
+
+/// The server's metrics and their registry.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    auth_failures: Family<ReasonLabels, Counter>,
+    lookups: Family<LookupLabels, Counter>,
+    /// Addresses locked out.
+    pub lockouts: Counter,
+    /// Requests refused because their address was locked out.
+    pub lockout_refusals: Counter,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs to ~1.6 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A registry with every server metric registered.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("calldata");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("requests", "Requests answered, by route and outcome", requests.clone());
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time from request start to response, by route",
+            latency.clone(),
+        );
+        let auth_failures = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "auth_failures",
+            "Refused auth-v2 signatures, by reason",
+            auth_failures.clone(),
+        );
+        let lockouts = Counter::default();
+        registry.register("lockouts", "Client addresses locked out", lockouts.clone());
+        let lockout_refusals = Counter::default();
+        registry.register(
+            "lockout_refusals",
+            "Requests refused with 403 because the address was locked out",
+            lockout_refusals.clone(),
+        );
+        let lookups = Family::<LookupLabels, Counter>::default();
+        registry.register(
+            "call_source_lookups",
+            "Call-source lookups, by source and outcome",
+            lookups.clone(),
+        );
+        Self { registry, requests, latency, auth_failures, lookups, lockouts, lockout_refusals }
+    }
+
+    /// The registry, for components (such as the BMS adapter) that add their own metrics.
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    /// Counts one answered request and its duration.
+    pub fn observe_request(&self, route: &'static str, outcome: &'static str, seconds: f64) {
+        self.requests.get_or_create(&RequestLabels { route, outcome }).inc();
+        self.latency.get_or_create(&RouteLabels { route }).observe(seconds);
+    }
+
+    /// Counts one refused signature.
+    pub fn auth_failure(&self, error: &AuthError) {
+        let reason = match error {
+            AuthError::Missing => "missing",
+            AuthError::Malformed(_) | AuthError::HostNotSigned => "malformed",
+            AuthError::SignedHeaderAbsent(_) | AuthError::ContentLengthMismatch => "headers",
+            AuthError::ClockSkew { .. } => "clock_skew",
+            AuthError::UnknownAccessKey => "unknown_key",
+            _ => "signature",
+        };
+        self.auth_failures.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// Counts one call-source lookup.
+    pub fn lookup(&self, source: &'static str, outcome: &'static str) {
+        self.lookups.get_or_create(&LookupLabels { source, outcome }).inc();
+    }
+
+    /// The metrics in Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

@@ -1,0 +1,109 @@
+//! Reading a request body safely: JSON content type (415), size limit (413), and a deadline
+//! so a body that never ends cannot hold a worker (408).
+
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::web::{self, BytesMut};
+use futures_util::StreamExt;
+
+use crate::errors::Refusal;
+
+/// Whether the request says its body is JSON (`application/json`, charset absent or UTF-8).
+pub fn is_json(request: &HttpRequest) -> bool {
+    let Some(value) = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let media_type = parts.next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return false;
+    }
+    parts.all(|param| match param.split_once('=') {
+        Some((name, value)) if name.trim().eq_ignore_ascii_case("charset") => {
+            let value = value.trim().trim_matches('"');
+            value.eq_ignore_ascii_case("utf-8") || value.eq_ignore_ascii_case("utf8")
+        }
+        _ => true,
+    })
+}
+
+/// Reads the whole body, refusing it past `limit` bytes or after `deadline`.
+pub async fn read_body(
+    request: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+    deadline: Duration,
+) -> Result<BytesMut, Refusal> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(Refusal::payload_too_large());
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(512).min(limit));
+    let read = async {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+            if body.len() + chunk.len() > limit {
+                return Err(Refusal::payload_too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(deadline, read).await {
+        Ok(result) => result.map(|()| body),
+        Err(_) => Err(Refusal::timeout()),
+    }
+}
+
+/// The metrics label of a refusal.
+pub fn status_label(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "400",
+        401 => "401",
+        403 => "403",
+        404 => "404",
+        405 => "405",
+        408 => "408",
+        413 => "413",
+        415 => "415",
+        429 => "429",
+        503 => "503",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn accepts_json_with_any_spelling_of_utf8() {
+        for value in [
+            "application/json",
+            "application/json;charset=UTF-8",
+            "application/json; charset=UTF-8",
+            "Application/JSON; Charset=utf-8",
+            "application/json; charset=\"utf-8\"",
+        ] {
+            let request = TestRequest::default().insert_header((CONTENT_TYPE, value)).to_http_request();
+            assert!(is_json(&request), "{value}");
+        }
+    }
+
+    #[test]
+    fn refuses_other_media_types_and_charsets() {
+        for value in ["text/plain", "application/xml", "application/json; charset=latin1", "application/jsonx"] {
+            let request = TestRequest::default().insert_header((CONTENT_TYPE, value)).to_http_request();
+            assert!(!is_json(&request), "{value}");
+        }
+        assert!(!is_json(&TestRequest::default().to_http_request()));
+    }
+}

@@ -1,0 +1,35 @@
+//! Operator endpoints: `/healthz` (the process answers), `/readyz` (the call source
+//! answers) and `/metrics` (Prometheus text format).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use crate::routes::reply::JSON;
+use crate::state::AppState;
+
+/// 200 while the process serves requests.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().insert_header((CONTENT_TYPE, JSON)).body(r#"{"status":"ok"}"#)
+}
+
+/// 200 when the call source can answer, 503 otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let source = state.source.kind();
+    let (status, body) = match state.source.check_ready().await {
+        Ok(()) => (StatusCode::OK, json!({"status": "ready", "source": source})),
+        Err(error) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({"status": "not ready", "source": source, "reason": error.public_message()}),
+        ),
+    };
+    HttpResponse::build(status).insert_header((CONTENT_TYPE, JSON)).body(body.to_string())
+}
+
+/// The metrics in Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))
+        .body(state.metrics.render())
+}

@@ -1,0 +1,83 @@
+//! `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`: the public endpoint.
+//!
+//! Order of checks: JSON content type (415), body size and deadline (413, 408), lockout
+//! (403) and `auth-v2` over the raw bytes (401), CTI version (`0100003`), body validation
+//! (`0100002`), key scope (`0101003`), then the call source (`0100000` or `0100001`).
+
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use calldata_bms::Lookup;
+use calldata_model::{QueryBasicCallInfo, ResultCode};
+
+use crate::auth::authenticate;
+use crate::config::CtiVersion;
+use crate::errors::Refusal;
+use crate::routes::body::{is_json, read_body, status_label};
+use crate::routes::reply::{Answer, failed, found};
+use crate::state::AppState;
+
+/// Answers one query and counts it.
+pub async fn query(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let answer = answer(&request, payload, &state).await;
+    state.metrics.observe_request("query", answer.outcome, started.elapsed().as_secs_f64());
+    answer.response
+}
+
+fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
+    Answer { response: refusal.respond(request), outcome: status_label(refusal.status) }
+}
+
+async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) -> Answer {
+    if !is_json(request) {
+        return refused(&Refusal::unsupported_media_type(), request);
+    }
+    let body = match read_body(request, payload, state.body_limit, state.body_deadline).await {
+        Ok(body) => body,
+        Err(refusal) => return refused(&refusal, request),
+    };
+    let caller = match authenticate(request, &body, state) {
+        Ok(caller) => caller,
+        Err(refusal) => return refused(&refusal, request),
+    };
+    if state.cti_version == CtiVersion::V300R006 {
+        return failed(
+            ResultCode::CtiVersionUnsupported,
+            "this interface needs CTI V300R008; the platform runs V300R006",
+        );
+    }
+    let key = match QueryBasicCallInfo::parse(&body) {
+        Ok(key) => key,
+        Err(invalid) => return failed(ResultCode::InvalidParameter, format!("invalid parameter: {invalid}")),
+    };
+    if !caller.scope.allows(key.cc_id, key.vdn) {
+        return failed(
+            ResultCode::InsufficientPermission,
+            format!(
+                "insufficient permission: access key may not query ccId {} vdn {}",
+                key.cc_id, key.vdn
+            ),
+        );
+    }
+    let source = state.source.kind();
+    match state.source.lookup(key).await {
+        Lookup::Found(call) => {
+            state.metrics.lookup(source, "found");
+            found(&call, state.legacy_fields)
+        }
+        Lookup::NotInProgress => {
+            state.metrics.lookup(source, "not_in_progress");
+            failed(ResultCode::InterfaceCallFailed, "call not found or no longer in progress")
+        }
+        Lookup::Failed(error) => {
+            state.metrics.lookup(source, "failed");
+            tracing::warn!(%error, "call source failed");
+            failed(error.result_code(), error.public_message())
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The sandbox admin API on `/sandbox/v1/calls` (embedded store only): integrators create
+//! the exact call their test needs, query it through the public endpoint, then end it.
+//!
+//! Every request is signed with `auth-v2` like the public endpoint, limited to the key's
+//! ccId/vdn scope (`0101003`), and answered in the same envelope:
+//!
+//! | method | what | body / query |
+//! |---|---|---|
+//! | `GET` | list calls | `?ccId=&vdn=&limit=` (all optional; limit 1..=1000, default 100) |
+//! | `POST` | add a call (`0100002` if it exists) | one call record |
+//! | `PUT` | add or replace a call | one call record |
+//! | `DELETE` | end a call (`0100001` if absent) | `?ccId=&vdn=&callId=` |
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
+use calldata_model::{CallKey, CcId, QueryBasicCallInfo, ResultCode, Vdn};
+use serde::Deserialize;
+
+use crate::auth::{Caller, authenticate};
+use crate::errors::Refusal;
+use crate::routes::body::{is_json, read_body, status_label};
+use crate::routes::reply::{Answer, failed, success_with};
+use crate::state::AppState;
+
+/// Default and largest page of `GET`.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+/// `GET`: lists calls, filtered by `ccId` and `vdn`.
+pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    counted(&state, async {
+        let (caller, store) = match signed_without_body(&request, &state) {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
+        let query = match ListQuery::parse(request.query_string()) {
+            Ok(query) => query,
+            Err(message) => return failed(ResultCode::InvalidParameter, message),
+        };
+        let filter = ListFilter { cc_id: query.cc_id, vdn: query.vdn };
+        let mut records = store.list(&filter, usize::MAX);
+        records.retain(|r| caller.scope.allows(r.key.cc_id, r.key.vdn));
+        records.truncate(query.limit);
+        success_with(&records)
+    })
+    .await
+}
+
+/// `POST`: adds a call that must not exist yet.
+pub async fn add(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    counted(&state, async {
+        let (record, store) = match signed_record(&request, payload, &state).await {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
+        let key = record.key;
+        match store.add(key, record.call.clone()) {
+            Ok(()) => success_with(&record),
+            Err(_) => failed(
+                ResultCode::InvalidParameter,
+                format!(
+                    "invalid parameter: call {} already exists in ccId {} vdn {}; use PUT to replace it",
+                    key.call_id, key.cc_id, key.vdn
+                ),
+            ),
+        }
+    })
+    .await
+}
+
+/// `PUT`: adds or replaces a call.
+pub async fn replace(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    counted(&state, async {
+        let (record, store) = match signed_record(&request, payload, &state).await {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
+        store.replace(record.key, record.call.clone());
+        success_with(&record)
+    })
+    .await
+}
+
+/// `DELETE`: ends a call.
+pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    counted(&state, async {
+        let (caller, store) = match signed_without_body(&request, &state) {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
+        let key = match key_from_query(request.query_string()) {
+            Ok(key) => key,
+            Err(message) => return failed(ResultCode::InvalidParameter, message),
+        };
+        if let Some(answer) = out_of_scope(&caller, &key) {
+            return answer;
+        }
+        match store.remove(&key) {
+            Some(_) => success_with(&"call ended"),
+            None => failed(ResultCode::InterfaceCallFailed, "call not found or no longer in progress"),
+        }
+    })
+    .await
+}
+
+async fn counted(state: &AppState, work: impl Future<Output = Answer>) -> HttpResponse {
+    let started = Instant::now();
+    let answer = work.await;
+    state.metrics.observe_request("sandbox", answer.outcome, started.elapsed().as_secs_f64());
+    answer.response
+}
+
+fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
+    Answer { response: refusal.respond(request), outcome: status_label(refusal.status) }
+}
+
+fn store_of(state: &AppState, request: &HttpRequest) -> Result<Arc<EmbeddedStore>, Answer> {
+    state.sandbox.clone().ok_or_else(|| refused(&Refusal::not_found(), request))
+}
+
+fn signed_without_body<'s>(
+    request: &HttpRequest,
+    state: &'s AppState,
+) -> Result<(Caller<'s>, Arc<EmbeddedStore>), Answer> {
+    let store = store_of(state, request)?;
+    let caller = authenticate(request, &[], state).map_err(|r| refused(&r, request))?;
+    Ok((caller, store))
+}
+
+async fn signed_record(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<(CallRecord, Arc<EmbeddedStore>), Answer> {
+    let store = store_of(state, request)?;
+    if !is_json(request) {
+        return Err(refused(&Refusal::unsupported_media_type(), request));
+    }
+    let body = read_body(request, payload, state.body_limit, state.body_deadline)
+        .await
+        .map_err(|r| refused(&r, request))?;
+    let caller = authenticate(request, &body, state).map_err(|r| refused(&r, request))?;
+    let record: CallRecord = serde_json::from_slice(&body).map_err(|error| {
+        failed(ResultCode::InvalidParameter, format!("invalid parameter: {error}"))
+    })?;
+    if let Some(answer) = out_of_scope(&caller, &record.key) {
+        return Err(answer);
+    }
+    Ok((record, store))
+}
+
+fn out_of_scope(caller: &Caller<'_>, key: &CallKey) -> Option<Answer> {
+    (!caller.scope.allows(key.cc_id, key.vdn)).then(|| {
+        failed(
+            ResultCode::InsufficientPermission,
+            format!(
+                "insufficient permission: access key may not use ccId {} vdn {}",
+                key.cc_id, key.vdn
+            ),
+        )
+    })
+}
+
+/// Query parameters of `GET`.
+#[derive(Debug)]
+struct ListQuery {
+    cc_id: Option<CcId>,
+    vdn: Option<Vdn>,
+    limit: usize,
+}
+
+#[derive(Deserialize)]
+struct RawListQuery {
+    #[serde(rename = "ccId")]
+    cc_id: Option<String>,
+    vdn: Option<String>,
+    limit: Option<String>,
+}
+
+impl ListQuery {
+    fn parse(query: &str) -> Result<Self, String> {
+        let raw: RawListQuery = serde_urlencoded_like(query)?;
+        let number = |name: &str, text: &str| {
+            text.parse::<i64>().map_err(|_| format!("invalid parameter: {name} must be an integer"))
+        };
+        let cc_id = match raw.cc_id.as_deref() {
+            Some(text) => Some(CcId::new(number("ccId", text)?).map_err(|e| format!("invalid parameter: ccId {e}"))?),
+            None => None,
+        };
+        let vdn = match raw.vdn.as_deref() {
+            Some(text) => Some(Vdn::new(number("vdn", text)?).map_err(|e| format!("invalid parameter: vdn {e}"))?),
+            None => None,
+        };
+        let limit = match raw.limit.as_deref() {
+            Some(text) => usize::try_from(number("limit", text)?)
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| format!("invalid parameter: limit must be between 1 and {MAX_LIMIT}"))?,
+            None => DEFAULT_LIMIT,
+        };
+        Ok(Self { cc_id, vdn, limit })
+    }
+}
+
+/// The call named by `?ccId=&vdn=&callId=`, validated like a query body.
+fn key_from_query(query: &str) -> Result<CallKey, String> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "ccId")]
+        cc_id: Option<String>,
+        vdn: Option<String>,
+        #[serde(rename = "callId")]
+        call_id: Option<String>,
+    }
+    let raw: Raw = serde_urlencoded_like(query)?;
+    let number = |text: Option<String>| {
+        text.map(|t| calldata_model::request::Sent::Value(t.parse::<i64>().unwrap_or(i64::MIN)))
+    };
+    let body = QueryBasicCallInfo {
+        cc_id: number(raw.cc_id),
+        vdn: number(raw.vdn),
+        call_id: raw.call_id.map(calldata_model::request::Sent::Value),
+    };
+    body.to_call_key().map_err(|e| format!("invalid parameter: {e}"))
+}
+
+/// Decodes `a=1&b=2` into a struct of optional strings.
+fn serde_urlencoded_like<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, String> {
+    let map: serde_json::Map<String, serde_json::Value> = form_urlencoded_pairs(query)
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| format!("invalid parameter: {e}"))
+}
+
+fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    query.split('&').filter(|p| !p.is_empty()).map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k), percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(&format!("x={text}"))
+        .ok()
+        .and_then(|q| q.into_inner().remove("x"))
+        .unwrap_or_default()
+}

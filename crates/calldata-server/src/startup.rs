@@ -1,0 +1,231 @@
+//! `Application`: builds the state, binds the listener and starts the HTTP(S) server.
+//! `main` and the tests both start the service through here.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use calldata_bms::embedded::sample_keys;
+use calldata_bms::{CallSource, DemoSettings, EmbeddedStore};
+use calldata_model::CallKey;
+use calldata_model::auth::VerifyPolicy;
+use futures_util::FutureExt;
+
+use crate::auth::{KeyRegistry, Lockout, Scope};
+use crate::config::{Backend, Settings};
+use crate::data_dir::{self, DataDirError, DemoKey};
+use crate::metrics::Metrics;
+use crate::routes;
+use crate::state::AppState;
+use crate::tls::{self, TlsError};
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The data directory could not be prepared.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The calls file could not be loaded.
+    #[error("cannot load calls file: {0}")]
+    Calls(#[from] calldata_bms::LoadError),
+    /// A configured key could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] crate::auth::keys::KeyLoadError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// What the startup banner shows.
+#[derive(Debug, Clone)]
+pub struct StartupInfo {
+    /// The bound address.
+    pub address: SocketAddr,
+    /// Whether the server speaks HTTPS.
+    pub tls: bool,
+    /// The demo key, when no key is configured.
+    pub demo_key: Option<DemoKey>,
+    /// The CA certificate to trust, when the certificate was generated.
+    pub ca_cert: Option<PathBuf>,
+    /// Kind of call source.
+    pub source: &'static str,
+    /// Number of calls the embedded store holds.
+    pub calls: usize,
+    /// A few calls that exist, for trying the API.
+    pub sample_calls: Vec<CallKey>,
+    /// Whether the sandbox admin API is served.
+    pub sandbox: bool,
+}
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    server: Server,
+    info: StartupInfo,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Builds everything the settings describe and binds the listener (port 0 picks one).
+    pub fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let (source, store, sample_calls) = build_source(settings)?;
+        let calls = store.as_ref().map_or(0, |s| s.len());
+        let (keys, demo_key) = build_keys(settings)?;
+        let sandbox = settings.embedded.sandbox.then(|| store.clone()).flatten();
+        let state = web::Data::new(AppState {
+            source,
+            sandbox: sandbox.clone(),
+            keys,
+            verify_policy: VerifyPolicy {
+                max_clock_skew: Duration::from_secs(settings.max_clock_skew_secs),
+            },
+            lockout: Lockout::new(&settings.lockout),
+            metrics: Metrics::new(),
+            legacy_fields: settings.legacy_fields,
+            cti_version: settings.cti_version,
+            body_limit: settings.body_limit_bytes,
+            body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
+        });
+        let source_kind = state.source.kind();
+
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|source| StartupError::Bind { address: settings.listen, source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.listen, source })?;
+        let with_sandbox = sandbox.is_some();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(answer_panics))
+                .configure(|config| routes::configure(config, with_sandbox))
+        })
+        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+        .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let bind_error = |source| StartupError::Bind { address, source };
+        let mut ca_cert = None;
+        let server = if settings.tls_enabled() {
+            let (cert, key) = match (&settings.tls_cert, &settings.tls_key) {
+                (Some(cert), Some(key)) => (cert.clone(), key.clone()),
+                _ => {
+                    let generated = data_dir::ensure_certificate(&settings.data_dir)?;
+                    ca_cert = Some(generated.ca_cert);
+                    (generated.server_cert, generated.server_key)
+                }
+            };
+            let config = tls::server_config(&cert, &key)?;
+            server.listen_rustls_0_23(listener, config).map_err(bind_error)?
+        } else {
+            server.listen(listener).map_err(bind_error)?
+        };
+        let info = StartupInfo {
+            address,
+            tls: settings.tls_enabled(),
+            demo_key,
+            ca_cert,
+            source: source_kind,
+            calls,
+            sample_calls,
+            sandbox: with_sandbox,
+        };
+        Ok(Self { server: server.run(), info })
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.info.address
+    }
+
+    /// What the banner shows.
+    pub fn info(&self) -> &StartupInfo {
+        &self.info
+    }
+
+    /// A handle to stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped (SIGINT/SIGTERM or the handle), draining in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+type SourceParts = (Arc<dyn CallSource>, Option<Arc<EmbeddedStore>>, Vec<CallKey>);
+
+fn build_source(settings: &Settings) -> Result<SourceParts, StartupError> {
+    match settings.backend {
+        Backend::Embedded => {
+            let embedded = &settings.embedded;
+            let (store, samples) = match &embedded.calls_file {
+                Some(path) => {
+                    let store = EmbeddedStore::load_file(path)?;
+                    let samples = store
+                        .list(&calldata_bms::ListFilter::default(), 3)
+                        .into_iter()
+                        .map(|r| r.key)
+                        .collect();
+                    (store, samples)
+                }
+                None => {
+                    let demo = DemoSettings { count: embedded.demo_calls, seed: embedded.demo_seed };
+                    (EmbeddedStore::with_demo_calls(&demo), sample_keys(&demo, 3))
+                }
+            };
+            let store = Arc::new(store);
+            Ok((store.clone(), Some(store), samples))
+        }
+    }
+}
+
+fn build_keys(settings: &Settings) -> Result<(KeyRegistry, Option<DemoKey>), StartupError> {
+    if !settings.keys.is_empty() {
+        return Ok((KeyRegistry::from_settings(&settings.keys)?, None));
+    }
+    let demo = data_dir::ensure_demo_key(&settings.data_dir)?;
+    let mut keys = KeyRegistry::default();
+    keys.insert(demo.access_key.clone(), demo.secret_key.clone(), Scope::default());
+    Ok((keys, Some(demo)))
+}
+
+/// Turns a panic anywhere below into `0100999` with no internals, instead of a dropped
+/// connection or a 500 page.
+async fn answer_panics(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let http_request = request.request().clone();
+    match std::panic::AssertUnwindSafe(next.call(request)).catch_unwind().await {
+        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::error!(path = http_request.path(), "a request handler panicked");
+            let response = HttpResponse::Ok()
+                .insert_header((CONTENT_TYPE, routes::reply::JSON))
+                .body(r#"{"resultCode":"0100999","resultDesc":"unknown error"}"#);
+            Ok(ServiceResponse::new(http_request, response))
+        }
+    }
+}

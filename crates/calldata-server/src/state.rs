@@ -1,0 +1,44 @@
+//! `AppState`: what every request handler shares, built once at start.
+
+use std::sync::Arc;
+
+use calldata_bms::{CallSource, EmbeddedStore};
+use calldata_model::auth::VerifyPolicy;
+
+use crate::auth::{KeyRegistry, Lockout};
+use crate::config::CtiVersion;
+use crate::metrics::Metrics;
+
+/// Shared state of the running service.
+pub struct AppState {
+    /// Where calls are looked up.
+    pub source: Arc<dyn CallSource>,
+    /// The embedded store, when the sandbox admin API is on.
+    pub sandbox: Option<Arc<EmbeddedStore>>,
+    /// Accepted access keys.
+    pub keys: KeyRegistry,
+    /// Clock-skew window and other verification rules.
+    pub verify_policy: VerifyPolicy,
+    /// Failure counting per client address.
+    pub lockout: Lockout,
+    /// Metrics registry.
+    pub metrics: Metrics,
+    /// Write `result`/`resultDatas` on success.
+    pub legacy_fields: bool,
+    /// The platform's CTI version.
+    pub cti_version: CtiVersion,
+    /// Largest accepted body.
+    pub body_limit: usize,
+    /// Longest wait for a whole body.
+    pub body_deadline: std::time::Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("source", &self.source.kind())
+            .field("sandbox", &self.sandbox.is_some())
+            .field("keys", &self.keys.len())
+            .finish_non_exhaustive()
+    }
+}

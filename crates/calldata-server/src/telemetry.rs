@@ -1,0 +1,21 @@
+//! The tracing subscriber, built once by the binary. Request logs never carry the
+//! `Authorization` header, a secret key or a request body.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, LogSettings};
+
+/// Installs the process-wide subscriber; `RUST_LOG`, when set, overrides the setting.
+pub fn init(settings: &LogSettings) -> Result<(), String> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(value) if !value.is_empty() => EnvFilter::try_new(value),
+        _ => EnvFilter::try_new(&settings.filter),
+    }
+    .map_err(|e| format!("invalid log filter: {e}"))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = match settings.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    result.map_err(|e| format!("could not install the logger: {e}"))
+}
