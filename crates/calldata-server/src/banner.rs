@@ -20,26 +20,50 @@ pub fn render(info: &StartupInfo) -> String {
     };
     let url = format!("{scheme}://{host}");
     let mut out = String::new();
-    let _ = writeln!(out, "calldata-server {} listening on {url}", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(out, "  call source : {} ({} calls)", info.source, info.calls);
+    let _ = writeln!(
+        out,
+        "calldata-server {} listening on {url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(
+        out,
+        "  call source : {} ({} calls)",
+        info.source, info.calls
+    );
     if info.sandbox {
         let _ = writeln!(out, "  sandbox API : {url}/sandbox/v1/calls");
     }
-    let _ = writeln!(out, "  health      : {url}/healthz  {url}/readyz  {url}/metrics  {url}/openapi.json");
+    let _ = writeln!(
+        out,
+        "  health      : {url}/healthz  {url}/readyz  {url}/metrics  {url}/openapi.json"
+    );
     if let Some(ca) = &info.ca_cert {
         let _ = writeln!(out, "  CA cert     : {}", ca.display());
     }
     if let Some(key) = &info.demo_key {
         let _ = writeln!(out, "  access key  : {}", key.access_key);
-        let _ = writeln!(out, "  secret key  : in {} (mode 0600)", key.secret_key_path.display());
+        let _ = writeln!(
+            out,
+            "  secret key  : in {} (mode 0600)",
+            key.secret_key_path.display()
+        );
     }
     for call in &info.sample_calls {
-        let _ = writeln!(out, "  demo call   : ccId {} vdn {} callId {}", call.cc_id, call.vdn, call.call_id);
+        let _ = writeln!(
+            out,
+            "  demo call   : ccId {} vdn {} callId {}",
+            call.cc_id, call.vdn, call.call_id
+        );
     }
     if let (Some(key), Some(call)) = (&info.demo_key, info.sample_calls.first()) {
-        let body = format!(r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#, call.cc_id, call.vdn, call.call_id);
-        let credentials =
-            Credentials::new(key.access_key.clone(), key.secret_key.expose_secret().to_owned());
+        let body = format!(
+            r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
+            call.cc_id, call.vdn, call.call_id
+        );
+        let credentials = Credentials::new(
+            key.access_key.clone(),
+            key.secret_key.expose_secret().to_owned(),
+        );
         let headers = [
             ("host", host.clone()),
             ("content-type", "application/json;charset=UTF-8".to_owned()),
@@ -52,7 +76,12 @@ pub fn render(info: &StartupInfo) -> String {
             headers: &headers,
             body: body.as_bytes(),
         };
-        if let Ok(signature) = sign(&credentials, &request, &SigningOptions::default(), SystemTime::now()) {
+        if let Ok(signature) = sign(
+            &credentials,
+            &request,
+            &SigningOptions::default(),
+            SystemTime::now(),
+        ) {
             let cacert = info
                 .ca_cert
                 .as_ref()

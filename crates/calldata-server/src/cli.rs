@@ -15,7 +15,7 @@ use crate::config::{Backend, CtiVersion, LogFormat};
 /// and a demo access key created on first start in the data directory.
 ///
 /// Settings come from defaults, then --config FILE (TOML), then CALLDATA_* environment
-/// variables (nested settings with a double underscore, e.g. CALLDATA_LOCKOUT__MAX_FAILURES),
+/// variables (nested settings with a double underscore, e.g. `CALLDATA_LOCKOUT__MAX_FAILURES`),
 /// then these flags. Access keys with ccId/vdn scopes are set in the config file.
 #[derive(Debug, Default, Parser)]
 #[command(name = "calldata-server", version, about, long_about)]
@@ -33,7 +33,7 @@ pub struct Cli {
     #[arg(long)]
     pub allow_plain_http_on_any_address: bool,
     /// Directory for the generated demo key and certificate
-    /// [default: $XDG_DATA_HOME/calldata or ~/.local/share/calldata].
+    /// [default: `$XDG_DATA_HOME/calldata` or `~/.local/share/calldata`].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// PEM certificate chain to serve (with --tls-key) instead of the generated one.
@@ -93,7 +93,7 @@ pub struct Cli {
     /// Serve the sandbox admin API: true or false [default: true].
     #[arg(long, value_name = "BOOL")]
     pub sandbox: Option<bool>,
-    /// Log filter, e.g. info or calldata_server=debug [default: info].
+    /// Log filter, e.g. `info` or `calldata_server=debug` [default: info].
     #[arg(long, value_name = "FILTER")]
     pub log_filter: Option<String>,
     /// Log format [default: text].
@@ -115,7 +115,8 @@ impl Cli {
         put("plain_http", self.plain_http.then_some(Value::Bool(true)));
         put(
             "allow_plain_http_on_any_address",
-            self.allow_plain_http_on_any_address.then_some(Value::Bool(true)),
+            self.allow_plain_http_on_any_address
+                .then_some(Value::Bool(true)),
         );
         put("data_dir", path(&self.data_dir));
         put("tls_cert", path(&self.tls_cert));
@@ -124,14 +125,32 @@ impl Cli {
         put("body_limit_bytes", self.body_limit_bytes.map(Value::from));
         put("legacy_fields", self.legacy_fields.map(Value::Bool));
         put("cti_version", to_json(self.cti_version.as_ref()));
-        put("max_clock_skew_secs", self.max_clock_skew_secs.map(Value::from));
+        put(
+            "max_clock_skew_secs",
+            self.max_clock_skew_secs.map(Value::from),
+        );
         put("keep_alive_secs", self.keep_alive_secs.map(Value::from));
-        put("client_request_timeout_ms", self.client_request_timeout_ms.map(Value::from));
-        put("shutdown_timeout_secs", self.shutdown_timeout_secs.map(Value::from));
-        put("lockout.max_failures", self.lockout_max_failures.map(Value::from));
-        put("lockout.window_secs", self.lockout_window_secs.map(Value::from));
+        put(
+            "client_request_timeout_ms",
+            self.client_request_timeout_ms.map(Value::from),
+        );
+        put(
+            "shutdown_timeout_secs",
+            self.shutdown_timeout_secs.map(Value::from),
+        );
+        put(
+            "lockout.max_failures",
+            self.lockout_max_failures.map(Value::from),
+        );
+        put(
+            "lockout.window_secs",
+            self.lockout_window_secs.map(Value::from),
+        );
         put("lockout.lock_secs", self.lockout_lock_secs.map(Value::from));
-        put("lockout.max_tracked_addresses", self.lockout_max_tracked_addresses.map(Value::from));
+        put(
+            "lockout.max_tracked_addresses",
+            self.lockout_max_tracked_addresses.map(Value::from),
+        );
         put("backend", to_json(self.backend.as_ref()));
         put("embedded.demo_calls", self.demo_calls.map(Value::from));
         put("embedded.demo_seed", self.demo_seed.map(Value::from));

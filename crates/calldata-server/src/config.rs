@@ -176,19 +176,32 @@ impl Default for Settings {
 
 impl Default for LockoutSettings {
     fn default() -> Self {
-        Self { max_failures: 5, window_secs: 60, lock_secs: 300, max_tracked_addresses: 100_000 }
+        Self {
+            max_failures: 5,
+            window_secs: 60,
+            lock_secs: 300,
+            max_tracked_addresses: 100_000,
+        }
     }
 }
 
 impl Default for EmbeddedSettings {
     fn default() -> Self {
-        Self { demo_calls: 1_000, demo_seed: 42, calls_file: None, sandbox: true }
+        Self {
+            demo_calls: 1_000,
+            demo_seed: 42,
+            calls_file: None,
+            sandbox: true,
+        }
     }
 }
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { filter: "info".to_owned(), format: LogFormat::Text }
+        Self {
+            filter: "info".to_owned(),
+            format: LogFormat::Text,
+        }
     }
 }
 
@@ -250,16 +263,12 @@ impl Settings {
         if let Some(path) = &cli.config {
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(
-            Env::prefixed("CALLDATA_")
-                .split("__")
-                .filter(|key| {
-                    // `split` may already have turned `__` into `.`; accept either form.
-                    let top = key.as_str().split("__").next().unwrap_or_default();
-                    let top = top.split('.').next().unwrap_or_default();
-                    TOP_LEVEL.iter().any(|name| top.eq_ignore_ascii_case(name))
-                }),
-        );
+        figment = figment.merge(Env::prefixed("CALLDATA_").split("__").filter(|key| {
+            // `split` may already have turned `__` into `.`; accept either form.
+            let top = key.as_str().split("__").next().unwrap_or_default();
+            let top = top.split('.').next().unwrap_or_default();
+            TOP_LEVEL.iter().any(|name| top.eq_ignore_ascii_case(name))
+        }));
         for (key, value) in cli.overrides() {
             figment = figment.merge(Serialized::default(key, value));
         }
@@ -271,12 +280,20 @@ impl Settings {
     /// Checks every rule that types alone do not express.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |setting, problem: &str| {
-            Err(ConfigError::Invalid { setting, problem: problem.to_owned() })
+            Err(ConfigError::Invalid {
+                setting,
+                problem: problem.to_owned(),
+            })
         };
         if self.tls_cert.is_some() != self.tls_key.is_some() {
-            return invalid("tls_cert/tls_key", "give both the certificate and the key, or neither");
+            return invalid(
+                "tls_cert/tls_key",
+                "give both the certificate and the key, or neither",
+            );
         }
-        if self.plain_http && !self.listen.ip().is_loopback() && !self.allow_plain_http_on_any_address
+        if self.plain_http
+            && !self.listen.ip().is_loopback()
+            && !self.allow_plain_http_on_any_address
         {
             return invalid(
                 "plain_http",
@@ -285,7 +302,10 @@ impl Settings {
             );
         }
         if self.plain_http && self.tls_cert.is_some() {
-            return invalid("plain_http", "a TLS certificate is configured; drop one of the two");
+            return invalid(
+                "plain_http",
+                "a TLS certificate is configured; drop one of the two",
+            );
         }
         if !(64..=1024 * 1024).contains(&self.body_limit_bytes) {
             return invalid("body_limit_bytes", "must be between 64 and 1048576");
@@ -298,7 +318,10 @@ impl Settings {
         }
         let lockout = &self.lockout;
         if lockout.max_failures == 0 || lockout.window_secs == 0 || lockout.lock_secs == 0 {
-            return invalid("lockout", "max_failures, window_secs and lock_secs must be above 0");
+            return invalid(
+                "lockout",
+                "max_failures, window_secs and lock_secs must be above 0",
+            );
         }
         if lockout.max_tracked_addresses == 0 {
             return invalid("lockout.max_tracked_addresses", "must be above 0");
@@ -324,9 +347,17 @@ impl Settings {
 }
 
 fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
-    let invalid = |problem: String| Err(ConfigError::Invalid { setting: "keys", problem });
+    let invalid = |problem: String| {
+        Err(ConfigError::Invalid {
+            setting: "keys",
+            problem,
+        })
+    };
     if key.access_key.is_empty() || key.access_key.contains('/') {
-        return invalid(format!("access key {:?} must be non-empty without '/'", key.access_key));
+        return invalid(format!(
+            "access key {:?} must be non-empty without '/'",
+            key.access_key
+        ));
     }
     if key.secret_key.is_some() == key.secret_key_file.is_some() {
         return invalid(format!(
@@ -335,10 +366,16 @@ fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
         ));
     }
     if key.cc_ids.contains(&0) {
-        return invalid(format!("access key {:?}: cc_ids must be 1..=65535", key.access_key));
+        return invalid(format!(
+            "access key {:?}: cc_ids must be 1..=65535",
+            key.access_key
+        ));
     }
     if key.vdns.iter().any(|v| !(1..=5000).contains(v)) {
-        return invalid(format!("access key {:?}: vdns must be 1..=5000", key.access_key));
+        return invalid(format!(
+            "access key {:?}: vdns must be 1..=5000",
+            key.access_key
+        ));
     }
     Ok(())
 }

@@ -77,7 +77,11 @@ pub fn ensure_demo_key(dir: &Path) -> Result<DemoKey, DataDirError> {
     }
     let access_key = read_trimmed(&ak_path)?;
     let secret_key = SecretString::from(read_trimmed(&sk_path)?);
-    Ok(DemoKey { access_key, secret_key, secret_key_path: sk_path })
+    Ok(DemoKey {
+        access_key,
+        secret_key,
+        secret_key_path: sk_path,
+    })
 }
 
 /// Returns the generated certificate files, creating a CA and a loopback server
@@ -127,7 +131,11 @@ fn generate_certificate() -> Result<(String, String, String), rcgen::Error> {
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &ca)?;
     let ca_pem = ca.pem();
-    Ok((ca_pem.clone(), format!("{}{}", cert.pem(), ca_pem), key.serialize_pem()))
+    Ok((
+        ca_pem.clone(),
+        format!("{}{}", cert.pem(), ca_pem),
+        key.serialize_pem(),
+    ))
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], DataDirError> {
@@ -141,21 +149,30 @@ fn create_dir(dir: &Path) -> Result<(), DataDirError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|source| DataDirError::Io { action: "create directory", path: dir.into(), source })
+    builder.create(dir).map_err(|source| DataDirError::Io {
+        action: "create directory",
+        path: dir.into(),
+        source,
+    })
 }
 
 fn read_trimmed(path: &Path) -> Result<String, DataDirError> {
-    let text = fs::read_to_string(path)
-        .map_err(|source| DataDirError::Io { action: "read", path: path.into(), source })?;
+    let text = fs::read_to_string(path).map_err(|source| DataDirError::Io {
+        action: "read",
+        path: path.into(),
+        source,
+    })?;
     Ok(text.trim().to_owned())
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a
 /// reader never sees half a file. `secret` files get mode 0600.
 fn write_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), DataDirError> {
-    let io = |action, source| DataDirError::Io { action, path: path.into(), source };
+    let io = |action, source| DataDirError::Io {
+        action,
+        path: path.into(),
+        source,
+    };
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -178,12 +195,18 @@ mod tests {
         let first = ensure_demo_key(dir.path()).unwrap();
         let second = ensure_demo_key(dir.path()).unwrap();
         assert_eq!(first.access_key, second.access_key);
-        assert_eq!(first.secret_key.expose_secret(), second.secret_key.expose_secret());
+        assert_eq!(
+            first.secret_key.expose_secret(),
+            second.secret_key.expose_secret()
+        );
         assert_eq!(first.secret_key.expose_secret().len(), 64);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&first.secret_key_path).unwrap().permissions().mode();
+            let mode = fs::metadata(&first.secret_key_path)
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -50,7 +50,10 @@ impl Refusal {
 
     /// 405 with the allowed method.
     pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") }
+        Self {
+            allow: Some(allow),
+            ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        }
     }
 
     /// 413: body above the limit.
@@ -68,7 +71,10 @@ impl Refusal {
 
     /// 408: the body did not arrive in time.
     pub fn timeout() -> Self {
-        Self::new(StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time")
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body did not arrive in time",
+        )
     }
 
     /// 400: the body could not be read from the connection.
@@ -77,7 +83,11 @@ impl Refusal {
     }
 
     fn new(status: StatusCode, message: &'static str) -> Self {
-        Self { status, message, allow: None }
+        Self {
+            status,
+            message,
+            allow: None,
+        }
     }
 
     /// The response for `request`.
@@ -87,7 +97,9 @@ impl Refusal {
 
     /// The response, naming `path`.
     pub fn respond_to_path(&self, path: &str) -> HttpResponse {
-        let timestamp = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         let body = SpringError {
             timestamp,
             status: self.status.as_u16(),

@@ -63,7 +63,11 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("calldata");
         let requests = Family::<RequestLabels, Counter>::default();
-        registry.register("requests", "Requests answered, by route and outcome", requests.clone());
+        registry.register(
+            "requests",
+            "Requests answered, by route and outcome",
+            requests.clone(),
+        );
         let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
             latency_histogram,
         );
@@ -92,7 +96,15 @@ impl Metrics {
             "Call-source lookups, by source and outcome",
             lookups.clone(),
         );
-        Self { registry, requests, latency, auth_failures, lookups, lockouts, lockout_refusals }
+        Self {
+            registry,
+            requests,
+            latency,
+            auth_failures,
+            lookups,
+            lockouts,
+            lockout_refusals,
+        }
     }
 
     /// The registry, for components (such as the BMS adapter) that add their own metrics.
@@ -102,8 +114,12 @@ impl Metrics {
 
     /// Counts one answered request and its duration.
     pub fn observe_request(&self, route: &'static str, outcome: &'static str, seconds: f64) {
-        self.requests.get_or_create(&RequestLabels { route, outcome }).inc();
-        self.latency.get_or_create(&RouteLabels { route }).observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels { route, outcome })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels { route })
+            .observe(seconds);
     }
 
     /// Counts one refused signature.
@@ -116,12 +132,16 @@ impl Metrics {
             AuthError::UnknownAccessKey => "unknown_key",
             _ => "signature",
         };
-        self.auth_failures.get_or_create(&ReasonLabels { reason }).inc();
+        self.auth_failures
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
     }
 
     /// Counts one call-source lookup.
     pub fn lookup(&self, source: &'static str, outcome: &'static str) {
-        self.lookups.get_or_create(&LookupLabels { source, outcome }).inc();
+        self.lookups
+            .get_or_create(&LookupLabels { source, outcome })
+            .inc();
     }
 
     /// The metrics in Prometheus text format.

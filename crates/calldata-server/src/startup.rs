@@ -6,16 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::header::CONTENT_TYPE;
-use actix_web::middleware::{Next, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
 use calldata_bms::embedded::sample_keys;
 use calldata_bms::{CallSource, DemoSettings, EmbeddedStore};
 use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
-use futures_util::FutureExt;
 
 use crate::auth::{KeyRegistry, Lockout, Scope};
 use crate::config::{Backend, Settings};
@@ -79,7 +75,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,16 +104,18 @@ impl Application {
         });
         let source_kind = state.source.kind();
 
-        let listener = TcpListener::bind(settings.listen)
-            .map_err(|source| StartupError::Bind { address: settings.listen, source })?;
-        let address = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address: settings.listen, source })?;
+        let listener = TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: settings.listen,
+            source,
+        })?;
         let with_sandbox = sandbox.is_some();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(from_fn(answer_panics))
                 .configure(|config| routes::configure(config, with_sandbox))
         })
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
@@ -127,16 +127,18 @@ impl Application {
         let bind_error = |source| StartupError::Bind { address, source };
         let mut ca_cert = None;
         let server = if settings.tls_enabled() {
-            let (cert, key) = match (&settings.tls_cert, &settings.tls_key) {
-                (Some(cert), Some(key)) => (cert.clone(), key.clone()),
-                _ => {
-                    let generated = data_dir::ensure_certificate(&settings.data_dir)?;
-                    ca_cert = Some(generated.ca_cert);
-                    (generated.server_cert, generated.server_key)
-                }
+            let configured = settings.tls_cert.clone().zip(settings.tls_key.clone());
+            let (cert, key) = if let Some(pair) = configured {
+                pair
+            } else {
+                let generated = data_dir::ensure_certificate(&settings.data_dir)?;
+                ca_cert = Some(generated.ca_cert);
+                (generated.server_cert, generated.server_key)
             };
             let config = tls::server_config(&cert, &key)?;
-            server.listen_rustls_0_23(listener, config).map_err(bind_error)?
+            server
+                .listen_rustls_0_23(listener, config)
+                .map_err(bind_error)?
         } else {
             server.listen(listener).map_err(bind_error)?
         };
@@ -150,7 +152,10 @@ impl Application {
             sample_calls,
             sandbox: with_sandbox,
         };
-        Ok(Self { server: server.run(), info })
+        Ok(Self {
+            server: server.run(),
+            info,
+        })
     }
 
     /// The bound address.
@@ -174,26 +179,30 @@ impl Application {
     }
 }
 
-type SourceParts = (Arc<dyn CallSource>, Option<Arc<EmbeddedStore>>, Vec<CallKey>);
+type SourceParts = (
+    Arc<dyn CallSource>,
+    Option<Arc<EmbeddedStore>>,
+    Vec<CallKey>,
+);
 
 fn build_source(settings: &Settings) -> Result<SourceParts, StartupError> {
     match settings.backend {
         Backend::Embedded => {
             let embedded = &settings.embedded;
-            let (store, samples) = match &embedded.calls_file {
-                Some(path) => {
-                    let store = EmbeddedStore::load_file(path)?;
-                    let samples = store
-                        .list(&calldata_bms::ListFilter::default(), 3)
-                        .into_iter()
-                        .map(|r| r.key)
-                        .collect();
-                    (store, samples)
-                }
-                None => {
-                    let demo = DemoSettings { count: embedded.demo_calls, seed: embedded.demo_seed };
-                    (EmbeddedStore::with_demo_calls(&demo), sample_keys(&demo, 3))
-                }
+            let (store, samples) = if let Some(path) = &embedded.calls_file {
+                let store = EmbeddedStore::load_file(path)?;
+                let samples = store
+                    .list(&calldata_bms::ListFilter::default(), 3)
+                    .into_iter()
+                    .map(|r| r.key)
+                    .collect();
+                (store, samples)
+            } else {
+                let demo = DemoSettings {
+                    count: embedded.demo_calls,
+                    seed: embedded.demo_seed,
+                };
+                (EmbeddedStore::with_demo_calls(&demo), sample_keys(&demo, 3))
             };
             let store = Arc::new(store);
             Ok((store.clone(), Some(store), samples))
@@ -207,25 +216,10 @@ fn build_keys(settings: &Settings) -> Result<(KeyRegistry, Option<DemoKey>), Sta
     }
     let demo = data_dir::ensure_demo_key(&settings.data_dir)?;
     let mut keys = KeyRegistry::default();
-    keys.insert(demo.access_key.clone(), demo.secret_key.clone(), Scope::default());
+    keys.insert(
+        demo.access_key.clone(),
+        demo.secret_key.clone(),
+        Scope::default(),
+    );
     Ok((keys, Some(demo)))
-}
-
-/// Turns a panic anywhere below into `0100999` with no internals, instead of a dropped
-/// connection or a 500 page.
-async fn answer_panics(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let http_request = request.request().clone();
-    match std::panic::AssertUnwindSafe(next.call(request)).catch_unwind().await {
-        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
-        Err(_) => {
-            tracing::error!(path = http_request.path(), "a request handler panicked");
-            let response = HttpResponse::Ok()
-                .insert_header((CONTENT_TYPE, routes::reply::JSON))
-                .body(r#"{"resultCode":"0100999","resultDesc":"unknown error"}"#);
-            Ok(ServiceResponse::new(http_request, response))
-        }
-    }
 }

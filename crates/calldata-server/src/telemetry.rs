@@ -12,7 +12,9 @@ pub fn init(settings: &LogSettings) -> Result<(), String> {
         _ => EnvFilter::try_new(&settings.filter),
     }
     .map_err(|e| format!("invalid log filter: {e}"))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = match settings.format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

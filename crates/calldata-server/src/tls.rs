@@ -33,8 +33,10 @@ pub enum TlsError {
 
 /// Builds a TLS 1.2/1.3 server configuration for HTTP/1.1.
 pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<ServerConfig, TlsError> {
-    let certificate_error =
-        |reason: String| TlsError::Certificate { path: cert_path.into(), reason };
+    let certificate_error = |reason: String| TlsError::Certificate {
+        path: cert_path.into(),
+        reason,
+    };
     let chain = CertificateDer::pem_file_iter(cert_path)
         .map_err(|e| certificate_error(e.to_string()))?
         .collect::<Result<Vec<_>, _>>()
@@ -42,8 +44,10 @@ pub fn server_config(cert_path: &Path, key_path: &Path) -> Result<ServerConfig, 
     if chain.is_empty() {
         return Err(certificate_error("no certificate in the file".to_owned()));
     }
-    let key = PrivateKeyDer::from_pem_file(key_path)
-        .map_err(|e| TlsError::Key { path: key_path.into(), reason: e.to_string() })?;
+    let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| TlsError::Key {
+        path: key_path.into(),
+        reason: e.to_string(),
+    })?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?

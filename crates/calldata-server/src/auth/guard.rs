@@ -27,7 +27,9 @@ struct ActixHeaders<'a>(&'a HeaderMap);
 
 impl HeaderSource for ActixHeaders<'_> {
     fn header(&self, lower_name: &str) -> Option<&[u8]> {
-        self.0.get(lower_name).map(actix_web::http::header::HeaderValue::as_bytes)
+        self.0
+            .get(lower_name)
+            .map(actix_web::http::header::HeaderValue::as_bytes)
     }
 }
 
@@ -64,9 +66,11 @@ fn verify_signature<'s>(
     let mut values = request.headers().get_all(AUTHORIZATION);
     let authorization = match (values.next(), values.next()) {
         (None, _) => None,
-        (Some(value), None) => {
-            Some(value.to_str().map_err(|_| AuthError::Malformed("not visible ASCII"))?)
-        }
+        (Some(value), None) => Some(
+            value
+                .to_str()
+                .map_err(|_| AuthError::Malformed("not visible ASCII"))?,
+        ),
         (Some(_), Some(_)) => return Err(AuthError::Malformed("repeated Authorization header")),
     };
     let headers = ActixHeaders(request.headers());
@@ -77,12 +81,23 @@ fn verify_signature<'s>(
         headers: &headers,
         body,
     };
-    let verified = verify(authorization, &signable, &state.keys, &state.verify_policy, SystemTime::now())?;
-    let scope = state.keys.scope(verified.access_key).ok_or(AuthError::UnknownAccessKey)?;
+    let verified = verify(
+        authorization,
+        &signable,
+        &state.keys,
+        &state.verify_policy,
+        SystemTime::now(),
+    )?;
+    let scope = state
+        .keys
+        .scope(verified.access_key)
+        .ok_or(AuthError::UnknownAccessKey)?;
     Ok((verified.access_key.to_owned(), scope))
 }
 
 /// The client's IP address as seen on the socket.
 fn client_address(request: &HttpRequest) -> IpAddr {
-    request.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
+    request
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
 }

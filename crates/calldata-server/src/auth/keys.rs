@@ -58,7 +58,10 @@ impl KeyRegistry {
                 // Validation guarantees one of the two; an empty SK would match nothing useful.
                 (None, None) => SecretString::from(String::new()),
             };
-            let scope = Scope { cc_ids: key.cc_ids.clone(), vdns: key.vdns.clone() };
+            let scope = Scope {
+                cc_ids: key.cc_ids.clone(),
+                vdns: key.vdns.clone(),
+            };
             registry.insert(key.access_key.clone(), secret, scope);
         }
         Ok(registry)
@@ -87,7 +90,9 @@ impl KeyRegistry {
 
 impl KeyLookup for KeyRegistry {
     fn secret_key(&self, access_key: &str) -> Option<&[u8]> {
-        self.keys.get(access_key).map(|e| e.secret.expose_secret().as_bytes())
+        self.keys
+            .get(access_key)
+            .map(|e| e.secret.expose_secret().as_bytes())
     }
 }
 
@@ -97,7 +102,9 @@ fn read_secret(access_key: &str, path: &Path) -> Result<SecretString, KeyLoadErr
         path: path.display().to_string(),
         source,
     })?;
-    Ok(SecretString::from(text.lines().next().unwrap_or_default().trim().to_owned()))
+    Ok(SecretString::from(
+        text.lines().next().unwrap_or_default().trim().to_owned(),
+    ))
 }
 
 #[cfg(test)]
@@ -107,7 +114,10 @@ mod tests {
     #[test]
     fn empty_scope_lists_allow_everything_and_lists_restrict() {
         let all = Scope::default();
-        let one = Scope { cc_ids: vec![1], vdns: vec![2, 3] };
+        let one = Scope {
+            cc_ids: vec![1],
+            vdns: vec![2, 3],
+        };
         let (cc1, cc2) = (CcId::new(1).unwrap(), CcId::new(2).unwrap());
         let (v2, v4) = (Vdn::new(2).unwrap(), Vdn::new(4).unwrap());
         assert!(all.allows(cc2, v4));

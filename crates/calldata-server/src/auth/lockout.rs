@@ -51,7 +51,9 @@ impl Lockout {
 
     /// Counts one signature failure from `address`.
     pub fn record_failure(&self, address: IpAddr) -> FailureVerdict {
-        let counter = self.failures.get_with(address, || Arc::new(AtomicU32::new(0)));
+        let counter = self
+            .failures
+            .get_with(address, || Arc::new(AtomicU32::new(0)));
         let count = counter.fetch_add(1, Ordering::Relaxed) + 1;
         if count >= self.max_failures {
             self.failures.invalidate(&address);
@@ -96,6 +98,10 @@ mod tests {
             lockout.record_failure(IpAddr::from(i.to_be_bytes()));
         }
         lockout.failures.run_pending_tasks();
-        assert!(lockout.failures.entry_count() <= 100, "{}", lockout.failures.entry_count());
+        assert!(
+            lockout.failures.entry_count() <= 100,
+            "{}",
+            lockout.failures.entry_count()
+        );
     }
 }

@@ -13,7 +13,11 @@ use crate::errors::Refusal;
 
 /// Whether the request says its body is JSON (`application/json`, charset absent or UTF-8).
 pub fn is_json(request: &HttpRequest) -> bool {
-    let Some(value) = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     let mut parts = value.split(';');
@@ -48,7 +52,8 @@ pub async fn read_body(
     let mut body = BytesMut::with_capacity(declared.unwrap_or(512).min(limit));
     let read = async {
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
+            let chunk =
+                chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
             if body.len() + chunk.len() > limit {
                 return Err(Refusal::payload_too_large());
             }
@@ -93,15 +98,24 @@ mod tests {
             "Application/JSON; Charset=utf-8",
             "application/json; charset=\"utf-8\"",
         ] {
-            let request = TestRequest::default().insert_header((CONTENT_TYPE, value)).to_http_request();
+            let request = TestRequest::default()
+                .insert_header((CONTENT_TYPE, value))
+                .to_http_request();
             assert!(is_json(&request), "{value}");
         }
     }
 
     #[test]
     fn refuses_other_media_types_and_charsets() {
-        for value in ["text/plain", "application/xml", "application/json; charset=latin1", "application/jsonx"] {
-            let request = TestRequest::default().insert_header((CONTENT_TYPE, value)).to_http_request();
+        for value in [
+            "text/plain",
+            "application/xml",
+            "application/json; charset=latin1",
+            "application/jsonx",
+        ] {
+            let request = TestRequest::default()
+                .insert_header((CONTENT_TYPE, value))
+                .to_http_request();
             assert!(!is_json(&request), "{value}");
         }
         assert!(!is_json(&TestRequest::default().to_http_request()));

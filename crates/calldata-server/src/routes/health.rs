@@ -11,7 +11,9 @@ use crate::state::AppState;
 
 /// 200 while the process serves requests.
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().insert_header((CONTENT_TYPE, JSON)).body(r#"{"status":"ok"}"#)
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, JSON))
+        .body(r#"{"status":"ok"}"#)
 }
 
 /// 200 when the call source can answer, 503 otherwise.
@@ -24,7 +26,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             json!({"status": "not ready", "source": source, "reason": error.public_message()}),
         ),
     };
-    HttpResponse::build(status).insert_header((CONTENT_TYPE, JSON)).body(body.to_string())
+    HttpResponse::build(status)
+        .insert_header((CONTENT_TYPE, JSON))
+        .body(body.to_string())
 }
 
 /// The metrics in Prometheus text format.

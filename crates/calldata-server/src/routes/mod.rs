@@ -9,7 +9,7 @@ pub mod query;
 pub mod reply;
 pub mod sandbox;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
 
 use crate::errors::Refusal;
@@ -24,32 +24,32 @@ pub fn configure(config: &mut web::ServiceConfig, sandbox: bool) {
     config.service(
         web::resource(QUERY_BASIC_CALL_INFO_PATH)
             .route(web::post().to(query::query))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "POST"))),
+            .default_service(only("POST")),
     );
     config.service(
         web::resource(PING_PATH)
             .route(web::get().to(ping::ping))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET"))),
+            .default_service(only("GET")),
     );
     config.service(
         web::resource("/healthz")
             .route(web::get().to(health::healthz))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET"))),
+            .default_service(only("GET")),
     );
     config.service(
         web::resource("/readyz")
             .route(web::get().to(health::readyz))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET"))),
+            .default_service(only("GET")),
     );
     config.service(
         web::resource("/metrics")
             .route(web::get().to(health::metrics))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET"))),
+            .default_service(only("GET")),
     );
     config.service(
         web::resource("/openapi.json")
             .route(web::get().to(openapi::document))
-            .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET"))),
+            .default_service(only("GET")),
     );
     if sandbox {
         config.service(
@@ -58,7 +58,7 @@ pub fn configure(config: &mut web::ServiceConfig, sandbox: bool) {
                 .route(web::post().to(sandbox::add))
                 .route(web::put().to(sandbox::replace))
                 .route(web::delete().to(sandbox::end))
-                .default_service(web::to(|r: HttpRequest| not_allowed(r, "GET, POST, PUT, DELETE"))),
+                .default_service(only("GET, POST, PUT, DELETE")),
         );
     }
     config.default_service(web::to(not_found));
@@ -68,6 +68,9 @@ async fn not_found(request: HttpRequest) -> HttpResponse {
     Refusal::not_found().respond(&request)
 }
 
-async fn not_allowed(request: HttpRequest, allow: &'static str) -> HttpResponse {
-    Refusal::method_not_allowed(allow).respond(&request)
+/// The 405 answer of a resource that allows only `allow`.
+fn only(allow: &'static str) -> Route {
+    web::to(move |request: HttpRequest| {
+        std::future::ready(Refusal::method_not_allowed(allow).respond(&request))
+    })
 }

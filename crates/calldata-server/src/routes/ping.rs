@@ -18,7 +18,8 @@ pub async fn ping(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     let (response, outcome) = if request.headers().contains_key(AUTHORIZATION) {
         match authenticate(&request, &[], &state) {
             Ok(caller) => {
-                let answer = success_with(&format!("pong; access key {} accepted", caller.access_key));
+                let answer =
+                    success_with(&format!("pong; access key {} accepted", caller.access_key));
                 (answer.response, answer.outcome)
             }
             Err(refusal) => (refusal.respond(&request), status_label(refusal.status)),
@@ -27,6 +28,8 @@ pub async fn ping(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         let answer = success_with(&"pong");
         (answer.response, answer.outcome)
     };
-    state.metrics.observe_request("ping", outcome, started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .observe_request("ping", outcome, started.elapsed().as_secs_f64());
     response
 }

@@ -14,7 +14,7 @@ use crate::auth::authenticate;
 use crate::config::CtiVersion;
 use crate::errors::Refusal;
 use crate::routes::body::{is_json, read_body, status_label};
-use crate::routes::reply::{Answer, failed, found};
+use crate::routes::reply::{Answer, failed, found, unless_panicked};
 use crate::state::AppState;
 
 /// Answers one query and counts it.
@@ -24,13 +24,18 @@ pub async fn query(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let answer = answer(&request, payload, &state).await;
-    state.metrics.observe_request("query", answer.outcome, started.elapsed().as_secs_f64());
+    let answer = unless_panicked(answer(&request, payload, &state)).await;
+    state
+        .metrics
+        .observe_request("query", answer.outcome, started.elapsed().as_secs_f64());
     answer.response
 }
 
 fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
-    Answer { response: refusal.respond(request), outcome: status_label(refusal.status) }
+    Answer {
+        response: refusal.respond(request),
+        outcome: status_label(refusal.status),
+    }
 }
 
 async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) -> Answer {
@@ -53,7 +58,12 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
     }
     let key = match QueryBasicCallInfo::parse(&body) {
         Ok(key) => key,
-        Err(invalid) => return failed(ResultCode::InvalidParameter, format!("invalid parameter: {invalid}")),
+        Err(invalid) => {
+            return failed(
+                ResultCode::InvalidParameter,
+                format!("invalid parameter: {invalid}"),
+            );
+        }
     };
     if !caller.scope.allows(key.cc_id, key.vdn) {
         return failed(
@@ -72,7 +82,10 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
         }
         Lookup::NotInProgress => {
             state.metrics.lookup(source, "not_in_progress");
-            failed(ResultCode::InterfaceCallFailed, "call not found or no longer in progress")
+            failed(
+                ResultCode::InterfaceCallFailed,
+                "call not found or no longer in progress",
+            )
         }
         Lookup::Failed(error) => {
             state.metrics.lookup(source, "failed");

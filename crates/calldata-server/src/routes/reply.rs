@@ -3,6 +3,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::CONTENT_TYPE;
 use calldata_model::{BasicCallInfo, FailureResponse, ResultCode, SuccessResponse};
+use futures_util::FutureExt;
 use serde::Serialize;
 
 /// The content type of every JSON answer.
@@ -19,14 +20,34 @@ pub struct Answer {
 
 /// `0100000` with the call.
 pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
-    json(&SuccessResponse { call, legacy_fields }, ResultCode::Success)
+    json(&SuccessResponse {
+        call,
+        legacy_fields,
+    })
+}
+
+/// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
+/// connection.
+pub async fn unless_panicked(work: impl Future<Output = Answer>) -> Answer {
+    if let Ok(answer) = std::panic::AssertUnwindSafe(work).catch_unwind().await {
+        answer
+    } else {
+        tracing::error!("a request handler panicked");
+        failed(ResultCode::UnknownError, "unknown error")
+    }
 }
 
 /// A failure with its result code and message.
 pub fn failed(code: ResultCode, message: impl Into<String>) -> Answer {
-    let body = FailureResponse { code, message: message.into() };
-    let label = code_label(&body.code);
-    Answer { response: json_response(&body), outcome: label }
+    let body = FailureResponse {
+        code,
+        message: message.into(),
+    };
+    let outcome = body.code.as_str_static();
+    Answer {
+        response: json_response(&body),
+        outcome,
+    }
 }
 
 /// `0100000` with any body as `resultDesc` (sandbox API).
@@ -38,17 +59,26 @@ pub fn success_with<T: Serialize>(desc: &T) -> Answer {
         #[serde(rename = "resultDesc")]
         desc: &'a T,
     }
-    json(&Body { code: ResultCode::Success.as_str_static(), desc }, ResultCode::Success)
+    json(&Body {
+        code: ResultCode::Success.as_str_static(),
+        desc,
+    })
 }
 
-fn json<T: Serialize>(body: &T, code: ResultCode) -> Answer {
-    Answer { response: json_response(body), outcome: code_label(&code) }
+/// A `0100000` answer with `body`.
+fn json<T: Serialize>(body: &T) -> Answer {
+    Answer {
+        response: json_response(body),
+        outcome: ResultCode::Success.as_str_static(),
+    }
 }
 
 fn json_response<T: Serialize>(body: &T) -> HttpResponse {
     let mut bytes = Vec::with_capacity(1024);
     match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => HttpResponse::Ok().insert_header((CONTENT_TYPE, JSON)).body(bytes),
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((CONTENT_TYPE, JSON))
+            .body(bytes),
         Err(error) => {
             tracing::error!(%error, "could not serialize an answer");
             HttpResponse::Ok()
@@ -56,9 +86,4 @@ fn json_response<T: Serialize>(body: &T) -> HttpResponse {
                 .body(r#"{"resultCode":"0100999","resultDesc":"unknown error"}"#)
         }
     }
-}
-
-/// The metrics label of a result code.
-pub fn code_label(code: &ResultCode) -> &'static str {
-    code.as_str_static()
 }

@@ -11,6 +11,9 @@
 //! | `PUT` | add or replace a call | one call record |
 //! | `DELETE` | end a call (`0100001` if absent) | `?ccId=&vdn=&callId=` |
 
+// Errors here are complete answers, built at most once per request; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +25,7 @@ use serde::Deserialize;
 use crate::auth::{Caller, authenticate};
 use crate::errors::Refusal;
 use crate::routes::body::{is_json, read_body, status_label};
-use crate::routes::reply::{Answer, failed, success_with};
+use crate::routes::reply::{Answer, failed, success_with, unless_panicked};
 use crate::state::AppState;
 
 /// Default and largest page of `GET`.
@@ -40,7 +43,10 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             Ok(query) => query,
             Err(message) => return failed(ResultCode::InvalidParameter, message),
         };
-        let filter = ListFilter { cc_id: query.cc_id, vdn: query.vdn };
+        let filter = ListFilter {
+            cc_id: query.cc_id,
+            vdn: query.vdn,
+        };
         let mut records = store.list(&filter, usize::MAX);
         records.retain(|r| caller.scope.allows(r.key.cc_id, r.key.vdn));
         records.truncate(query.limit);
@@ -50,7 +56,11 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 }
 
 /// `POST`: adds a call that must not exist yet.
-pub async fn add(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn add(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     counted(&state, async {
         let (record, store) = match signed_record(&request, payload, &state).await {
             Ok(pair) => pair,
@@ -72,7 +82,11 @@ pub async fn add(request: HttpRequest, payload: web::Payload, state: web::Data<A
 }
 
 /// `PUT`: adds or replaces a call.
-pub async fn replace(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn replace(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     counted(&state, async {
         let (record, store) = match signed_record(&request, payload, &state).await {
             Ok(pair) => pair,
@@ -100,7 +114,10 @@ pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         }
         match store.remove(&key) {
             Some(_) => success_with(&"call ended"),
-            None => failed(ResultCode::InterfaceCallFailed, "call not found or no longer in progress"),
+            None => failed(
+                ResultCode::InterfaceCallFailed,
+                "call not found or no longer in progress",
+            ),
         }
     })
     .await
@@ -108,17 +125,25 @@ pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpRespon
 
 async fn counted(state: &AppState, work: impl Future<Output = Answer>) -> HttpResponse {
     let started = Instant::now();
-    let answer = work.await;
-    state.metrics.observe_request("sandbox", answer.outcome, started.elapsed().as_secs_f64());
+    let answer = unless_panicked(work).await;
+    state
+        .metrics
+        .observe_request("sandbox", answer.outcome, started.elapsed().as_secs_f64());
     answer.response
 }
 
 fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
-    Answer { response: refusal.respond(request), outcome: status_label(refusal.status) }
+    Answer {
+        response: refusal.respond(request),
+        outcome: status_label(refusal.status),
+    }
 }
 
 fn store_of(state: &AppState, request: &HttpRequest) -> Result<Arc<EmbeddedStore>, Answer> {
-    state.sandbox.clone().ok_or_else(|| refused(&Refusal::not_found(), request))
+    state
+        .sandbox
+        .clone()
+        .ok_or_else(|| refused(&Refusal::not_found(), request))
 }
 
 fn signed_without_body<'s>(
@@ -144,7 +169,10 @@ async fn signed_record(
         .map_err(|r| refused(&r, request))?;
     let caller = authenticate(request, &body, state).map_err(|r| refused(&r, request))?;
     let record: CallRecord = serde_json::from_slice(&body).map_err(|error| {
-        failed(ResultCode::InvalidParameter, format!("invalid parameter: {error}"))
+        failed(
+            ResultCode::InvalidParameter,
+            format!("invalid parameter: {error}"),
+        )
     })?;
     if let Some(answer) = out_of_scope(&caller, &record.key) {
         return Err(answer);
@@ -184,21 +212,30 @@ impl ListQuery {
     fn parse(query: &str) -> Result<Self, String> {
         let raw: RawListQuery = serde_urlencoded_like(query)?;
         let number = |name: &str, text: &str| {
-            text.parse::<i64>().map_err(|_| format!("invalid parameter: {name} must be an integer"))
+            text.parse::<i64>()
+                .map_err(|_| format!("invalid parameter: {name} must be an integer"))
         };
         let cc_id = match raw.cc_id.as_deref() {
-            Some(text) => Some(CcId::new(number("ccId", text)?).map_err(|e| format!("invalid parameter: ccId {e}"))?),
+            Some(text) => Some(
+                CcId::new(number("ccId", text)?)
+                    .map_err(|e| format!("invalid parameter: ccId {e}"))?,
+            ),
             None => None,
         };
         let vdn = match raw.vdn.as_deref() {
-            Some(text) => Some(Vdn::new(number("vdn", text)?).map_err(|e| format!("invalid parameter: vdn {e}"))?),
+            Some(text) => Some(
+                Vdn::new(number("vdn", text)?)
+                    .map_err(|e| format!("invalid parameter: vdn {e}"))?,
+            ),
             None => None,
         };
         let limit = match raw.limit.as_deref() {
             Some(text) => usize::try_from(number("limit", text)?)
                 .ok()
                 .filter(|l| (1..=MAX_LIMIT).contains(l))
-                .ok_or_else(|| format!("invalid parameter: limit must be between 1 and {MAX_LIMIT}"))?,
+                .ok_or_else(|| {
+                    format!("invalid parameter: limit must be between 1 and {MAX_LIMIT}")
+                })?,
             None => DEFAULT_LIMIT,
         };
         Ok(Self { cc_id, vdn, limit })
@@ -224,7 +261,8 @@ fn key_from_query(query: &str) -> Result<CallKey, String> {
         vdn: number(raw.vdn),
         call_id: raw.call_id.map(calldata_model::request::Sent::Value),
     };
-    body.to_call_key().map_err(|e| format!("invalid parameter: {e}"))
+    body.to_call_key()
+        .map_err(|e| format!("invalid parameter: {e}"))
 }
 
 /// Decodes `a=1&b=2` into a struct of optional strings.

@@ -1,0 +1,106 @@
+//! auth-v2 at the door: 401 for every kind of bad signature, 403 after repeated failures.
+
+use std::time::{Duration, SystemTime};
+
+use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+
+use crate::helpers::{
+    AK, SK, existing_call, json_200, query_body, spawn_app, spawn_app_with, spring_refusal,
+};
+
+async fn post_with(
+    app: &crate::helpers::TestApp,
+    authorization: Option<&str>,
+    body: &str,
+) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
+        .header("content-type", "application/json;charset=UTF-8")
+        .body(body.to_owned());
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    request.send().await.unwrap()
+}
+
+#[actix_web::test]
+async fn every_kind_of_bad_signature_gets_the_same_401() {
+    let app = spawn_app_with(|s| s.lockout.max_failures = 100).await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    let good = app.authorization(AK, SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body);
+    let stale = app.authorization_at(
+        AK,
+        SK,
+        "POST",
+        QUERY_BASIC_CALL_INFO_PATH,
+        &body,
+        SystemTime::now() - Duration::from_secs(3600),
+    );
+    let cases = [
+        None,
+        Some("Bearer abc".to_owned()),
+        Some(app.authorization(
+            AK,
+            "wrong-secret",
+            "POST",
+            QUERY_BASIC_CALL_INFO_PATH,
+            &body,
+        )),
+        Some(app.authorization("nobody", SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body)),
+        Some(good.replacen(
+            &good[good.len() - 1..],
+            if good.ends_with('0') { "1" } else { "0" },
+            1,
+        )),
+        Some(stale),
+    ];
+    let mut messages = Vec::new();
+    for authorization in &cases {
+        let response = post_with(&app, authorization.as_deref(), &body).await;
+        messages.push(spring_refusal(response, 401, QUERY_BASIC_CALL_INFO_PATH).await);
+    }
+    messages.dedup();
+    assert_eq!(messages, ["request signature missing, invalid or expired"]);
+}
+
+#[actix_web::test]
+async fn a_body_changed_after_signing_is_refused() {
+    let app = spawn_app().await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    let auth = app.authorization(AK, SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body);
+    let changed = body.replacen("\"vdn\":", "\"vdn\": ", 1);
+    let response = post_with(&app, Some(&auth), &changed).await;
+    spring_refusal(response, 401, QUERY_BASIC_CALL_INFO_PATH).await;
+}
+
+#[actix_web::test]
+async fn repeated_failures_lock_the_address_out_even_for_good_signatures() {
+    let app = spawn_app_with(|s| s.lockout.max_failures = 3).await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    for _ in 0..3 {
+        let response = post_with(&app, Some("auth-v2/x/2024-01-02T03:04:05Z/host/00"), &body).await;
+        spring_refusal(response, 401, QUERY_BASIC_CALL_INFO_PATH).await;
+    }
+    let response = app.query(&body).await;
+    let message = spring_refusal(response, 403, QUERY_BASIC_CALL_INFO_PATH).await;
+    assert!(message.contains("try again later"), "{message}");
+}
+
+#[actix_web::test]
+async fn failures_below_the_limit_do_not_block_good_requests() {
+    let app = spawn_app_with(|s| s.lockout.max_failures = 3).await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    for _ in 0..2 {
+        let response = post_with(&app, None, &body).await;
+        spring_refusal(response, 401, QUERY_BASIC_CALL_INFO_PATH).await;
+    }
+    assert_eq!(
+        json_200(app.query(&body).await).await["resultCode"],
+        "0100000"
+    );
+}

@@ -1,0 +1,17 @@
+//! End-to-end tests of the real server on a random loopback port, over HTTP(S), signing
+//! with the model's `auth-v2` signer. One test binary, one module per concern.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)] // test code
+
+mod helpers;
+
+mod auth;
+mod operations;
+mod query;
+mod sandbox;
+mod transport;

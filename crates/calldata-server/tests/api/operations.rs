@@ -1,0 +1,133 @@
+//! Operator endpoints: ping, health, readiness, metrics, the OpenAPI document, plain HTTP.
+
+use serde_json::Value;
+
+use crate::helpers::{
+    AK, SK, existing_call, json_200, query_body, spawn_app, spawn_app_with, spring_refusal,
+};
+
+const PING: &str = "/rest/cmsapp/v1/ping";
+
+#[actix_web::test]
+async fn ping_answers_unsigned_and_checks_a_signature_when_given() {
+    let app = spawn_app().await;
+    let body = json_200(app.http.get(app.url(PING)).send().await.unwrap()).await;
+    assert_eq!(body["resultCode"], "0100000");
+
+    let good = app.authorization(AK, SK, "GET", PING, "");
+    let response = app
+        .http
+        .get(app.url(PING))
+        .header("authorization", good)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        json_200(response).await["resultDesc"]
+            .as_str()
+            .unwrap()
+            .contains(AK)
+    );
+
+    let bad = app.authorization(AK, "wrong", "GET", PING, "");
+    let response = app
+        .http
+        .get(app.url(PING))
+        .header("authorization", bad)
+        .send()
+        .await
+        .unwrap();
+    spring_refusal(response, 401, PING).await;
+
+    let response = app.http.post(app.url(PING)).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    spring_refusal(response, 405, PING).await;
+}
+
+#[actix_web::test]
+async fn health_and_readiness_answer_200() {
+    let app = spawn_app().await;
+    let health = json_200(app.http.get(app.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(health["status"], "ok");
+    let ready = json_200(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["source"], "embedded");
+}
+
+#[actix_web::test]
+async fn metrics_count_requests_by_outcome_and_auth_failures() {
+    let app = spawn_app().await;
+    let (key, _) = existing_call();
+    app.query(&query_body(&key)).await;
+    app.query(r#"{"ccId":1,"vdn":9999,"callId":"1-1"}"#).await;
+    app.http
+        .post(app.url(calldata_model::QUERY_BASIC_CALL_INFO_PATH))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = response.text().await.unwrap();
+    for line in [
+        r#"calldata_requests_total{route="query",outcome="0100000"} 1"#,
+        r#"calldata_requests_total{route="query",outcome="0100002"} 1"#,
+        r#"calldata_requests_total{route="query",outcome="401"} 1"#,
+        r#"calldata_auth_failures_total{reason="missing"} 1"#,
+        r#"calldata_call_source_lookups_total{source="embedded",outcome="found"} 1"#,
+        r#"calldata_request_duration_seconds_count{route="query"} 3"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+    }
+    assert!(!text.contains(SK));
+}
+
+#[actix_web::test]
+async fn the_openapi_document_describes_the_public_endpoint() {
+    let app = spawn_app().await;
+    let doc = json_200(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let path = &doc["paths"]["/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo"]["post"];
+    assert!(path["responses"]["200"].is_object());
+    assert!(path["responses"]["401"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    let call_fields = schemas["BasicCallInfo"]["properties"].as_object().unwrap();
+    assert_eq!(call_fields.len(), 25);
+    assert_eq!(
+        schemas["QueryBasicCallInfo"]["required"],
+        serde_json::json!(["ccId", "vdn", "callId"])
+    );
+}
+
+#[actix_web::test]
+async fn plain_http_serves_the_same_api_on_loopback() {
+    let app = spawn_app_with(|s| s.plain_http = true).await;
+    assert!(app.base_url.starts_with("http://"));
+    let (key, _) = existing_call();
+    let body: Value = json_200(app.query(&query_body(&key)).await).await;
+    assert_eq!(body["resultCode"], "0100000");
+}
+
+#[actix_web::test]
+async fn https_uses_the_generated_ca_and_reuses_it_on_restart() {
+    let app = spawn_app().await;
+    assert!(app.base_url.starts_with("https://"));
+    let ca = app.data_dir.path().join("tls/ca.pem");
+    let first = std::fs::read_to_string(&ca).unwrap();
+    app.handle.stop(true).await;
+    let data_dir = app.data_dir.path().to_path_buf();
+    let again = spawn_app_with(|s| s.data_dir = data_dir.clone()).await;
+    assert_eq!(
+        std::fs::read_to_string(data_dir.join("tls/ca.pem")).unwrap(),
+        first
+    );
+    let health = json_200(again.http.get(again.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(health["status"], "ok");
+}

@@ -1,0 +1,154 @@
+//! The sandbox admin API: create the exact call a test needs, query it, end it.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{SCOPED_AK, SCOPED_SK, json_200, spawn_app, spawn_app_with, spring_refusal};
+
+fn record(call_id: &str, cc_id: u16, vdn: u16) -> Value {
+    json!({
+        "ccId": cc_id, "vdn": vdn, "callId": call_id,
+        "time": 1_764_547_000_000_i64, "dsn": 11, "handle": 1, "server": 1, "keyId": "",
+        "callingNum": "13800001111", "calledNum": "4001234", "mid": 2, "trunkNo": 7,
+        "priority": 3, "deviceType": 2, "deviceNo": 1001, "callSkill": "vipVoice",
+        "partyNum": 2, "callFeature": 0, "orgiCalledNum": "", "mediaType": 5, "place": 0,
+        "waitTime": 12, "totalTalkingTimes": 40, "logonTimes": 55, "serviceType": 0,
+        "callInCause": 65535, "enterReason": 0, "mediaBillType": 0
+    })
+}
+
+fn query_for(call_id: &str, cc_id: u16, vdn: u16) -> String {
+    format!(r#"{{"ccId":{cc_id},"vdn":{vdn},"callId":"{call_id}"}}"#)
+}
+
+#[actix_web::test]
+async fn a_call_added_through_the_sandbox_is_queried_then_ended() {
+    let app = spawn_app().await;
+    let call = record("1764547000000-900001", 3, 17);
+    let added = json_200(app.sandbox(Method::POST, "", &call.to_string()).await).await;
+    assert_eq!(added["resultCode"], "0100000");
+
+    let found = json_200(app.query(&query_for("1764547000000-900001", 3, 17)).await).await;
+    assert_eq!(found["resultCode"], "0100000");
+    let mut expected = call.clone();
+    for key in ["ccId", "vdn", "callId"] {
+        expected.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(found["resultDesc"], expected);
+
+    let ended = json_200(
+        app.sandbox(
+            Method::DELETE,
+            "ccId=3&vdn=17&callId=1764547000000-900001",
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(ended["resultCode"], "0100000");
+    let gone = json_200(app.query(&query_for("1764547000000-900001", 3, 17)).await).await;
+    assert_eq!(gone["resultCode"], "0100001");
+    let again = json_200(
+        app.sandbox(
+            Method::DELETE,
+            "ccId=3&vdn=17&callId=1764547000000-900001",
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again["resultCode"], "0100001");
+}
+
+#[actix_web::test]
+async fn adding_twice_is_refused_and_put_replaces() {
+    let app = spawn_app().await;
+    let call = record("5-5", 1, 2);
+    json_200(app.sandbox(Method::POST, "", &call.to_string()).await).await;
+    let twice = json_200(app.sandbox(Method::POST, "", &call.to_string()).await).await;
+    assert_eq!(twice["resultCode"], "0100002");
+    assert!(twice["resultDesc"].as_str().unwrap().contains("use PUT"));
+
+    let mut changed = call.clone();
+    changed["waitTime"] = json!(99);
+    json_200(app.sandbox(Method::PUT, "", &changed.to_string()).await).await;
+    let found = json_200(app.query(&query_for("5-5", 1, 2)).await).await;
+    assert_eq!(found["resultDesc"]["waitTime"], 99);
+}
+
+#[actix_web::test]
+async fn list_filters_by_cc_id_and_vdn() {
+    let app = spawn_app_with(|s| s.embedded.demo_calls = 0).await;
+    for (id, cc, vdn) in [("1-1", 1, 1), ("1-2", 1, 2), ("1-3", 2, 1)] {
+        json_200(
+            app.sandbox(Method::POST, "", &record(id, cc, vdn).to_string())
+                .await,
+        )
+        .await;
+    }
+    let all = json_200(app.sandbox(Method::GET, "", "").await).await;
+    assert_eq!(all["resultDesc"].as_array().unwrap().len(), 3);
+    let one = json_200(app.sandbox(Method::GET, "ccId=1&vdn=2", "").await).await;
+    let list = one["resultDesc"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["callId"], "1-2");
+    let limited = json_200(app.sandbox(Method::GET, "limit=2", "").await).await;
+    assert_eq!(limited["resultDesc"].as_array().unwrap().len(), 2);
+    let bad = json_200(app.sandbox(Method::GET, "vdn=0", "").await).await;
+    assert_eq!(bad["resultCode"], "0100002");
+}
+
+#[actix_web::test]
+async fn invalid_records_are_0100002_naming_the_problem() {
+    let app = spawn_app().await;
+    let mut call = record("1-1", 1, 1);
+    call["vdn"] = json!(6000);
+    let answer = json_200(app.sandbox(Method::POST, "", &call.to_string()).await).await;
+    assert_eq!(answer["resultCode"], "0100002");
+    assert!(
+        answer["resultDesc"]
+            .as_str()
+            .unwrap()
+            .contains("vdn must be between 1 and 5000"),
+        "{answer}"
+    );
+}
+
+#[actix_web::test]
+async fn the_sandbox_enforces_key_scope_and_signatures() {
+    let app = spawn_app().await;
+    let outside = record("7-7", 2, 1).to_string();
+    let answer = json_200(
+        app.sandbox_as(SCOPED_AK, SCOPED_SK, Method::POST, "", &outside)
+            .await,
+    )
+    .await;
+    assert_eq!(answer["resultCode"], "0101003");
+    let answer = json_200(
+        app.sandbox_as(
+            SCOPED_AK,
+            SCOPED_SK,
+            Method::DELETE,
+            "ccId=2&vdn=1&callId=7-7",
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(answer["resultCode"], "0101003");
+
+    let unsigned = app
+        .http
+        .get(app.url("/sandbox/v1/calls"))
+        .send()
+        .await
+        .unwrap();
+    spring_refusal(unsigned, 401, "/sandbox/v1/calls").await;
+}
+
+#[actix_web::test]
+async fn the_sandbox_is_absent_when_switched_off() {
+    let app = spawn_app_with(|s| s.embedded.sandbox = false).await;
+    let response = app.sandbox(Method::GET, "", "").await;
+    spring_refusal(response, 404, "/sandbox/v1/calls").await;
+}
