@@ -2,6 +2,7 @@
 
 mod ci;
 mod command;
+mod openapi;
 
 use clap::{Parser, Subcommand};
 
@@ -17,11 +18,14 @@ struct Cli {
 enum Task {
     /// Run every check CI runs: formatting, clippy, all tests (nextest) and doc tests.
     Ci(ci::Args),
+    /// Write the server's OpenAPI document to docs/openapi.json.
+    Openapi(openapi::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.task {
         Task::Ci(args) => ci::run(&args),
+        Task::Openapi(args) => openapi::run(&args),
     }
 }

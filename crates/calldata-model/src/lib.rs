@@ -43,6 +43,7 @@ pub mod enums;
 pub mod envelope;
 pub mod ids;
 pub mod lenient;
+pub mod local_server;
 pub mod request;
 pub mod result_code;
 

@@ -90,7 +90,7 @@ pub fn render(info: &StartupInfo) -> String {
             let _ = writeln!(out, "  try it (signature valid for 15 minutes):");
             let _ = writeln!(
                 out,
-                "    curl {cacert}-H 'Content-Type: application/json;charset=UTF-8' \\\n      \
+                "    curl -s {cacert}-H 'Content-Type: application/json;charset=UTF-8' \\\n      \
                  -H 'Authorization: {}' \\\n      -d '{body}' {url}{QUERY_BASIC_CALL_INFO_PATH}",
                 signature.authorization
             );

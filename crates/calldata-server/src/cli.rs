@@ -32,8 +32,8 @@ pub struct Cli {
     /// Allow --plain-http on a non-loopback address.
     #[arg(long)]
     pub allow_plain_http_on_any_address: bool,
-    /// Directory for the generated demo key and certificate
-    /// [default: `$XDG_DATA_HOME/calldata` or `~/.local/share/calldata`].
+    /// Directory for the generated demo key and certificate [default: `$CALLDATA_DATA_DIR`,
+    /// else `$XDG_DATA_HOME/calldata`, else `~/.local/share/calldata`].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// PEM certificate chain to serve (with --tls-key) instead of the generated one.

@@ -205,16 +205,10 @@ impl Default for LogSettings {
     }
 }
 
-/// The data directory used when none is configured: `$XDG_DATA_HOME/calldata`, else
-/// `$HOME/.local/share/calldata`, else `./calldata-data`.
+/// The data directory used when none is configured (see
+/// [`calldata_model::local_server::default_data_dir`]).
 pub fn default_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("calldata");
-    }
-    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(home).join(".local/share/calldata");
-    }
-    PathBuf::from("calldata-data")
+    calldata_model::local_server::default_data_dir(|name| std::env::var_os(name))
 }
 
 /// Why the settings cannot be used.
@@ -378,4 +372,141 @@ fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's large error
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use figment::Jail;
+
+    fn load(args: &[&str]) -> Result<Settings, ConfigError> {
+        let mut command_line = vec!["calldata-server"];
+        command_line.extend_from_slice(args);
+        Settings::load(&Cli::parse_from(command_line))
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        Jail::expect_with(|_| {
+            let settings = load(&[]).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen, DEFAULT_LISTEN);
+            assert!(settings.tls_enabled());
+            assert_eq!(settings.embedded.demo_calls, 1_000);
+            assert_eq!(settings.body_limit_bytes, 16 * 1024);
+            assert_eq!(settings.max_clock_skew_secs, 900);
+            assert_eq!(settings.lockout.max_failures, 5);
+            assert!(settings.legacy_fields);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment_then_flags_win_in_that_order() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "calldata.toml",
+                r#"
+                    listen = "127.0.0.1:9000"
+                    workers = 3
+                    body_limit_bytes = 4096
+                    [lockout]
+                    max_failures = 7
+                    [embedded]
+                    demo_calls = 50
+                "#,
+            )?;
+            jail.set_env("CALLDATA_WORKERS", "4");
+            jail.set_env("CALLDATA_LOCKOUT__MAX_FAILURES", "8");
+            let settings = load(&["--config", "calldata.toml", "--demo-calls", "60"])
+                .map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen.port(), 9000);
+            assert_eq!(settings.body_limit_bytes, 4096);
+            assert_eq!(settings.workers, 4);
+            assert_eq!(settings.lockout.max_failures, 8);
+            assert_eq!(settings.embedded.demo_calls, 60);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn client_environment_variables_do_not_disturb_the_server() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CALLDATA_URL", "https://example.invalid");
+            jail.set_env("CALLDATA_AK", "ak");
+            jail.set_env("CALLDATA_SK", "sk");
+            load(&[]).map_err(|e| e.to_string())?;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_setting_in_the_file_is_named() {
+        Jail::expect_with(|jail| {
+            jail.create_file("calldata.toml", "lisen = \"127.0.0.1:1\"")?;
+            let error = load(&["--config", "calldata.toml"])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("lisen"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn plain_http_on_a_public_address_is_refused_unless_forced() {
+        Jail::expect_with(|_| {
+            let error = load(&["--plain-http", "--listen", "0.0.0.0:8080"])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("plain_http"), "{error}");
+            load(&[
+                "--plain-http",
+                "--listen",
+                "0.0.0.0:8080",
+                "--allow-plain-http-on-any-address",
+            ])
+            .map_err(|e| e.to_string())?;
+            load(&["--plain-http"]).map_err(|e| e.to_string())?;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn keys_need_exactly_one_secret_source_and_valid_scopes() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "both.toml",
+                r#"
+                    [[keys]]
+                    access_key = "a"
+                    secret_key = "s"
+                    secret_key_file = "f"
+                "#,
+            )?;
+            let error = load(&["--config", "both.toml"]).unwrap_err().to_string();
+            assert!(error.contains("exactly one"), "{error}");
+            jail.create_file(
+                "scope.toml",
+                r#"
+                    [[keys]]
+                    access_key = "a"
+                    secret_key = "s"
+                    vdns = [5001]
+                "#,
+            )?;
+            let error = load(&["--config", "scope.toml"]).unwrap_err().to_string();
+            assert!(error.contains("vdns"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        Jail::expect_with(|_| {
+            let error = load(&["--config", "absent.toml"]).unwrap_err().to_string();
+            assert!(error.contains("absent.toml"), "{error}");
+            Ok(())
+        });
+    }
 }

@@ -7,19 +7,8 @@ use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
-/// File names inside the data directory (the client reads the same names).
-pub mod names {
-    /// The demo access key ID.
-    pub const DEMO_ACCESS_KEY: &str = "demo-access-key";
-    /// The demo secret key (mode 0600).
-    pub const DEMO_SECRET_KEY: &str = "demo-secret-key";
-    /// The local CA certificate to trust.
-    pub const CA_CERT: &str = "tls/ca.pem";
-    /// The server certificate chain (server certificate, then the CA).
-    pub const SERVER_CERT: &str = "tls/server.pem";
-    /// The server private key (mode 0600).
-    pub const SERVER_KEY: &str = "tls/server-key.pem";
-}
+/// File names inside the data directory (shared with the client).
+pub use calldata_model::local_server as names;
 
 /// Why the data directory could not be prepared.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +55,8 @@ pub struct GeneratedTls {
 
 /// Reads the demo key, creating it (and the directory) on first start.
 pub fn ensure_demo_key(dir: &Path) -> Result<DemoKey, DataDirError> {
-    let ak_path = dir.join(names::DEMO_ACCESS_KEY);
-    let sk_path = dir.join(names::DEMO_SECRET_KEY);
+    let ak_path = dir.join(names::DEMO_ACCESS_KEY_FILE);
+    let sk_path = dir.join(names::DEMO_SECRET_KEY_FILE);
     if !(ak_path.exists() && sk_path.exists()) {
         create_dir(dir)?;
         let access_key = format!("calldata-demo-{}", hex::encode(random_bytes::<4>()?));
@@ -88,9 +77,9 @@ pub fn ensure_demo_key(dir: &Path) -> Result<DemoKey, DataDirError> {
 /// certificate on first start.
 pub fn ensure_certificate(dir: &Path) -> Result<GeneratedTls, DataDirError> {
     let paths = GeneratedTls {
-        ca_cert: dir.join(names::CA_CERT),
-        server_cert: dir.join(names::SERVER_CERT),
-        server_key: dir.join(names::SERVER_KEY),
+        ca_cert: dir.join(names::CA_CERT_FILE),
+        server_cert: dir.join(names::SERVER_CERT_FILE),
+        server_key: dir.join(names::SERVER_KEY_FILE),
     };
     if paths.ca_cert.exists() && paths.server_cert.exists() && paths.server_key.exists() {
         return Ok(paths);

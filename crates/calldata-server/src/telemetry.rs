@@ -12,9 +12,11 @@ pub fn init(settings: &LogSettings) -> Result<(), String> {
         _ => EnvFilter::try_new(&settings.filter),
     }
     .map_err(|e| format!("invalid log filter: {e}"))?;
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     let result = match settings.format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

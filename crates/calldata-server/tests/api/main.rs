@@ -11,6 +11,7 @@
 mod helpers;
 
 mod auth;
+mod binary;
 mod operations;
 mod query;
 mod sandbox;

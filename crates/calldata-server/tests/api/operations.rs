@@ -131,3 +131,14 @@ async fn https_uses_the_generated_ca_and_reuses_it_on_restart() {
     let health = json_200(again.http.get(again.url("/healthz")).send().await.unwrap()).await;
     assert_eq!(health["status"], "ok");
 }
+
+#[test]
+fn docs_openapi_json_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/openapi.json");
+    let committed = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        committed,
+        calldata_server::routes::openapi::document_json() + "\n",
+        "docs/openapi.json is out of date: run `cargo xtask openapi`"
+    );
+}

@@ -1,0 +1,173 @@
+//! The `calldata-server` binary as a user runs it: no arguments but a data directory, a
+//! banner with everything needed to call it, a demo key on disk, a clean exit on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use serde_json::Value;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_calldata-server");
+
+#[actix_web::test]
+async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--demo-calls",
+            "50",
+        ])
+        .env("CALLDATA_DATA_DIR", data_dir.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut banner = Vec::new();
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        let done = line.contains("try it");
+        banner.push(line);
+        if done || started.elapsed() > Duration::from_secs(20) {
+            break;
+        }
+    }
+    let text = banner.join("\n");
+    let url = text
+        .split_whitespace()
+        .find(|w| w.starts_with("https://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no URL in banner:\n{text}"))
+        .to_owned();
+    let host = url.trim_start_matches("https://").to_owned();
+    let call = text
+        .lines()
+        .find(|l| l.contains("demo call"))
+        .unwrap_or_else(|| panic!("no demo call in banner:\n{text}"));
+    let words: Vec<&str> = call.split_whitespace().collect();
+    let body = format!(
+        r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
+        words[4], words[6], words[8]
+    );
+    assert!(text.contains("CA cert"), "{text}");
+    assert!(
+        !text.contains(&std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap())
+    );
+
+    let ak = std::fs::read_to_string(data_dir.path().join("demo-access-key")).unwrap();
+    let sk = std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap();
+    let headers = [
+        ("host", host.clone()),
+        ("content-type", "application/json;charset=UTF-8".to_owned()),
+        ("content-length", body.len().to_string()),
+    ];
+    let request = SignableRequest {
+        method: "POST",
+        path: QUERY_BASIC_CALL_INFO_PATH,
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let authorization = sign(
+        &Credentials::new(ak.trim(), sk.trim()),
+        &request,
+        &SigningOptions::default(),
+        SystemTime::now(),
+    )
+    .unwrap()
+    .authorization;
+    let ca = std::fs::read(data_dir.path().join("tls/ca.pem")).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .build()
+        .unwrap();
+    let answer: Value = http
+        .post(format!("{url}{QUERY_BASIC_CALL_INFO_PATH}"))
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("authorization", authorization)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["resultCode"], "0100000", "{answer}");
+
+    // SIGTERM drains and exits cleanly.
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let output = Command::new(BINARY).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--config",
+        "--listen",
+        "--plain-http",
+        "--data-dir",
+        "--tls-cert",
+        "--tls-key",
+        "--workers",
+        "--body-limit-bytes",
+        "--legacy-fields",
+        "--cti-version",
+        "--max-clock-skew-secs",
+        "--keep-alive-secs",
+        "--client-request-timeout-ms",
+        "--shutdown-timeout-secs",
+        "--lockout-max-failures",
+        "--lockout-window-secs",
+        "--lockout-lock-secs",
+        "--lockout-max-tracked-addresses",
+        "--backend",
+        "--demo-calls",
+        "--demo-seed",
+        "--calls-file",
+        "--sandbox",
+        "--log-filter",
+        "--log-format",
+    ] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
+    }
+    assert!(help.contains("CALLDATA_"));
+}
+
+#[test]
+fn a_bad_setting_stops_the_binary_with_a_clear_message() {
+    let output = Command::new(BINARY)
+        .args(["--plain-http", "--listen", "0.0.0.0:0"])
+        .env("CALLDATA_DATA_DIR", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("plain_http"), "{stderr}");
+}
