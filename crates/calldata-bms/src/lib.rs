@@ -4,8 +4,12 @@
 //! lives in this crate and nowhere else. This crate depends on `calldata-model`, never on
 //! the server.
 
+pub mod adapter;
 pub mod embedded;
+pub mod emulator;
 pub mod source;
+pub mod wire;
 
+pub use adapter::{HttpBms, HttpBmsSettings};
 pub use embedded::{CallRecord, DemoSettings, EmbeddedStore, ListFilter, LoadError, StoreError};
 pub use source::{CallSource, Lookup, LookupFuture, ReadyFuture, SourceError};

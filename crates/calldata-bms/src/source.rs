@@ -22,6 +22,11 @@ pub trait CallSource: Send + Sync + 'static {
 
     /// Short name for logs and metrics (`embedded`, `bms`).
     fn kind(&self) -> &'static str;
+
+    /// Extra state for `/readyz` (e.g. breaker state, last probe), if any.
+    fn status_detail(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The outcome of a lookup.
@@ -85,5 +90,9 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn kind(&self) -> &'static str {
         (**self).kind()
+    }
+
+    fn status_detail(&self) -> Option<String> {
+        (**self).status_detail()
     }
 }

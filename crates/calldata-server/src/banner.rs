@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use crate::startup::StartupInfo;
 
 /// The banner text.
-pub fn render(info: &StartupInfo) -> String {
+pub fn render(info: &StartupInfo, example: Example) -> String {
     let scheme = if info.tls { "https" } else { "http" };
     let host = if info.address.ip().is_unspecified() {
         format!("127.0.0.1:{}", info.address.port())
@@ -55,46 +55,125 @@ pub fn render(info: &StartupInfo) -> String {
             call.cc_id, call.vdn, call.call_id
         );
     }
-    if let (Some(key), Some(call)) = (&info.demo_key, info.sample_calls.first()) {
-        let body = format!(
-            r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
+    if let Some(call) = info.sample_calls.first() {
+        let _ = writeln!(
+            out,
+            "  query it    : cargo run -q -p calldata-client --bin calldata -- query --cc-id {} --vdn {} --call-id {}",
             call.cc_id, call.vdn, call.call_id
         );
-        let credentials = Credentials::new(
-            key.access_key.clone(),
-            key.secret_key.expose_secret().to_owned(),
-        );
-        let headers = [
-            ("host", host.clone()),
-            ("content-type", "application/json;charset=UTF-8".to_owned()),
-            ("content-length", body.len().to_string()),
-        ];
-        let request = SignableRequest {
-            method: "POST",
-            path: QUERY_BASIC_CALL_INFO_PATH,
-            query: "",
-            headers: &headers,
-            body: body.as_bytes(),
-        };
-        if let Ok(signature) = sign(
-            &credentials,
-            &request,
-            &SigningOptions::default(),
-            SystemTime::now(),
-        ) {
-            let cacert = info
-                .ca_cert
-                .as_ref()
-                .map(|ca| format!("--cacert '{}' ", ca.display()))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  try it (signature valid for 15 minutes):");
-            let _ = writeln!(
-                out,
-                "    curl -s {cacert}-H 'Content-Type: application/json;charset=UTF-8' \\\n      \
-                 -H 'Authorization: {}' \\\n      -d '{body}' {url}{QUERY_BASIC_CALL_INFO_PATH}",
-                signature.authorization
-            );
-        }
+    }
+    if let (Example::SignedCurl, Some(key), Some(call)) =
+        (example, &info.demo_key, info.sample_calls.first())
+    {
+        let _ = write!(out, "{}", signed_curl(info, key, call, &host, &url));
     }
     out
+}
+
+/// Whether the banner may show a signed `curl` command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Example {
+    /// Yes: stdout is a terminal, seen only by the person who started the server.
+    SignedCurl,
+    /// No: stdout may be a log, and a signature is replayable within its window.
+    CommandOnly,
+}
+
+fn signed_curl(
+    info: &StartupInfo,
+    key: &crate::data_dir::DemoKey,
+    call: &calldata_model::CallKey,
+    host: &str,
+    url: &str,
+) -> String {
+    let body = format!(
+        r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
+        call.cc_id, call.vdn, call.call_id
+    );
+    let credentials = Credentials::new(
+        key.access_key.clone(),
+        key.secret_key.expose_secret().to_owned(),
+    );
+    let headers = [
+        ("host", host.to_owned()),
+        ("content-type", "application/json;charset=UTF-8".to_owned()),
+        ("content-length", body.len().to_string()),
+    ];
+    let request = SignableRequest {
+        method: "POST",
+        path: QUERY_BASIC_CALL_INFO_PATH,
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let Ok(signature) = sign(
+        &credentials,
+        &request,
+        &SigningOptions::default(),
+        SystemTime::now(),
+    ) else {
+        return String::new();
+    };
+    let cacert = info
+        .ca_cert
+        .as_ref()
+        .map(|ca| format!("--cacert '{}' ", ca.display()))
+        .unwrap_or_default();
+    format!(
+        "  or with curl (signature valid for {} s):\n    curl -s {cacert}-H 'Content-Type: application/json;charset=UTF-8' \\\n      \
+         -H 'Authorization: {}' \\\n      -d '{body}' {url}{QUERY_BASIC_CALL_INFO_PATH}\n",
+        info.signature_window_secs, signature.authorization
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data_dir::DemoKey;
+    use secrecy::SecretString;
+
+    fn info() -> StartupInfo {
+        let call = calldata_model::QueryBasicCallInfo::new(1, 2, "1764536332974-0")
+            .to_call_key()
+            .unwrap();
+        StartupInfo {
+            address: "127.0.0.1:8443".parse().unwrap(),
+            tls: true,
+            demo_key: Some(DemoKey {
+                access_key: "calldata-demo-1".into(),
+                secret_key: SecretString::from("s3cr3t-value".to_owned()),
+                secret_key_path: "/data/demo-secret-key".into(),
+            }),
+            ca_cert: Some("/data/tls/ca.pem".into()),
+            source: "embedded",
+            calls: 1000,
+            sample_calls: vec![call],
+            sandbox: true,
+            signature_window_secs: 900,
+        }
+    }
+
+    #[test]
+    fn the_banner_names_address_key_files_and_a_query_command_but_never_the_secret() {
+        for example in [Example::SignedCurl, Example::CommandOnly] {
+            let text = render(&info(), example);
+            assert!(text.contains("https://127.0.0.1:8443"), "{text}");
+            assert!(text.contains("calldata-demo-1"));
+            assert!(text.contains("/data/demo-secret-key"));
+            assert!(text.contains("/data/tls/ca.pem"));
+            assert!(text.contains("query --cc-id 1 --vdn 2 --call-id 1764536332974-0"));
+            assert!(!text.contains("s3cr3t-value"));
+        }
+    }
+
+    #[test]
+    fn a_signed_curl_is_shown_only_on_a_terminal() {
+        let terminal = render(&info(), Example::SignedCurl);
+        assert!(
+            terminal.contains("Authorization: auth-v2/calldata-demo-1/"),
+            "{terminal}"
+        );
+        assert!(terminal.contains("valid for 900 s"));
+        assert!(!render(&info(), Example::CommandOnly).contains("Authorization"));
+    }
 }

@@ -78,6 +78,9 @@ pub struct Cli {
     /// Most client addresses tracked for lockout [default: 100000].
     #[arg(long, value_name = "N")]
     pub lockout_max_tracked_addresses: Option<u64>,
+    /// A load balancer whose X-Forwarded-For names the real client (repeat for several).
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Call source [default: embedded].
     #[arg(long, value_name = "KIND")]
     pub backend: Option<Backend>,
@@ -93,6 +96,54 @@ pub struct Cli {
     /// Serve the sandbox admin API: true or false [default: true].
     #[arg(long, value_name = "BOOL")]
     pub sandbox: Option<bool>,
+    /// BMS base URL, e.g. `https://bms.internal:8443` (with --backend bms).
+    #[arg(long, value_name = "URL")]
+    pub bms_url: Option<String>,
+    /// PEM CA bundle to trust for the BMS instead of the system roots.
+    #[arg(long, value_name = "FILE")]
+    pub bms_ca_cert: Option<PathBuf>,
+    /// PEM client certificate for mutual TLS with the BMS (with --bms-client-key).
+    #[arg(long, value_name = "FILE")]
+    pub bms_client_cert: Option<PathBuf>,
+    /// PEM private key of --bms-client-cert.
+    #[arg(long, value_name = "FILE")]
+    pub bms_client_key: Option<PathBuf>,
+    /// File holding a bearer token sent to the BMS.
+    #[arg(long, value_name = "FILE")]
+    pub bms_bearer_token_file: Option<PathBuf>,
+    /// BMS connect timeout, milliseconds [default: 500].
+    #[arg(long, value_name = "MS")]
+    pub bms_connect_timeout_ms: Option<u64>,
+    /// BMS request timeout, milliseconds [default: 2000].
+    #[arg(long, value_name = "MS")]
+    pub bms_request_timeout_ms: Option<u64>,
+    /// Most idle keep-alive connections to the BMS [default: 32].
+    #[arg(long, value_name = "N")]
+    pub bms_pool_max_idle: Option<usize>,
+    /// Seconds an idle BMS connection is kept [default: 90].
+    #[arg(long, value_name = "SECS")]
+    pub bms_pool_idle_timeout_secs: Option<u64>,
+    /// Most requests in flight to the BMS [default: 256].
+    #[arg(long, value_name = "N")]
+    pub bms_max_in_flight: Option<usize>,
+    /// Retry once when the request surely did not reach the BMS: true or false [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub bms_retry: Option<bool>,
+    /// Base backoff of that retry, milliseconds [default: 50].
+    #[arg(long, value_name = "MS")]
+    pub bms_retry_backoff_ms: Option<u64>,
+    /// Cache BMS answers this long, milliseconds; 0 is off [default: 0].
+    #[arg(long, value_name = "MS")]
+    pub bms_cache_ttl_ms: Option<u64>,
+    /// Most cached BMS answers [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub bms_cache_max_entries: Option<u64>,
+    /// Consecutive BMS failures that open the circuit breaker [default: 5].
+    #[arg(long, value_name = "N")]
+    pub bms_breaker_failures: Option<u32>,
+    /// Breaker cool-down before a probe, milliseconds [default: 5000].
+    #[arg(long, value_name = "MS")]
+    pub bms_breaker_cool_down_ms: Option<u64>,
     /// Log filter, e.g. `info` or `calldata_server=debug` [default: info].
     #[arg(long, value_name = "FILTER")]
     pub log_filter: Option<String>,
@@ -103,6 +154,7 @@ pub struct Cli {
 
 impl Cli {
     /// The settings these flags override, as (dotted setting path, value) pairs.
+    #[allow(clippy::too_many_lines)] // one line per flag
     pub fn overrides(&self) -> Vec<(&'static str, Value)> {
         let mut out = Vec::new();
         let mut put = |key: &'static str, value: Option<Value>| {
@@ -151,11 +203,56 @@ impl Cli {
             "lockout.max_tracked_addresses",
             self.lockout_max_tracked_addresses.map(Value::from),
         );
+        if !self.trusted_proxies.is_empty() {
+            let list = self
+                .trusted_proxies
+                .iter()
+                .map(|ip| Value::from(ip.to_string()))
+                .collect();
+            put("trusted_proxies", Some(Value::Array(list)));
+        }
         put("backend", to_json(self.backend.as_ref()));
         put("embedded.demo_calls", self.demo_calls.map(Value::from));
         put("embedded.demo_seed", self.demo_seed.map(Value::from));
         put("embedded.calls_file", path(&self.calls_file));
         put("embedded.sandbox", self.sandbox.map(Value::Bool));
+        put("bms.url", self.bms_url.clone().map(Value::from));
+        put("bms.ca_cert", path(&self.bms_ca_cert));
+        put("bms.client_cert", path(&self.bms_client_cert));
+        put("bms.client_key", path(&self.bms_client_key));
+        put("bms.bearer_token_file", path(&self.bms_bearer_token_file));
+        put(
+            "bms.connect_timeout_ms",
+            self.bms_connect_timeout_ms.map(Value::from),
+        );
+        put(
+            "bms.request_timeout_ms",
+            self.bms_request_timeout_ms.map(Value::from),
+        );
+        put("bms.pool_max_idle", self.bms_pool_max_idle.map(Value::from));
+        put(
+            "bms.pool_idle_timeout_secs",
+            self.bms_pool_idle_timeout_secs.map(Value::from),
+        );
+        put("bms.max_in_flight", self.bms_max_in_flight.map(Value::from));
+        put("bms.retry", self.bms_retry.map(Value::Bool));
+        put(
+            "bms.retry_backoff_ms",
+            self.bms_retry_backoff_ms.map(Value::from),
+        );
+        put("bms.cache_ttl_ms", self.bms_cache_ttl_ms.map(Value::from));
+        put(
+            "bms.cache_max_entries",
+            self.bms_cache_max_entries.map(Value::from),
+        );
+        put(
+            "bms.breaker_failures",
+            self.bms_breaker_failures.map(Value::from),
+        );
+        put(
+            "bms.breaker_cool_down_ms",
+            self.bms_breaker_cool_down_ms.map(Value::from),
+        );
         put("log.filter", self.log_filter.clone().map(Value::from));
         put("log.format", to_json(self.log_format.as_ref()));
         out

@@ -5,9 +5,10 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use calldata_bms::HttpBmsSettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Cli;
@@ -49,10 +50,14 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// Lockout of client addresses after repeated signature failures.
     pub lockout: LockoutSettings,
+    /// Load balancers whose `X-Forwarded-For` header names the real client (exact addresses).
+    pub trusted_proxies: Vec<IpAddr>,
     /// Which call source answers queries.
     pub backend: Backend,
     /// Settings of the embedded call store.
     pub embedded: EmbeddedSettings,
+    /// Settings of the BMS adapter (`backend = "bms"`).
+    pub bms: HttpBmsSettings,
     /// Access keys; when empty, a demo key is created in the data directory.
     pub keys: Vec<KeySettings>,
     /// Logging.
@@ -78,6 +83,8 @@ pub enum CtiVersion {
 pub enum Backend {
     /// The in-process store (demo calls, a calls file, the sandbox API).
     Embedded,
+    /// A BMS over HTTP(S), with the `[bms]` settings.
+    Bms,
 }
 
 /// Lockout rules.
@@ -166,8 +173,10 @@ impl Default for Settings {
             client_request_timeout_ms: 5_000,
             shutdown_timeout_secs: 30,
             lockout: LockoutSettings::default(),
+            trusted_proxies: Vec::new(),
             backend: Backend::Embedded,
             embedded: EmbeddedSettings::default(),
+            bms: HttpBmsSettings::default(),
             keys: Vec::new(),
             log: LogSettings::default(),
         }
@@ -228,7 +237,7 @@ pub enum ConfigError {
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
-const TOP_LEVEL: [&str; 19] = [
+const TOP_LEVEL: [&str; 21] = [
     "listen",
     "plain_http",
     "allow_plain_http_on_any_address",
@@ -244,8 +253,10 @@ const TOP_LEVEL: [&str; 19] = [
     "client_request_timeout_ms",
     "shutdown_timeout_secs",
     "lockout",
+    "trusted_proxies",
     "backend",
     "embedded",
+    "bms",
     "keys",
     "log",
 ];
@@ -307,6 +318,9 @@ impl Settings {
         if self.max_clock_skew_secs == 0 || self.max_clock_skew_secs > 24 * 3600 {
             return invalid("max_clock_skew_secs", "must be between 1 and 86400");
         }
+        if !(100..=60_000).contains(&self.client_request_timeout_ms) {
+            return invalid("client_request_timeout_ms", "must be between 100 and 60000");
+        }
         if self.workers > 1024 {
             return invalid("workers", "must be at most 1024 (0 means one per core)");
         }
@@ -323,8 +337,23 @@ impl Settings {
         if self.embedded.demo_calls > 10_000_000 {
             return invalid("embedded.demo_calls", "must be at most 10000000");
         }
+        let mut seen = std::collections::HashSet::new();
         for key in &self.keys {
             validate_key(key)?;
+            if !seen.insert(key.access_key.as_str()) {
+                return Err(ConfigError::Invalid {
+                    setting: "keys",
+                    problem: format!("access key {:?} is configured twice", key.access_key),
+                });
+            }
+        }
+        if self.backend == Backend::Bms {
+            self.bms
+                .validate()
+                .map_err(|problem| ConfigError::Invalid {
+                    setting: "bms",
+                    problem,
+                })?;
         }
         Ok(())
     }
@@ -356,6 +385,16 @@ fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
     if key.secret_key.is_some() == key.secret_key_file.is_some() {
         return invalid(format!(
             "access key {:?} needs exactly one of secret_key or secret_key_file",
+            key.access_key
+        ));
+    }
+    if key
+        .secret_key
+        .as_ref()
+        .is_some_and(|sk| sk.expose_secret().trim().is_empty())
+    {
+        return invalid(format!(
+            "access key {:?} has an empty secret_key",
             key.access_key
         ));
     }

@@ -9,6 +9,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use calldata_model::auth::AuthError;
 use serde::Serialize;
 
+use crate::request_log::Outcome;
+
 /// A refusal before the request reaches the API: an HTTP status and a safe message.
 #[derive(Debug, Clone)]
 pub struct Refusal {
@@ -112,6 +114,10 @@ impl Refusal {
         if let Some(allow) = self.allow {
             response.insert_header((ALLOW, allow));
         }
-        response.body(serde_json::to_vec(&body).unwrap_or_default())
+        let mut response = response.body(serde_json::to_vec(&body).unwrap_or_default());
+        response
+            .extensions_mut()
+            .insert(Outcome(crate::routes::body::status_label(self.status)));
+        response
     }
 }

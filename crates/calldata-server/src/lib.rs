@@ -13,6 +13,7 @@ pub mod config;
 pub mod data_dir;
 pub mod errors;
 pub mod metrics;
+pub mod request_log;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -23,7 +23,12 @@ fn main() -> ExitCode {
         let app = Application::build(&settings)?;
         #[allow(clippy::print_stdout)] // the banner is the binary's output
         {
-            print!("{}", banner::render(app.info()));
+            let example = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                banner::Example::SignedCurl
+            } else {
+                banner::Example::CommandOnly
+            };
+            print!("{}", banner::render(app.info(), example));
         }
         app.run_until_stopped().await.map_err(anyhow::Error::from)?;
         Ok::<(), anyhow::Error>(())

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use calldata_bms::embedded::sample_keys;
-use calldata_bms::{CallSource, DemoSettings, EmbeddedStore};
+use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
 use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
 
@@ -30,6 +30,9 @@ pub enum StartupError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The BMS adapter could not be built.
+    #[error("cannot set up the BMS adapter: {0}")]
+    Bms(#[from] calldata_bms::adapter::BuildError),
     /// The calls file could not be loaded.
     #[error("cannot load calls file: {0}")]
     Calls(#[from] calldata_bms::LoadError),
@@ -65,6 +68,8 @@ pub struct StartupInfo {
     pub sample_calls: Vec<CallKey>,
     /// Whether the sandbox admin API is served.
     pub sandbox: bool,
+    /// How long a signature stays valid (the clock-skew window), seconds.
+    pub signature_window_secs: u64,
 }
 
 /// A bound, ready-to-run service.
@@ -84,7 +89,8 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Builds everything the settings describe and binds the listener (port 0 picks one).
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let (source, store, sample_calls) = build_source(settings)?;
+        let mut metrics = Metrics::new();
+        let (source, store, sample_calls) = build_source(settings, &mut metrics)?;
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
         let sandbox = settings.embedded.sandbox.then(|| store.clone()).flatten();
@@ -96,10 +102,12 @@ impl Application {
                 max_clock_skew: Duration::from_secs(settings.max_clock_skew_secs),
             },
             lockout: Lockout::new(&settings.lockout),
-            metrics: Metrics::new(),
+            metrics,
             legacy_fields: settings.legacy_fields,
             cti_version: settings.cti_version,
             body_limit: settings.body_limit_bytes,
+            request_ids: crate::request_log::RequestIds::new(),
+            trusted_proxies: settings.trusted_proxies.clone(),
             body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
         });
         let source_kind = state.source.kind();
@@ -116,6 +124,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(crate::request_log::observe))
                 .configure(|config| routes::configure(config, with_sandbox))
         })
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
@@ -151,6 +160,7 @@ impl Application {
             calls,
             sample_calls,
             sandbox: with_sandbox,
+            signature_window_secs: settings.max_clock_skew_secs,
         };
         Ok(Self {
             server: server.run(),
@@ -185,8 +195,12 @@ type SourceParts = (
     Vec<CallKey>,
 );
 
-fn build_source(settings: &Settings) -> Result<SourceParts, StartupError> {
+fn build_source(settings: &Settings, metrics: &mut Metrics) -> Result<SourceParts, StartupError> {
     match settings.backend {
+        Backend::Bms => {
+            let bms = HttpBms::new(&settings.bms, Some(metrics.registry_mut()))?;
+            Ok((Arc::new(bms), None, Vec::new()))
+        }
         Backend::Embedded => {
             let embedded = &settings.embedded;
             let (store, samples) = if let Some(path) = &embedded.calls_file {

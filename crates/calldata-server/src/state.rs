@@ -29,6 +29,10 @@ pub struct AppState {
     pub cti_version: CtiVersion,
     /// Largest accepted body.
     pub body_limit: usize,
+    /// Proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Request ID generator.
+    pub request_ids: crate::request_log::RequestIds,
     /// Longest wait for a whole body.
     pub body_deadline: std::time::Duration,
 }

@@ -22,14 +22,17 @@ pub struct Caller<'s> {
     pub scope: &'s Scope,
 }
 
-/// Request headers as the signature code reads them.
+/// Request headers as the signature code reads them. A header sent more than once reads as
+/// absent, so a signature over it fails instead of silently covering the first copy.
 struct ActixHeaders<'a>(&'a HeaderMap);
 
 impl HeaderSource for ActixHeaders<'_> {
     fn header(&self, lower_name: &str) -> Option<&[u8]> {
-        self.0
-            .get(lower_name)
-            .map(actix_web::http::header::HeaderValue::as_bytes)
+        let mut values = self.0.get_all(lower_name);
+        match (values.next(), values.next()) {
+            (Some(value), None) => Some(value.as_bytes()),
+            _ => None,
+        }
     }
 }
 
@@ -39,7 +42,7 @@ pub fn authenticate<'s>(
     body: &[u8],
     state: &'s AppState,
 ) -> Result<Caller<'s>, Refusal> {
-    let address = client_address(request);
+    let address = client_address(request, &state.trusted_proxies);
     if state.lockout.is_locked(address) {
         state.metrics.lockout_refusals.inc();
         return Err(Refusal::locked_out());
@@ -95,9 +98,22 @@ fn verify_signature<'s>(
     Ok((verified.access_key.to_owned(), scope))
 }
 
-/// The client's IP address as seen on the socket.
-fn client_address(request: &HttpRequest) -> IpAddr {
-    request
+/// The client's IP address: the socket peer, or, when the peer is a trusted proxy, the
+/// rightmost `X-Forwarded-For` entry that is not itself a trusted proxy.
+pub fn client_address(request: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = request
         .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
+        .rev()
+        .find(|ip| !trusted_proxies.contains(ip))
+        .unwrap_or(peer)
 }

@@ -102,9 +102,18 @@ fn read_secret(access_key: &str, path: &Path) -> Result<SecretString, KeyLoadErr
         path: path.display().to_string(),
         source,
     })?;
-    Ok(SecretString::from(
-        text.lines().next().unwrap_or_default().trim().to_owned(),
-    ))
+    let secret = text.lines().next().unwrap_or_default().trim();
+    if secret.is_empty() {
+        return Err(KeyLoadError {
+            access_key: access_key.to_owned(),
+            path: path.display().to_string(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file holds no secret key",
+            ),
+        });
+    }
+    Ok(SecretString::from(secret.to_owned()))
 }
 
 #[cfg(test)]

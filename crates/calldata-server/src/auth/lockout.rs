@@ -46,11 +46,12 @@ impl Lockout {
 
     /// Whether the address is locked out now.
     pub fn is_locked(&self, address: IpAddr) -> bool {
-        self.locked.contains_key(&address)
+        self.locked.contains_key(&tracked(address))
     }
 
     /// Counts one signature failure from `address`.
     pub fn record_failure(&self, address: IpAddr) -> FailureVerdict {
+        let address = tracked(address);
         let counter = self
             .failures
             .get_with(address, || Arc::new(AtomicU32::new(0)));
@@ -61,6 +62,18 @@ impl Lockout {
             FailureVerdict::LockedOut
         } else {
             FailureVerdict::Counted
+        }
+    }
+}
+
+/// The unit an address is tracked as: IPv4 addresses alone, IPv6 by their /64 network (one
+/// host usually owns a whole /64 and could rotate through it).
+fn tracked(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(network.into())
         }
     }
 }
@@ -89,6 +102,15 @@ mod tests {
         assert_eq!(lockout.record_failure(ip), FailureVerdict::LockedOut);
         assert!(lockout.is_locked(ip));
         assert!(!lockout.is_locked(other));
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_network_share_a_lockout() {
+        let lockout = Lockout::new(&settings(2));
+        lockout.record_failure("2001:db8:1:2::1".parse().unwrap());
+        lockout.record_failure("2001:db8:1:2::ffff".parse().unwrap());
+        assert!(lockout.is_locked("2001:db8:1:2:aaaa::9".parse().unwrap()));
+        assert!(!lockout.is_locked("2001:db8:1:3::1".parse().unwrap()));
     }
 
     #[test]

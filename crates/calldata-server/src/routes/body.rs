@@ -13,11 +13,11 @@ use crate::errors::Refusal;
 
 /// Whether the request says its body is JSON (`application/json`, charset absent or UTF-8).
 pub fn is_json(request: &HttpRequest) -> bool {
-    let Some(value) = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let mut values = request.headers().get_all(CONTENT_TYPE);
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
         return false;
     };
     let mut parts = value.split(';');

@@ -19,13 +19,16 @@ pub async fn healthz() -> HttpResponse {
 /// 200 when the call source can answer, 503 otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let source = state.source.kind();
-    let (status, body) = match state.source.check_ready().await {
+    let (status, mut body) = match state.source.check_ready().await {
         Ok(()) => (StatusCode::OK, json!({"status": "ready", "source": source})),
         Err(error) => (
             StatusCode::SERVICE_UNAVAILABLE,
             json!({"status": "not ready", "source": source, "reason": error.public_message()}),
         ),
     };
+    if let Some(detail) = state.source.status_detail() {
+        body["detail"] = detail.into();
+    }
     HttpResponse::build(status)
         .insert_header((CONTENT_TYPE, JSON))
         .body(body.to_string())

@@ -4,8 +4,6 @@
 //! (403) and `auth-v2` over the raw bytes (401), CTI version (`0100003`), body validation
 //! (`0100002`), key scope (`0101003`), then the call source (`0100000` or `0100001`).
 
-use std::time::Instant;
-
 use actix_web::{HttpRequest, HttpResponse, web};
 use calldata_bms::Lookup;
 use calldata_model::{QueryBasicCallInfo, ResultCode};
@@ -13,22 +11,20 @@ use calldata_model::{QueryBasicCallInfo, ResultCode};
 use crate::auth::authenticate;
 use crate::config::CtiVersion;
 use crate::errors::Refusal;
+use crate::request_log::{CallNumbers, mask_number};
 use crate::routes::body::{is_json, read_body, status_label};
 use crate::routes::reply::{Answer, failed, found, unless_panicked};
 use crate::state::AppState;
 
-/// Answers one query and counts it.
+/// Answers one query.
 pub async fn query(
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let started = Instant::now();
-    let answer = unless_panicked(answer(&request, payload, &state)).await;
-    state
-        .metrics
-        .observe_request("query", answer.outcome, started.elapsed().as_secs_f64());
-    answer.response
+    unless_panicked(answer(&request, payload, &state))
+        .await
+        .into_response()
 }
 
 fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
@@ -78,7 +74,12 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
     match state.source.lookup(key).await {
         Lookup::Found(call) => {
             state.metrics.lookup(source, "found");
-            found(&call, state.legacy_fields)
+            let mut answer = found(&call, state.legacy_fields);
+            answer.response.extensions_mut().insert(CallNumbers {
+                calling: mask_number(&call.calling_num),
+                called: mask_number(&call.called_num),
+            });
+            answer
         }
         Lookup::NotInProgress => {
             state.metrics.lookup(source, "not_in_progress");

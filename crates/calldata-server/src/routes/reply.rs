@@ -6,6 +6,8 @@ use calldata_model::{BasicCallInfo, FailureResponse, ResultCode, SuccessResponse
 use futures_util::FutureExt;
 use serde::Serialize;
 
+use crate::request_log::Outcome;
+
 /// The content type of every JSON answer.
 pub const JSON: &str = "application/json;charset=UTF-8";
 
@@ -16,6 +18,15 @@ pub struct Answer {
     pub response: HttpResponse,
     /// Result code or HTTP status, for metrics.
     pub outcome: &'static str,
+}
+
+impl Answer {
+    /// The response, carrying its outcome for the request log and the metrics.
+    pub fn into_response(self) -> HttpResponse {
+        let mut response = self.response;
+        response.extensions_mut().insert(Outcome(self.outcome));
+        response
+    }
 }
 
 /// `0100000` with the call.
@@ -85,5 +96,23 @@ fn json_response<T: Serialize>(body: &T) -> HttpResponse {
                 .insert_header((CONTENT_TYPE, JSON))
                 .body(r#"{"resultCode":"0100999","resultDesc":"unknown error"}"#)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_0100999_without_internals() {
+        let answer = unless_panicked(async { panic!("secret internal detail") }).await;
+        assert_eq!(answer.outcome, "0100999");
+        let body = actix_web::body::to_bytes(answer.response.into_body())
+            .await
+            .unwrap();
+        assert_eq!(
+            &body[..],
+            br#"{"resultCode":"0100999","resultDesc":"unknown error"}"#
+        );
     }
 }

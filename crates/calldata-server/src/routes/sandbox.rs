@@ -15,7 +15,6 @@
 #![allow(clippy::result_large_err)]
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
@@ -34,7 +33,7 @@ const MAX_LIMIT: usize = 1000;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(&state, async {
+    counted(async {
         let (caller, store) = match signed_without_body(&request, &state) {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -61,7 +60,7 @@ pub async fn add(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(&state, async {
+    counted(async {
         let (record, store) = match signed_record(&request, payload, &state).await {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -87,7 +86,7 @@ pub async fn replace(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(&state, async {
+    counted(async {
         let (record, store) = match signed_record(&request, payload, &state).await {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -100,7 +99,7 @@ pub async fn replace(
 
 /// `DELETE`: ends a call.
 pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(&state, async {
+    counted(async {
         let (caller, store) = match signed_without_body(&request, &state) {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -123,13 +122,8 @@ pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     .await
 }
 
-async fn counted(state: &AppState, work: impl Future<Output = Answer>) -> HttpResponse {
-    let started = Instant::now();
-    let answer = unless_panicked(work).await;
-    state
-        .metrics
-        .observe_request("sandbox", answer.outcome, started.elapsed().as_secs_f64());
-    answer.response
+async fn counted(work: impl Future<Output = Answer>) -> HttpResponse {
+    unless_panicked(work).await.into_response()
 }
 
 fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {

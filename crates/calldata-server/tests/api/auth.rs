@@ -38,6 +38,14 @@ async fn every_kind_of_bad_signature_gets_the_same_401() {
         &body,
         SystemTime::now() - Duration::from_secs(3600),
     );
+    let future = app.authorization_at(
+        AK,
+        SK,
+        "POST",
+        QUERY_BASIC_CALL_INFO_PATH,
+        &body,
+        SystemTime::now() + Duration::from_secs(3600),
+    );
     let cases = [
         None,
         Some("Bearer abc".to_owned()),
@@ -49,12 +57,13 @@ async fn every_kind_of_bad_signature_gets_the_same_401() {
             &body,
         )),
         Some(app.authorization("nobody", SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body)),
-        Some(good.replacen(
-            &good[good.len() - 1..],
-            if good.ends_with('0') { "1" } else { "0" },
-            1,
+        Some(format!(
+            "{}{}",
+            &good[..good.len() - 1],
+            if good.ends_with('0') { '1' } else { '0' }
         )),
         Some(stale),
+        Some(future),
     ];
     let mut messages = Vec::new();
     for authorization in &cases {
@@ -103,4 +112,96 @@ async fn failures_below_the_limit_do_not_block_good_requests() {
         json_200(app.query(&body).await).await["resultCode"],
         "0100000"
     );
+}
+
+#[actix_web::test]
+async fn a_lockout_expires_after_its_duration() {
+    let app = spawn_app_with(|s| {
+        s.lockout.max_failures = 2;
+        s.lockout.lock_secs = 1;
+    })
+    .await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    for _ in 0..2 {
+        post_with(&app, None, &body).await;
+    }
+    spring_refusal(app.query(&body).await, 403, QUERY_BASIC_CALL_INFO_PATH).await;
+    actix_web::rt::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(
+        json_200(app.query(&body).await).await["resultCode"],
+        "0100000"
+    );
+}
+
+#[actix_web::test]
+async fn failures_are_counted_within_the_window_only() {
+    let app = spawn_app_with(|s| {
+        s.lockout.max_failures = 3;
+        s.lockout.window_secs = 1;
+    })
+    .await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    for _ in 0..2 {
+        post_with(&app, None, &body).await;
+    }
+    actix_web::rt::time::sleep(Duration::from_millis(1300)).await;
+    for _ in 0..2 {
+        post_with(&app, None, &body).await;
+    }
+    assert_eq!(
+        json_200(app.query(&body).await).await["resultCode"],
+        "0100000"
+    );
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_locked_out_not_the_proxy() {
+    let app = spawn_app_with(|s| {
+        s.lockout.max_failures = 2;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    let post_from = |client: &'static str, authorization: Option<String>| {
+        let mut request = app
+            .http
+            .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
+            .header("content-type", "application/json;charset=UTF-8")
+            .header("x-forwarded-for", client)
+            .body(body.clone());
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+    for _ in 0..2 {
+        post_from("192.0.2.10", None).await.unwrap();
+    }
+    let good = || Some(app.authorization(AK, SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body));
+    let locked = post_from("192.0.2.10", good()).await.unwrap();
+    spring_refusal(locked, 403, QUERY_BASIC_CALL_INFO_PATH).await;
+    let other = post_from("192.0.2.11", good()).await.unwrap();
+    assert_eq!(json_200(other).await["resultCode"], "0100000");
+}
+
+#[actix_web::test]
+async fn a_repeated_host_header_fails_the_signature() {
+    let app = spawn_app_with(|s| s.lockout.max_failures = 100).await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    let auth = app.authorization(AK, SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body);
+    let response = app
+        .http
+        .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("authorization", auth)
+        .header("host", "evil.example")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    spring_refusal(response, 401, QUERY_BASIC_CALL_INFO_PATH).await;
 }

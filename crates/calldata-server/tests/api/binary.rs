@@ -33,7 +33,7 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
     let mut banner = Vec::new();
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
-        let done = line.contains("try it");
+        let done = line.contains("query it");
         banner.push(line);
         if done || started.elapsed() > Duration::from_secs(20) {
             break;
@@ -56,6 +56,10 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
         words[4], words[6], words[8]
     );
     assert!(text.contains("CA cert"), "{text}");
+    assert!(
+        !text.contains("Authorization"),
+        "a signed example reached a non-terminal stdout"
+    );
     assert!(
         !text.contains(&std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap())
     );

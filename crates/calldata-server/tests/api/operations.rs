@@ -142,3 +142,50 @@ fn docs_openapi_json_matches_the_code() {
         "docs/openapi.json is out of date: run `cargo xtask openapi`"
     );
 }
+
+#[actix_web::test]
+async fn every_answer_carries_a_request_id_and_a_sane_incoming_one_is_echoed() {
+    let app = spawn_app().await;
+    let generated = app.http.get(app.url("/healthz")).send().await.unwrap();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!id.is_empty());
+    let echoed = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "crm-1234.abc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "crm-1234.abc");
+    let replaced = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(replaced.headers()["x-request-id"], "bad id with spaces");
+}
+
+#[actix_web::test]
+async fn a_million_demo_calls_load_and_the_last_one_is_found() {
+    let demo = calldata_bms::DemoSettings {
+        count: 1_000_000,
+        seed: 11,
+    };
+    let app = spawn_app_with(|s| {
+        s.embedded.demo_calls = demo.count;
+        s.embedded.demo_seed = demo.seed;
+    })
+    .await;
+    let last = calldata_bms::embedded::demo_records(&demo).last().unwrap();
+    let body = json_200(app.query(&query_body(&last.key)).await).await;
+    assert_eq!(body["resultCode"], "0100000");
+    assert_eq!(
+        body["resultDesc"]["callingNum"],
+        last.call.calling_num.as_str()
+    );
+}
