@@ -1,0 +1,51 @@
+//! `calldata query`: validates the IDs, queries one call and prints it as a table or as the
+//! raw JSON body.
+
+use calldata_model::QueryBasicCallInfo;
+use clap::Args;
+
+use crate::exit::Failure;
+use crate::settings::ConnectionArgs;
+use crate::table::call_table;
+use crate::write_stdout;
+
+/// Arguments of `calldata query`.
+#[derive(Debug, Args)]
+pub(crate) struct QueryArgs {
+    /// Call center ID (1-65535)
+    #[arg(long, allow_negative_numbers = true)]
+    cc_id: i64,
+    /// VDN ID (1-5000)
+    #[arg(long, allow_negative_numbers = true)]
+    vdn: i64,
+    #[arg(
+        long,
+        help = "Call ID, <call start time>-<sequence>, e.g. 1659513159000-546750"
+    )]
+    call_id: String,
+    /// Print the response body as received instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the query; nothing is sent when the IDs are invalid.
+pub(crate) async fn run(args: &QueryArgs, connection: &ConnectionArgs) -> Result<(), Failure> {
+    let key = QueryBasicCallInfo::new(args.cc_id, args.vdn, args.call_id.as_str())
+        .to_call_key()
+        .map_err(|invalid| Failure::invalid_request(&invalid))?;
+    let settings = connection.resolve()?;
+    let client = settings.client()?;
+    let found = client
+        .query_with_body(&key)
+        .await
+        .map_err(|error| Failure::from_client(&error, &settings))?;
+    if args.json {
+        let mut body = found.body;
+        if !body.ends_with(b"\n") {
+            body.push(b'\n');
+        }
+        write_stdout(&body)
+    } else {
+        write_stdout(format!("{}\n", call_table(&key, &found.call)).as_bytes())
+    }
+}

@@ -1,0 +1,150 @@
+//! How the client signs: the headers it sends for a request and their `auth-v2`
+//! `Authorization` value, as one pure function of the request and a clock reading.
+//!
+//! The client, the `calldata sign` command and the interop tests all go through
+//! [`sign_request`], so what is tested is what is sent.
+
+use std::time::SystemTime;
+
+use calldata_model::auth::{Credentials, SignError, SignableRequest, SigningOptions, sign};
+use reqwest::Url;
+
+/// The content type the client sends with a JSON body.
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
+/// One request as the client puts it on the wire: everything a signature covers.
+#[derive(Debug, Clone, Copy)]
+pub struct OutgoingRequest<'a> {
+    /// HTTP method, e.g. `POST`.
+    pub method: &'a str,
+    /// The `Host` header value, `host[:port]` (see [`host_header`]).
+    pub host: &'a str,
+    /// The path exactly as sent, without the query string.
+    pub path: &'a str,
+    /// The raw query string without `?`, `""` when there is none.
+    pub query: &'a str,
+    /// The `Content-Type` sent with a non-empty body.
+    pub content_type: &'a str,
+    /// The body bytes exactly as sent.
+    pub body: &'a [u8],
+}
+
+/// The headers to send for a request, `Authorization` last, and what was signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// `host`, then `content-type` and `content-length` when there is a body, then
+    /// `authorization`.
+    pub headers: Vec<(&'static str, String)>,
+    /// The canonical request the signature covers (for debugging; holds no secret).
+    pub canonical_request: String,
+}
+
+impl SignedRequest {
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> &str {
+        self.headers
+            .iter()
+            .find(|(name, _)| *name == "authorization")
+            .map_or("", |(_, value)| value)
+    }
+}
+
+/// Builds the headers of `request` and signs them with `credentials` at the clock reading
+/// `now`; a request without a body does not sign `content-type` or `content-length`.
+pub fn sign_request(
+    credentials: &Credentials,
+    options: &SigningOptions,
+    request: &OutgoingRequest<'_>,
+    now: SystemTime,
+) -> Result<SignedRequest, SignError> {
+    let mut headers = vec![("host", request.host.to_owned())];
+    let mut options = options.clone();
+    if request.body.is_empty() {
+        options.signed_headers.retain(|name| {
+            !name.eq_ignore_ascii_case("content-type")
+                && !name.eq_ignore_ascii_case("content-length")
+        });
+    } else {
+        headers.push(("content-type", request.content_type.to_owned()));
+        headers.push(("content-length", request.body.len().to_string()));
+    }
+    let signable = SignableRequest {
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        headers: &headers,
+        body: request.body,
+    };
+    let signature = sign(credentials, &signable, &options, now)?;
+    headers.push(("authorization", signature.authorization));
+    Ok(SignedRequest {
+        headers,
+        canonical_request: signature.canonical_request,
+    })
+}
+
+/// The `Host` value an HTTP client sends for `url`: the host, plus `:port` unless the port
+/// is the scheme's default; `None` when the URL has no host.
+pub fn host_header(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// `base` with `path` appended to its own path (a base path prefix is kept).
+pub fn endpoint(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}{path}", base.path().trim_end_matches('/'));
+    url.set_path(&joined);
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_keep_a_base_path_prefix() {
+        let base = Url::parse("https://gw.example/cms/").unwrap();
+        assert_eq!(
+            endpoint(&base, "/rest/cmsapp/v1/ping").as_str(),
+            "https://gw.example/cms/rest/cmsapp/v1/ping"
+        );
+        let root = Url::parse("https://127.0.0.1:8443").unwrap();
+        assert_eq!(endpoint(&root, "/rest/x").path(), "/rest/x");
+    }
+
+    #[test]
+    fn the_host_header_keeps_only_non_default_ports() {
+        let host = |u: &str| host_header(&Url::parse(u).unwrap()).unwrap();
+        assert_eq!(host("https://127.0.0.1:8443/x"), "127.0.0.1:8443");
+        assert_eq!(host("https://cms.example:443/"), "cms.example");
+        assert_eq!(host("http://cms.example:80"), "cms.example");
+        assert_eq!(host("http://cms.example:443"), "cms.example:443");
+        assert_eq!(host("https://[::1]:8443"), "[::1]:8443");
+    }
+
+    #[test]
+    fn a_request_without_body_signs_only_host() {
+        let request = OutgoingRequest {
+            method: "GET",
+            host: "h:1",
+            path: "/rest/cmsapp/v1/ping",
+            query: "",
+            content_type: JSON_CONTENT_TYPE,
+            body: b"",
+        };
+        let signed = sign_request(
+            &Credentials::new("ak", "sk"),
+            &SigningOptions::default(),
+            &request,
+            SystemTime::now(),
+        )
+        .unwrap();
+        let names: Vec<&str> = signed.headers.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["host", "authorization"]);
+        assert!(signed.authorization().contains("/host/"));
+    }
+}

@@ -1,0 +1,371 @@
+//! The `calldata` binary against the real server: table and JSON output, every exit code
+//! with its message, `sign`, `ping`, and the zero-setup path through a data directory.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)] // test code
+
+#[allow(dead_code)] // each test file uses part of the helpers
+mod support;
+
+use std::time::SystemTime;
+
+use assert_cmd::Command;
+use calldata_model::auth::{Credentials, SignableRequest, VerifyPolicy, verify};
+use calldata_model::{BasicCallInfo, CallKey, QUERY_BASIC_CALL_INFO_PATH};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use support::{
+    AK, RealServer, SCOPED_AK, SCOPED_SK, SK, closed_port, existing_call, spawn_default_server,
+    spawn_server,
+};
+
+/// The binary with an empty environment: UTC, and a data directory that does not exist.
+fn calldata() -> Command {
+    let mut command = assert_cmd::cargo::cargo_bin_cmd!("calldata");
+    command
+        .env_clear()
+        .env("TZ", "UTC")
+        .env("CALLDATA_DATA_DIR", "/nonexistent/calldata-cli-test");
+    command
+}
+
+/// The binary pointed at `server` with every connection option given explicitly.
+fn calldata_at(server: &RealServer, ak: &str, sk: &str) -> Command {
+    let mut command = calldata();
+    command.args(["--url", &server.url, "--ak", ak, "--sk", sk, "--ca-cert"]);
+    command.arg(&server.ca_cert);
+    command
+}
+
+fn query_args(key: &CallKey) -> Vec<String> {
+    vec![
+        "query".into(),
+        "--cc-id".into(),
+        key.cc_id.to_string(),
+        "--vdn".into(),
+        key.vdn.to_string(),
+        "--call-id".into(),
+        key.call_id.to_string(),
+    ]
+}
+
+/// Seconds as the table writes them.
+fn human(seconds: i64) -> String {
+    match (seconds / 3600, seconds % 3600 / 60, seconds % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m {s}s"),
+        (h, m, s) => format!("{h}h {m}m {s}s"),
+    }
+}
+
+fn utc_time(epoch_ms: i64) -> String {
+    let at =
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(epoch_ms) * 1_000_000).unwrap();
+    at.format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3] +00:00"
+    ))
+    .unwrap()
+}
+
+fn expected_cells(call: &BasicCallInfo) -> Vec<String> {
+    vec![
+        utc_time(call.time.unwrap()),
+        call.calling_num.clone(),
+        call.device_type.unwrap().to_string(),
+        call.media_type.unwrap().to_string(),
+        call.enter_reason.unwrap().to_string(),
+        human(call.wait_time.unwrap()),
+        human(call.total_talking_times.unwrap()),
+        human(call.logon_times.unwrap()),
+    ]
+}
+
+#[test]
+fn query_prints_the_call_as_a_readable_table() {
+    let server = spawn_default_server();
+    let (key, call) = existing_call();
+    let output = calldata_at(&server, AK, SK)
+        .args(query_args(&key))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(output).unwrap();
+    assert!(table.contains(&format!("call {}", key.call_id)), "{table}");
+    for field in calldata_model::call::FIELD_ORDER {
+        assert!(
+            table.contains(&format!("| {field} ")),
+            "no {field} row in\n{table}"
+        );
+    }
+    for cell in expected_cells(&call) {
+        assert!(table.contains(&cell), "no {cell:?} in\n{table}");
+    }
+    // Coded fields read as "meaning (code)".
+    let device = call.device_type.unwrap();
+    assert!(table.contains(&format!("({})", device.code())));
+}
+
+#[test]
+fn query_json_prints_the_response_body_as_received() {
+    let server = spawn_default_server();
+    let (key, call) = existing_call();
+    let output = calldata_at(&server, AK, SK)
+        .args(query_args(&key))
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let body: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(body["resultCode"], "0100000");
+    assert_eq!(body["resultDesc"], serde_json::to_value(&call).unwrap());
+    assert_eq!(
+        body["resultDatas"], body["resultDesc"],
+        "legacy fields are kept"
+    );
+}
+
+#[test]
+fn invalid_input_exits_2_without_sending_anything() {
+    // The URL is a closed port: had anything been sent, the exit code would be 5.
+    let url = format!("https://127.0.0.1:{}", closed_port());
+    calldata()
+        .args(["--url", &url, "--ak", AK, "--sk", SK])
+        .args(["query", "--cc-id", "1", "--vdn", "5001", "--call-id", "1-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("nothing was sent").and(contains("vdn must be between 1 and 5000")));
+    calldata()
+        .args(["--url", &url, "--ak", AK, "--sk", SK])
+        .args(["query", "--cc-id", "-1", "--vdn", "1", "--call-id", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("ccId must be between 1 and 65535").and(contains("callId")));
+    calldata()
+        .args(["query", "--cc-id", "one", "--vdn", "1", "--call-id", "1-1"])
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'one'"));
+}
+
+#[test]
+fn a_call_not_in_progress_exits_3() {
+    let server = spawn_default_server();
+    calldata_at(&server, AK, SK)
+        .args(["query", "--cc-id", "1", "--vdn", "1", "--call-id", "1-1"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(contains("not found or no longer in progress"));
+}
+
+#[test]
+fn a_wrong_secret_key_exits_4() {
+    let server = spawn_default_server();
+    let (key, _) = existing_call();
+    calldata_at(&server, AK, "wrong-secret")
+        .args(query_args(&key))
+        .assert()
+        .code(4)
+        .stderr(contains("HTTP 401").and(contains("check the access key and secret key")));
+}
+
+#[test]
+fn a_key_not_allowed_for_the_call_exits_4() {
+    let server = spawn_default_server();
+    let (key, _) = existing_call();
+    calldata_at(&server, SCOPED_AK, SCOPED_SK)
+        .args(query_args(&key))
+        .assert()
+        .code(4)
+        .stderr(contains(format!("access key {SCOPED_AK} is not allowed")));
+}
+
+#[test]
+fn an_unreachable_server_exits_5() {
+    let url = format!("https://127.0.0.1:{}", closed_port());
+    calldata()
+        .args([
+            "--url",
+            &url,
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+            "--retries",
+            "0",
+            "ping",
+        ])
+        .assert()
+        .code(5)
+        .stderr(contains("cannot connect to").and(contains("Connection refused")));
+}
+
+#[test]
+fn an_untrusted_certificate_exits_5_and_points_to_ca_cert() {
+    let server = spawn_default_server();
+    calldata()
+        .args(["--url", &server.url, "--ak", AK, "--sk", SK, "ping"])
+        .assert()
+        .code(5)
+        .stderr(contains("TLS handshake").and(contains("--ca-cert")));
+    calldata()
+        .args([
+            "--url",
+            &server.url,
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+            "--insecure",
+            "ping",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn an_answer_that_is_not_a_cc_cms_reply_exits_6() {
+    let server = spawn_default_server();
+    let (key, _) = existing_call();
+    calldata()
+        .args([
+            "--url",
+            &format!("{}/nowhere", server.url),
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+        ])
+        .arg("--ca-cert")
+        .arg(&server.ca_cert)
+        .args(query_args(&key))
+        .assert()
+        .code(6)
+        .stderr(contains("HTTP 404").and(contains("is not a CC-CMS reply")));
+}
+
+#[test]
+fn ping_exits_0_with_a_good_key_and_4_with_a_bad_one() {
+    let server = spawn_default_server();
+    calldata_at(&server, AK, SK)
+        .arg("ping")
+        .assert()
+        .success()
+        .stdout(contains(format!("accepted access key {AK}")));
+    calldata_at(&server, AK, "wrong-secret")
+        .arg("ping")
+        .assert()
+        .code(4)
+        .stderr(contains("HTTP 401"));
+}
+
+#[test]
+fn sign_prints_an_authorization_that_verifies_and_a_curl_command() {
+    let body = r#"{"ccId":1,"vdn":1,"callId":"1659513159000-546750"}"#;
+    let output = calldata()
+        .args(["--ak", AK, "--sk", SK, "sign", "--body", body])
+        .args(["--host", "cms.example:8443", "--curl"])
+        .assert()
+        .success()
+        .stderr(contains("canonical request").and(contains("content-length;content-type;host")))
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(output).unwrap();
+    let authorization = stdout.lines().next().unwrap();
+    let headers = [
+        ("host", "cms.example:8443".to_owned()),
+        ("content-type", "application/json;charset=UTF-8".to_owned()),
+        ("content-length", body.len().to_string()),
+    ];
+    let request = SignableRequest {
+        method: "POST",
+        path: QUERY_BASIC_CALL_INFO_PATH,
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let verified = verify(
+        Some(authorization),
+        &request,
+        &Credentials::new(AK, SK),
+        &VerifyPolicy::default(),
+        SystemTime::now(),
+    )
+    .unwrap();
+    assert_eq!(verified.access_key, AK);
+    assert!(
+        stdout.contains(&format!("-H 'Authorization: {authorization}'")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-H 'Host: cms.example:8443'"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("--data-binary '{body}'")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "'https://127.0.0.1:8443/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo'"
+        )
+    );
+}
+
+#[test]
+fn with_only_the_data_dir_the_cli_uses_the_local_servers_demo_key_and_ca() {
+    // No keys configured: the server creates its demo key (and CA) in its data directory.
+    let server = spawn_server(|settings| settings.keys.clear());
+    let (key, call) = existing_call();
+    let output = calldata()
+        .env("CALLDATA_DATA_DIR", server.data_dir.path())
+        .env("CALLDATA_URL", &server.url)
+        .args(query_args(&key))
+        .arg("--verbose")
+        .assert()
+        .success()
+        .stderr(contains("from the demo key in").and(contains("the local server's CA")))
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(output).unwrap();
+    assert!(table.contains(&call.calling_num), "{table}");
+}
+
+#[test]
+fn without_any_key_the_cli_says_where_it_looked_and_exits_2() {
+    calldata().arg("ping").assert().code(2).stderr(
+        contains("no credentials")
+            .and(contains("/nonexistent/calldata-cli-test"))
+            .and(contains("cargo run -p calldata-server")),
+    );
+    calldata()
+        .args(["--ak", AK, "ping"])
+        .assert()
+        .code(2)
+        .stderr(contains("no secret key"));
+}
+
+#[test]
+fn help_documents_every_exit_code() {
+    let assert = calldata().arg("--help").assert().success();
+    let help = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for line in [
+        "0  success",
+        "2  invalid input",
+        "3  the call was not found",
+        "4  authentication refused",
+        "5  transport failure",
+        "6  any other API error",
+    ] {
+        assert!(help.contains(line), "no {line:?} in\n{help}");
+    }
+    assert!(help.contains("DANGEROUS"));
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real binaries, started as processes, talking over real sockets.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)] // test code
+
+mod bms_backend;
+mod server_binary;
