@@ -1,4 +1,4 @@
-//! Server with the BMS backend in front of the BMS emulator, both as processes: the server
+//! Client → server (BMS backend) → BMS emulator, server and emulator as processes: the server
 //! answers from BMS, keeps answering `0100001` at once while BMS is down, never hangs, and
 //! recovers on its own when BMS comes back.
 
@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::{demo_records, sample_keys};
-use calldata_e2e::{Process, authorization, binary, client_trusting, wait_ready};
-use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH};
-use serde_json::Value;
+use calldata_client::{Client, Credentials, Error, RetryPolicy};
+use calldata_e2e::{Process, binary, client_trusting, wait_ready};
+use calldata_model::CallKey;
 use tokio::process::Command;
 
 async fn start_emulator(listen: &str) -> Process {
@@ -17,47 +17,19 @@ async fn start_emulator(listen: &str) -> Process {
     Process::start(command, "listening on").await.unwrap()
 }
 
-struct Caller {
-    http: reqwest::Client,
-    url: String,
-    host: String,
-    ak: String,
-    sk: String,
-}
-
-impl Caller {
-    /// Queries `key`; returns the result code and how long the answer took.
-    async fn query(&self, key: &CallKey) -> (String, Duration, Value) {
-        let body = format!(
-            r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
-            key.cc_id, key.vdn, key.call_id
-        );
-        let signature = authorization(
-            &self.ak,
-            &self.sk,
-            &self.host,
-            QUERY_BASIC_CALL_INFO_PATH,
-            &body,
-        )
-        .unwrap();
-        let started = Instant::now();
-        let answer: Value = self
-            .http
-            .post(format!("{}{QUERY_BASIC_CALL_INFO_PATH}", self.url))
-            .header("content-type", "application/json;charset=UTF-8")
-            .header("authorization", signature)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (
-            answer["resultCode"].as_str().unwrap_or_default().to_owned(),
-            started.elapsed(),
-            answer,
-        )
+/// Queries through the client crate; returns the result code, the time taken and the error.
+async fn query(client: &Client, key: &CallKey) -> (String, Duration, Option<Error>) {
+    let started = Instant::now();
+    let result = client.query(key).await;
+    let took = started.elapsed();
+    match result {
+        Ok(_) => ("0100000".to_owned(), took, None),
+        Err(Error::Api { code, message }) => (
+            code.as_str().to_owned(),
+            took,
+            Some(Error::Api { code, message }),
+        ),
+        Err(other) => panic!("unexpected client error: {other}"),
     }
 }
 
@@ -94,39 +66,36 @@ async fn the_server_survives_the_bms_being_killed_and_recovers_when_it_returns()
     wait_ready(&http, &format!("{url}/readyz"), Duration::from_secs(10))
         .await
         .unwrap();
-    let caller = Caller {
-        host: url.trim_start_matches("https://").to_owned(),
-        http: http.clone(),
-        url: url.clone(),
-        ak: std::fs::read_to_string(data.path().join("demo-access-key"))
-            .unwrap()
-            .trim()
-            .to_owned(),
-        sk: std::fs::read_to_string(data.path().join("demo-secret-key"))
-            .unwrap()
-            .trim()
-            .to_owned(),
-    };
+    let client = Client::builder()
+        .base_url(&url)
+        .credentials(Credentials::new(
+            std::fs::read_to_string(data.path().join("demo-access-key"))
+                .unwrap()
+                .trim(),
+            std::fs::read_to_string(data.path().join("demo-secret-key"))
+                .unwrap()
+                .trim(),
+        ))
+        .ca_cert_file(data.path().join("tls/ca.pem"))
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
 
     let demo = DemoSettings::default();
     let key = sample_keys(&demo, 1)[0];
     let expected = demo_records(&demo).next().unwrap().call;
-    let (code, _, answer) = caller.query(&key).await;
-    assert_eq!(code, "0100000", "{answer}");
-    assert_eq!(
-        answer["resultDesc"]["callingNum"],
-        expected.calling_num.as_str()
-    );
+    assert_eq!(client.query(&key).await.unwrap(), expected);
 
     emulator.stop("KILL").await.unwrap();
     for _ in 0..10 {
-        let (code, took, answer) = caller.query(&key).await;
-        assert_eq!(code, "0100001", "{answer}");
+        let (code, took, error) = query(&client, &key).await;
+        assert_eq!(code, "0100001", "{error:?}");
         assert!(
             took < Duration::from_secs(3),
             "an answer took {took:?} while BMS was down"
         );
-        let message = answer["resultDesc"].as_str().unwrap();
+        let message = error.map(|e| e.to_string()).unwrap_or_default();
         assert!(
             !message.contains(&bms_listen),
             "the message names the BMS address: {message}"
@@ -138,7 +107,7 @@ async fn the_server_survives_the_bms_being_killed_and_recovers_when_it_returns()
     let _emulator = start_emulator(&bms_listen).await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (code, took, _) = caller.query(&key).await;
+        let (code, took, _) = query(&client, &key).await;
         assert!(took < Duration::from_secs(3));
         if code == "0100000" {
             break;

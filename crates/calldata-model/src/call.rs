@@ -171,10 +171,42 @@ pub struct BasicCallInfo {
     /// Multimedia report type.
     #[serde(
         default,
-        deserialize_with = "lenient::opt_i64",
+        deserialize_with = "lenient::opt_i64_or_text",
         skip_serializing_if = "Option::is_none"
     )]
     pub media_bill_type: Option<i64>,
+}
+
+impl BasicCallInfo {
+    /// The call with every absent number set to its "none" value (0, and 65535 for
+    /// `callInCause`), so that it is written with all 25 fields, as the reference does.
+    #[must_use]
+    pub fn completed(self) -> Self {
+        let zero = |v: Option<i64>| v.or(Some(0));
+        Self {
+            time: zero(self.time),
+            dsn: zero(self.dsn),
+            handle: zero(self.handle),
+            server: zero(self.server),
+            mid: zero(self.mid),
+            trunk_no: zero(self.trunk_no),
+            priority: zero(self.priority),
+            device_type: self.device_type.or(Some(DeviceType::from_code(0))),
+            device_no: zero(self.device_no),
+            party_num: zero(self.party_num),
+            call_feature: self.call_feature.or(Some(CallFeature::from_code(0))),
+            media_type: self.media_type.or(Some(MediaType::from_code(0))),
+            place: zero(self.place),
+            wait_time: zero(self.wait_time),
+            total_talking_times: zero(self.total_talking_times),
+            logon_times: zero(self.logon_times),
+            service_type: zero(self.service_type),
+            call_in_cause: self.call_in_cause.or(Some(CALL_IN_CAUSE_UNSET)),
+            enter_reason: self.enter_reason.or(Some(EnterReason::from_code(0))),
+            media_bill_type: zero(self.media_bill_type),
+            ..self
+        }
+    }
 }
 
 /// Field names in wire order, as the reference example writes them.

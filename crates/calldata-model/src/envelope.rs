@@ -175,6 +175,10 @@ impl<'de> Visitor<'de> for ResultDescVisitor {
         Ok(ResultDesc::Text(v.to_string()))
     }
 
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(ResultDesc::Text(v.to_string()))
+    }
+
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(ResultDesc::Text(v.to_string()))
     }
@@ -230,6 +234,7 @@ mod tests {
             (r#"{"resultCode":"0100001","resultDesc":{}}"#, ""),
             (r#"{"resultCode":"0100001","resultDesc":[]}"#, ""),
             (r#"{"resultCode":100001}"#, ""),
+            (r#"{"resultCode":"0100001","resultDesc":1.5}"#, "1.5"),
         ] {
             assert_eq!(
                 read_reply(body.as_bytes()).unwrap(),

@@ -27,6 +27,14 @@ where
     Ok(opt_i64(deserializer)?.map(T::from))
 }
 
+/// Reads an integer like [`opt_i64`], except that text which is not a number reads as
+/// absent: for `mediaBillType`, which the reference types as a String.
+pub fn opt_i64_or_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<i64>, D::Error> {
+    deserializer.deserialize_any(OptI64OrText)
+}
+
 /// Reads a string that may be sent as a number; `null` reads as `""`.
 pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     deserializer.deserialize_any(LenientString)
@@ -81,6 +89,44 @@ impl<'de> Visitor<'de> for OptI64 {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         parse_integer_text(v).map_err(E::custom)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+struct OptI64OrText;
+
+impl<'de> Visitor<'de> for OptI64OrText {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        OptI64.expecting(f)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        OptI64.visit_i64(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        OptI64.visit_u64(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        OptI64.visit_f64(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(parse_integer_text(v).ok().flatten())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

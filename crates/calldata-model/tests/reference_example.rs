@@ -133,6 +133,13 @@ fn unknown_enum_codes_round_trip() {
 }
 
 #[test]
+fn media_bill_type_may_be_text_as_the_reference_types_it() {
+    assert_eq!(decode(r#"{"mediaBillType":"3"}"#).media_bill_type, Some(3));
+    assert_eq!(decode(r#"{"mediaBillType":"voice"}"#).media_bill_type, None);
+    assert_eq!(decode(r#"{"mediaBillType":0}"#).media_bill_type, Some(0));
+}
+
+#[test]
 fn garbage_in_a_number_field_fails_loudly() {
     for json in [
         r#"{"dsn":"seven"}"#,
@@ -159,4 +166,15 @@ fn failure_replies_keep_their_code_and_message() {
             message: "invalid parameter: vdn must be between 1 and 5000".into()
         }
     );
+}
+
+#[test]
+fn a_completed_call_writes_all_25_fields_with_none_values() {
+    let call = decode(r#"{"dsn":4}"#).completed();
+    let value: Value = serde_json::to_value(&call).unwrap();
+    assert_eq!(value.as_object().unwrap().len(), 25);
+    assert_eq!(value["dsn"], 4);
+    assert_eq!(value["waitTime"], 0);
+    assert_eq!(value["callInCause"], 65535);
+    assert_eq!(value["deviceType"], 0);
 }

@@ -90,6 +90,9 @@ pub struct Cli {
     /// Seed of the demo call generator [default: 42].
     #[arg(long, value_name = "SEED")]
     pub demo_seed: Option<u64>,
+    /// Most calls the store may hold; sandbox additions beyond it are refused [default: 2000000].
+    #[arg(long, value_name = "N")]
+    pub max_calls: Option<usize>,
     /// JSON or JSON-lines file of calls to serve instead of demo calls.
     #[arg(long, value_name = "FILE")]
     pub calls_file: Option<PathBuf>,
@@ -214,6 +217,7 @@ impl Cli {
         put("backend", to_json(self.backend.as_ref()));
         put("embedded.demo_calls", self.demo_calls.map(Value::from));
         put("embedded.demo_seed", self.demo_seed.map(Value::from));
+        put("embedded.max_calls", self.max_calls.map(Value::from));
         put("embedded.calls_file", path(&self.calls_file));
         put("embedded.sandbox", self.sandbox.map(Value::Bool));
         put("bms.url", self.bms_url.clone().map(Value::from));

@@ -113,6 +113,8 @@ pub struct EmbeddedSettings {
     pub calls_file: Option<PathBuf>,
     /// Serve the sandbox admin API under `/sandbox/v1/calls`.
     pub sandbox: bool,
+    /// Most calls the store may hold; sandbox additions beyond it are refused.
+    pub max_calls: usize,
 }
 
 /// One access key.
@@ -199,6 +201,7 @@ impl Default for EmbeddedSettings {
         Self {
             demo_calls: 1_000,
             demo_seed: 42,
+            max_calls: 2_000_000,
             calls_file: None,
             sandbox: true,
         }
@@ -336,6 +339,9 @@ impl Settings {
         }
         if self.embedded.demo_calls > 10_000_000 {
             return invalid("embedded.demo_calls", "must be at most 10000000");
+        }
+        if self.embedded.demo_calls > self.embedded.max_calls {
+            return invalid("embedded.max_calls", "must be at least embedded.demo_calls");
         }
         let mut seen = std::collections::HashSet::new();
         for key in &self.keys {

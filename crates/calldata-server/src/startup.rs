@@ -98,6 +98,7 @@ impl Application {
             source,
             sandbox: sandbox.clone(),
             keys,
+            sandbox_max_calls: settings.embedded.max_calls,
             verify_policy: VerifyPolicy {
                 max_clock_skew: Duration::from_secs(settings.max_clock_skew_secs),
             },

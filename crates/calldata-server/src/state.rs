@@ -15,6 +15,8 @@ pub struct AppState {
     pub source: Arc<dyn CallSource>,
     /// The embedded store, when the sandbox admin API is on.
     pub sandbox: Option<Arc<EmbeddedStore>>,
+    /// Most calls the sandbox may bring the store to.
+    pub sandbox_max_calls: usize,
     /// Accepted access keys.
     pub keys: KeyRegistry,
     /// Clock-skew window and other verification rules.

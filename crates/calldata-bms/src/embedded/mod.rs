@@ -10,6 +10,7 @@ mod error;
 pub mod file;
 pub mod record;
 
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -106,26 +107,30 @@ impl EmbeddedStore {
     ///
     /// Concurrent changes may or may not be seen; each listed call is a consistent record.
     pub fn list(&self, filter: &ListFilter, limit: usize) -> Vec<CallRecord> {
+        self.list_where(|key| filter.matches(key), limit)
+    }
+
+    /// The first `limit` calls whose key passes `keep`, in key order. One pass over the
+    /// store holding at most `limit` entries, so a large store costs time, not memory.
+    pub fn list_where(&self, keep: impl Fn(&CallKey) -> bool, limit: usize) -> Vec<CallRecord> {
         if limit == 0 {
             return Vec::new();
         }
         let calls = self.calls.pin();
-        let mut matching: Vec<(&CallKey, &Arc<BasicCallInfo>)> = calls
-            .iter()
-            .filter(|(key, _)| filter.matches(key))
-            .collect();
-        let order = |a: &(&CallKey, &Arc<BasicCallInfo>), b: &(&CallKey, &Arc<BasicCallInfo>)| {
-            sort_key(a.0).cmp(&sort_key(b.0))
-        };
-        if matching.len() > limit {
-            // Keep the first `limit` in order without sorting everything.
-            matching.select_nth_unstable_by(limit - 1, order);
-            matching.truncate(limit);
+        let mut first: BinaryHeap<Listed<'_>> = BinaryHeap::with_capacity(limit.min(4096) + 1);
+        for (key, call) in calls.iter().filter(|(key, _)| keep(key)) {
+            let entry = Listed { key, call };
+            if first.len() < limit {
+                first.push(entry);
+            } else if first.peek().is_some_and(|last| entry < *last) {
+                first.pop();
+                first.push(entry);
+            }
         }
-        matching.sort_unstable_by(order);
-        matching
+        first
+            .into_sorted_vec()
             .into_iter()
-            .map(|(key, call)| CallRecord::new(*key, BasicCallInfo::clone(call)))
+            .map(|entry| CallRecord::new(*entry.key, BasicCallInfo::clone(entry.call)))
             .collect()
     }
 
@@ -143,6 +148,32 @@ impl EmbeddedStore {
 /// The listing order: ccId, vdn, then the call ID as text.
 fn sort_key(key: &CallKey) -> (CcId, Vdn, &str) {
     (key.cc_id, key.vdn, key.call_id.as_str())
+}
+
+/// A stored call borrowed for listing, ordered by its key.
+struct Listed<'a> {
+    key: &'a CallKey,
+    call: &'a Arc<BasicCallInfo>,
+}
+
+impl PartialEq for Listed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        sort_key(self.key) == sort_key(other.key)
+    }
+}
+
+impl Eq for Listed<'_> {}
+
+impl PartialOrd for Listed<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Listed<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        sort_key(self.key).cmp(&sort_key(other.key))
+    }
 }
 
 impl Default for EmbeddedStore {

@@ -4,6 +4,8 @@
 //! fields of the request body followed by the 25 fields of [`BasicCallInfo`]. Reading is as
 //! lenient as the request body (numbers may be digit strings, unknown fields are ignored),
 //! and a bad key names the field and the rule it broke (`vdn must be between 1 and 5000`).
+//! Absent numbers are completed on reading (0; 65535 for `callInCause`), so a stored call
+//! is always answered with all 25 fields.
 
 use calldata_model::{BasicCallInfo, CallKey, InvalidRequest, QueryBasicCallInfo};
 use serde::{Deserialize, Serialize};
@@ -44,7 +46,8 @@ impl TryFrom<RecordFields> for CallRecord {
     fn try_from(fields: RecordFields) -> Result<Self, Self::Error> {
         Ok(Self {
             key: fields.key.to_call_key()?,
-            call: fields.call,
+            // Stored calls are complete, so every answer carries all 25 fields.
+            call: fields.call.completed(),
         })
     }
 }
@@ -95,9 +98,18 @@ mod tests {
 
     #[test]
     fn a_record_round_trips_through_json() {
-        let record = sample();
+        let record = CallRecord::new(sample().key, sample().call.completed());
         let text = serde_json::to_string(&record).unwrap();
         assert_eq!(serde_json::from_str::<CallRecord>(&text).unwrap(), record);
+    }
+
+    #[test]
+    fn absent_numbers_are_completed_on_reading() {
+        let text = serde_json::to_string(&sample()).unwrap();
+        let read = serde_json::from_str::<CallRecord>(&text).unwrap();
+        assert_eq!(read.call, sample().call.completed());
+        assert_eq!(read.call.call_in_cause, Some(65535));
+        assert_eq!(read.call.wait_time, Some(0));
     }
 
     #[test]

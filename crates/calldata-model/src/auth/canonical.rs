@@ -119,15 +119,21 @@ pub(super) fn write_canonical<'h>(
     Ok(())
 }
 
-/// The query line without its newline: decoded pairs, each side normalized, sorted, `&`-joined.
+/// The query line without its newline: pairs percent-decoded to bytes (`+` is a space),
+/// each side normalized, sorted, `&`-joined. Decoding to bytes, not text, keeps every byte
+/// of a non-UTF-8 value, so both sides sign exactly the same line.
 fn write_query(sink: &mut impl Sink, raw_query: &str) {
-    let mut pairs: Vec<Vec<u8>> = form_urlencoded::parse(raw_query.as_bytes())
-        .map(|(key, value)| {
-            let mut pair = Vec::with_capacity((key.len() + value.len()) * 3 + 1);
-            normalize_into(key.as_bytes(), &mut pair);
-            pair.push(b'=');
-            normalize_into(value.as_bytes(), &mut pair);
-            pair
+    let mut pairs: Vec<Vec<u8>> = raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = (percent_decode(key), percent_decode(value));
+            let mut line = Vec::with_capacity((key.len() + value.len()) * 3 + 1);
+            normalize_into(&key, &mut line);
+            line.push(b'=');
+            normalize_into(&value, &mut line);
+            line
         })
         .collect();
     pairs.sort_unstable();
@@ -137,6 +143,34 @@ fn write_query(sink: &mut impl Sink, raw_query: &str) {
         }
         sink.put(pair);
     }
+}
+
+/// `application/x-www-form-urlencoded` decoding to bytes; a `%` not followed by two hex
+/// digits stays as it is.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let high = bytes.get(i + 1).copied().and_then(hex);
+                let low = bytes.get(i + 2).copied().and_then(hex);
+                if let (Some(high), Some(low)) = (high, low) {
+                    #[allow(clippy::cast_possible_truncation)] // two hex digits fit a byte
+                    out.push((high * 16 + low) as u8);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The canonical request as text (for display and debugging).
@@ -184,6 +218,13 @@ mod tests {
             SignedHeaders::parse(&many).unwrap_err(),
             SignedHeadersProblem::Malformed
         );
+    }
+
+    #[test]
+    fn query_values_keep_bytes_that_are_not_utf8() {
+        let mut out = Vec::new();
+        write_query(&mut out, "a=%FF%fe&b=%zz&c=%4");
+        assert_eq!(String::from_utf8(out).unwrap(), "a=%FF%FE&b=%25zz&c=%254");
     }
 
     #[test]

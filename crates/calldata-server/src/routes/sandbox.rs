@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
+use calldata_model::request::Sent;
 use calldata_model::{CallKey, CcId, QueryBasicCallInfo, ResultCode, Vdn};
 use serde::Deserialize;
 
@@ -46,9 +47,10 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             cc_id: query.cc_id,
             vdn: query.vdn,
         };
-        let mut records = store.list(&filter, usize::MAX);
-        records.retain(|r| caller.scope.allows(r.key.cc_id, r.key.vdn));
-        records.truncate(query.limit);
+        let records = store.list_where(
+            |key| filter.matches(key) && caller.scope.allows(key.cc_id, key.vdn),
+            query.limit,
+        );
         success_with(&records)
     })
     .await
@@ -171,6 +173,15 @@ async fn signed_record(
     if let Some(answer) = out_of_scope(&caller, &record.key) {
         return Err(answer);
     }
+    if store.len() >= state.sandbox_max_calls && store.get(&record.key).is_none() {
+        return Err(failed(
+            ResultCode::InvalidParameter,
+            format!(
+                "invalid parameter: the sandbox store is full ({} calls); end calls first",
+                state.sandbox_max_calls
+            ),
+        ));
+    }
     Ok((record, store))
 }
 
@@ -248,12 +259,15 @@ fn key_from_query(query: &str) -> Result<CallKey, String> {
     }
     let raw: Raw = serde_urlencoded_like(query)?;
     let number = |text: Option<String>| {
-        text.map(|t| calldata_model::request::Sent::Value(t.parse::<i64>().unwrap_or(i64::MIN)))
+        text.map(|t| match t.parse::<i64>() {
+            Ok(n) => Sent::Value(n),
+            Err(_) => Sent::WrongType("a string that is not a decimal integer"),
+        })
     };
     let body = QueryBasicCallInfo {
         cc_id: number(raw.cc_id),
         vdn: number(raw.vdn),
-        call_id: raw.call_id.map(calldata_model::request::Sent::Value),
+        call_id: raw.call_id.map(Sent::Value),
     };
     body.to_call_key()
         .map_err(|e| format!("invalid parameter: {e}"))

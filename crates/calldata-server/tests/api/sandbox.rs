@@ -152,3 +152,33 @@ async fn the_sandbox_is_absent_when_switched_off() {
     let response = app.sandbox(Method::GET, "", "").await;
     spring_refusal(response, 404, "/sandbox/v1/calls").await;
 }
+
+#[actix_web::test]
+async fn a_full_sandbox_store_refuses_new_calls_but_still_replaces() {
+    let app = spawn_app_with(|s| {
+        s.embedded.demo_calls = 1;
+        s.embedded.max_calls = 2;
+    })
+    .await;
+    json_200(
+        app.sandbox(Method::POST, "", &record("9-1", 1, 1).to_string())
+            .await,
+    )
+    .await;
+    let full = json_200(
+        app.sandbox(Method::POST, "", &record("9-2", 1, 1).to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(full["resultCode"], "0100002");
+    assert!(
+        full["resultDesc"].as_str().unwrap().contains("full"),
+        "{full}"
+    );
+    let replaced = json_200(
+        app.sandbox(Method::PUT, "", &record("9-1", 1, 1).to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(replaced["resultCode"], "0100000");
+}
