@@ -78,6 +78,12 @@ pub struct Cli {
     /// Most client addresses tracked for lockout [default: 100000].
     #[arg(long, value_name = "N")]
     pub lockout_max_tracked_addresses: Option<u64>,
+    /// Requests per second allowed per access key; 0 is off [default: 0].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_per_second: Option<u32>,
+    /// Largest burst per access key; 0 means the per-second rate [default: 0].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_burst: Option<u32>,
     /// A load balancer whose X-Forwarded-For names the real client (repeat for several).
     #[arg(long = "trusted-proxy", value_name = "IP")]
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -214,6 +220,8 @@ impl Cli {
                 .collect();
             put("trusted_proxies", Some(Value::Array(list)));
         }
+        put("rate_limit.per_second", self.rate_limit_per_second.map(Value::from));
+        put("rate_limit.burst", self.rate_limit_burst.map(Value::from));
         put("backend", to_json(self.backend.as_ref()));
         put("embedded.demo_calls", self.demo_calls.map(Value::from));
         put("embedded.demo_seed", self.demo_seed.map(Value::from));

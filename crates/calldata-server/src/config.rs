@@ -50,6 +50,8 @@ pub struct Settings {
     pub shutdown_timeout_secs: u64,
     /// Lockout of client addresses after repeated signature failures.
     pub lockout: LockoutSettings,
+    /// Per-access-key rate limit.
+    pub rate_limit: RateLimitSettings,
     /// Load balancers whose `X-Forwarded-For` header names the real client (exact addresses).
     pub trusted_proxies: Vec<IpAddr>,
     /// Which call source answers queries.
@@ -99,6 +101,16 @@ pub struct LockoutSettings {
     pub lock_secs: u64,
     /// Most client addresses tracked at once (memory bound).
     pub max_tracked_addresses: u64,
+}
+
+/// Per-access-key rate limit (GCRA): `per_second` on average, bursts up to `burst`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Requests per second per access key; 0 turns rate limiting off.
+    pub per_second: u32,
+    /// Largest burst; 0 means `per_second`.
+    pub burst: u32,
 }
 
 /// Embedded store settings.
@@ -176,6 +188,7 @@ impl Default for Settings {
             shutdown_timeout_secs: 30,
             lockout: LockoutSettings::default(),
             trusted_proxies: Vec::new(),
+            rate_limit: RateLimitSettings::default(),
             backend: Backend::Embedded,
             embedded: EmbeddedSettings::default(),
             bms: HttpBmsSettings::default(),
@@ -240,7 +253,7 @@ pub enum ConfigError {
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
-const TOP_LEVEL: [&str; 21] = [
+const TOP_LEVEL: [&str; 22] = [
     "listen",
     "plain_http",
     "allow_plain_http_on_any_address",
@@ -257,6 +270,7 @@ const TOP_LEVEL: [&str; 21] = [
     "shutdown_timeout_secs",
     "lockout",
     "trusted_proxies",
+    "rate_limit",
     "backend",
     "embedded",
     "bms",

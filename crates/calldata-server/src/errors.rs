@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, CONTENT_TYPE};
+use actix_web::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse};
 use calldata_model::auth::AuthError;
 use serde::Serialize;
@@ -20,6 +20,8 @@ pub struct Refusal {
     pub message: &'static str,
     /// Value of the `Allow` header, for 405.
     pub allow: Option<&'static str>,
+    /// Value of the `Retry-After` header in seconds, for 429.
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +45,14 @@ impl Refusal {
             StatusCode::FORBIDDEN,
             "too many failed signatures from this address; try again later",
         )
+    }
+
+    /// 429: the access key is over its rate limit; retry after `wait`.
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded for this access key")
+        }
     }
 
     /// 404: no such path.
@@ -85,11 +95,7 @@ impl Refusal {
     }
 
     fn new(status: StatusCode, message: &'static str) -> Self {
-        Self {
-            status,
-            message,
-            allow: None,
-        }
+        Self { status, message, allow: None, retry_after: None }
     }
 
     /// The response for `request`.
@@ -113,6 +119,9 @@ impl Refusal {
         response.insert_header((CONTENT_TYPE, "application/json;charset=UTF-8"));
         if let Some(allow) = self.allow {
             response.insert_header((ALLOW, allow));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((RETRY_AFTER, seconds));
         }
         let mut response = response.body(serde_json::to_vec(&body).unwrap_or_default());
         response

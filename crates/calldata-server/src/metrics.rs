@@ -45,6 +45,8 @@ pub struct Metrics {
     pub lockouts: Counter,
     /// Requests refused because their address was locked out.
     pub lockout_refusals: Counter,
+    /// Requests refused with 429 because their key was over its rate limit.
+    pub rate_limited: Counter,
 }
 
 fn latency_histogram() -> Histogram {
@@ -90,6 +92,12 @@ impl Metrics {
             "Requests refused with 403 because the address was locked out",
             lockout_refusals.clone(),
         );
+        let rate_limited = Counter::default();
+        registry.register(
+            "rate_limited",
+            "Requests refused with 429 because their access key was over its rate limit",
+            rate_limited.clone(),
+        );
         let lookups = Family::<LookupLabels, Counter>::default();
         registry.register(
             "call_source_lookups",
@@ -104,6 +112,7 @@ impl Metrics {
             lookups,
             lockouts,
             lockout_refusals,
+            rate_limited,
         }
     }
 

@@ -103,6 +103,10 @@ impl Application {
                 max_clock_skew: Duration::from_secs(settings.max_clock_skew_secs),
             },
             lockout: Lockout::new(&settings.lockout),
+            rate_limits: crate::auth::rate_limit::RateLimits::new(
+                settings.rate_limit.per_second,
+                settings.rate_limit.burst,
+            ),
             metrics,
             legacy_fields: settings.legacy_fields,
             cti_version: settings.cti_version,

@@ -21,6 +21,8 @@ pub struct AppState {
     pub keys: KeyRegistry,
     /// Clock-skew window and other verification rules.
     pub verify_policy: VerifyPolicy,
+    /// Per-access-key rate limits.
+    pub rate_limits: crate::auth::rate_limit::RateLimits,
     /// Failure counting per client address.
     pub lockout: Lockout,
     /// Metrics registry.

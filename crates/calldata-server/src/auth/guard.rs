@@ -36,7 +36,8 @@ impl HeaderSource for ActixHeaders<'_> {
     }
 }
 
-/// Verifies the request's signature; refuses with 403 (locked out) or 401 (anything else).
+/// Verifies the request's signature; refuses with 403 (locked out), 429 (the key's rate
+/// limit) or 401 (anything else).
 pub fn authenticate<'s>(
     request: &HttpRequest,
     body: &[u8],
@@ -48,7 +49,13 @@ pub fn authenticate<'s>(
         return Err(Refusal::locked_out());
     }
     match verify_signature(request, body, state) {
-        Ok((access_key, scope)) => Ok(Caller { access_key, scope }),
+        Ok((access_key, scope)) => match state.rate_limits.check(&access_key) {
+            Ok(()) => Ok(Caller { access_key, scope }),
+            Err(wait) => {
+                state.metrics.rate_limited.inc();
+                Err(Refusal::rate_limited(wait))
+            }
+        },
         Err(error) => {
             state.metrics.auth_failure(&error);
             tracing::debug!(client = %address, reason = %error, "signature refused");

@@ -4,6 +4,7 @@
 pub mod guard;
 pub mod keys;
 pub mod lockout;
+pub mod rate_limit;
 
 pub use guard::{Caller, authenticate};
 pub use keys::{KeyRegistry, Scope};

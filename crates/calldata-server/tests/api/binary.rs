@@ -158,6 +158,8 @@ fn help_documents_every_setting() {
         "--sandbox",
         "--max-calls",
         "--trusted-proxy",
+        "--rate-limit-per-second",
+        "--rate-limit-burst",
         "--log-filter",
         "--log-format",
         "--bms-url",

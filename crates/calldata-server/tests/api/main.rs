@@ -12,6 +12,7 @@ mod helpers;
 
 mod auth;
 mod binary;
+mod bms;
 mod limits;
 mod operations;
 mod query;
