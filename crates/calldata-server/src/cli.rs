@@ -220,7 +220,10 @@ impl Cli {
                 .collect();
             put("trusted_proxies", Some(Value::Array(list)));
         }
-        put("rate_limit.per_second", self.rate_limit_per_second.map(Value::from));
+        put(
+            "rate_limit.per_second",
+            self.rate_limit_per_second.map(Value::from),
+        );
         put("rate_limit.burst", self.rate_limit_burst.map(Value::from));
         put("backend", to_json(self.backend.as_ref()));
         put("embedded.demo_calls", self.demo_calls.map(Value::from));

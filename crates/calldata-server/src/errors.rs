@@ -51,7 +51,10 @@ impl Refusal {
     pub fn rate_limited(wait: std::time::Duration) -> Self {
         Self {
             retry_after: Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate limit exceeded for this access key")
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limit exceeded for this access key",
+            )
         }
     }
 
@@ -95,7 +98,12 @@ impl Refusal {
     }
 
     fn new(status: StatusCode, message: &'static str) -> Self {
-        Self { status, message, allow: None, retry_after: None }
+        Self {
+            status,
+            message,
+            allow: None,
+            retry_after: None,
+        }
     }
 
     /// The response for `request`.

@@ -21,7 +21,10 @@ impl RateLimits {
             let burst = NonZeroU32::new(burst).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
         });
-        Self { limiter, clock: DefaultClock::default() }
+        Self {
+            limiter,
+            clock: DefaultClock::default(),
+        }
     }
 
     /// `Ok` when `access_key` may send a request now, else how long to wait.
@@ -50,7 +53,10 @@ mod tests {
         let limits = RateLimits::new(1, 3);
         assert!((0..3).all(|_| limits.check("ak").is_ok()));
         let wait = limits.check("ak").unwrap_err();
-        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1), "{wait:?}");
+        assert!(
+            wait > Duration::ZERO && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
         assert!(limits.check("other").is_ok());
     }
 }

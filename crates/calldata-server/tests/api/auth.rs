@@ -216,14 +216,25 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not()
     let (key, _) = existing_call();
     let body = query_body(&key);
     for _ in 0..2 {
-        assert_eq!(json_200(app.query(&body).await).await["resultCode"], "0100000");
+        assert_eq!(
+            json_200(app.query(&body).await).await["resultCode"],
+            "0100000"
+        );
     }
     let limited = app.query(&body).await;
-    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     spring_refusal(limited, 429, QUERY_BASIC_CALL_INFO_PATH).await;
     let other = app
-        .query_as(crate::helpers::SCOPED_AK, crate::helpers::SCOPED_SK, r#"{"ccId":1,"vdn":1,"callId":"1-1"}"#)
+        .query_as(
+            crate::helpers::SCOPED_AK,
+            crate::helpers::SCOPED_SK,
+            r#"{"ccId":1,"vdn":1,"callId":"1-1"}"#,
+        )
         .await;
     assert_eq!(json_200(other).await["resultCode"], "0100001");
 }

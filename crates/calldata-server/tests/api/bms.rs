@@ -3,8 +3,8 @@
 //! `/readyz` and the adapter's metrics on `/metrics`.
 
 use calldata_bms::DemoSettings;
-use calldata_bms::emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
 use calldata_bms::embedded::{demo_records, sample_keys};
+use calldata_bms::emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
 use calldata_server::config::Backend;
 
 use crate::helpers::{json_200, query_body, spawn_app_with};
@@ -36,20 +36,32 @@ async fn a_bms_backed_server_answers_from_bms_and_reports_its_state() {
     let expected = demo_records(&BMS_DEMO).next().unwrap().call;
     let found = json_200(app.query(&query_body(&key)).await).await;
     assert_eq!(found["resultCode"], "0100000");
-    assert_eq!(found["resultDesc"]["calledNum"], expected.called_num.as_str());
+    assert_eq!(
+        found["resultDesc"]["calledNum"],
+        expected.called_num.as_str()
+    );
 
     let ready = json_200(app.http.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!(ready["source"], "bms");
-    assert!(ready["detail"].as_str().unwrap().contains("breaker closed"), "{ready}");
+    assert!(
+        ready["detail"].as_str().unwrap().contains("breaker closed"),
+        "{ready}"
+    );
 
     let mut rejected = Faults::none();
     rejected.ret_code = Some("2".into());
     bms.set_faults(rejected).unwrap();
-    assert_eq!(json_200(app.query(&query_body(&key)).await).await["resultCode"], "0100002");
+    assert_eq!(
+        json_200(app.query(&query_body(&key)).await).await["resultCode"],
+        "0100002"
+    );
     let mut cti = Faults::none();
     cti.ret_code = Some("3".into());
     bms.set_faults(cti).unwrap();
-    assert_eq!(json_200(app.query(&query_body(&key)).await).await["resultCode"], "0100003");
+    assert_eq!(
+        json_200(app.query(&query_body(&key)).await).await["resultCode"],
+        "0100003"
+    );
 
     let mut broken = Faults::none();
     broken.error_rate = 1.0;
@@ -62,9 +74,20 @@ async fn a_bms_backed_server_answers_from_bms_and_reports_its_state() {
     let not_ready = app.http.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(not_ready.status(), 503);
     let body: serde_json::Value = not_ready.json().await.unwrap();
-    assert!(body["detail"].as_str().unwrap().contains("breaker open"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("breaker open"),
+        "{body}"
+    );
 
-    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for needle in [
         r#"calldata_bms_requests_total{outcome="found"} 1"#,
         r#"calldata_bms_requests_total{outcome="http_status"} 2"#,
