@@ -5,12 +5,13 @@ use crate::command::{cargo, has_cargo_subcommand, run_checked};
 /// Options of `cargo xtask ci`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Skip `cargo fmt --check` and clippy (tests only).
+    /// Skip `cargo fmt --check` and clippy (tests and audit only).
     #[arg(long)]
     tests_only: bool,
 }
 
-/// Formatting, lints, every test (nextest, or `cargo test` where nextest is missing), doc tests.
+/// Formatting, lints, every test (nextest, or `cargo test` where nextest is missing), doc
+/// tests, then the dependency audit (`cargo xtask deny`).
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     if !args.tests_only {
         let mut fmt = cargo();
@@ -53,6 +54,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let mut doc_tests = cargo();
     doc_tests.args(["test", "--workspace", "--locked", "--doc"]);
     run_checked(doc_tests)?;
+    crate::deny::run()?;
     eprintln!("xtask: ci passed");
     Ok(())
 }

@@ -70,6 +70,7 @@ pub async fn read_body(
 /// The metrics label of a refusal.
 pub fn status_label(status: StatusCode) -> &'static str {
     match status.as_u16() {
+        200 => "200",
         400 => "400",
         401 => "401",
         403 => "403",
