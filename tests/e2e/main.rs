@@ -8,4 +8,6 @@
 )] // test code
 
 mod bms_backend;
+mod faults_under_load;
+mod hostile;
 mod server_binary;

@@ -30,8 +30,9 @@ pub(crate) fn run() -> anyhow::Result<()> {
     run_checked(fetch)?;
     let mut check = cargo();
     check.args(["deny", "--offline", "check"]);
-    if let Some(source) = snapshot() {
-        prepare_database(&source)?;
+    let snapshot = snapshot();
+    if let Some(source) = &snapshot {
+        prepare_database(source)?;
         check.args(["advisories", "licenses", "bans", "sources"]);
     } else {
         eprintln!(
@@ -40,7 +41,32 @@ pub(crate) fn run() -> anyhow::Result<()> {
         );
         check.args(["licenses", "bans", "sources"]);
     }
-    run_checked(check)
+    eprintln!("xtask: running {check:?}");
+    let output = check.output().context("running cargo deny")?;
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    eprintln!("{log}");
+    let summary = log
+        .lines()
+        .rev()
+        .find(|l| l.contains(" ok") || l.contains("FAILED"))
+        .unwrap_or("");
+    let record = serde_json::json!({
+        "tool": "cargo deny --offline check",
+        "advisory_snapshot": snapshot.is_some(),
+        "passed": output.status.success(),
+        "summary": summary.trim(),
+    });
+    let dir = workspace_root().join("target/reliability");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("deny.json"),
+        serde_json::to_string_pretty(&record)?,
+    )?;
+    anyhow::ensure!(
+        output.status.success(),
+        "cargo deny found problems (see above)"
+    );
+    Ok(())
 }
 
 fn snapshot() -> Option<PathBuf> {

@@ -17,6 +17,13 @@ pub(crate) struct Args {
     seconds: u64,
 }
 
+impl Args {
+    /// Options for a run driven by `cargo xtask reliability`.
+    pub(crate) fn with_seconds(value: u64) -> Self {
+        Self { seconds: value }
+    }
+}
+
 /// Runs each target for the given time.
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     if !has_cargo_subcommand("fuzz") {
@@ -26,6 +33,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         run_checked(install)?;
     }
     let fuzz_dir = workspace_root().join("fuzz");
+    let mut records: Vec<serde_json::Value> = Vec::new();
     for target in TARGETS {
         let corpus = fuzz_dir.join("corpus").join(target);
         std::fs::create_dir_all(&corpus)?;
@@ -40,8 +48,36 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
             .arg("--")
             .arg(format!("-max_total_time={}", args.seconds))
             .arg("-rss_limit_mb=2048");
-        run_checked(command)?;
+        eprintln!("xtask: fuzzing {target} for {} s", args.seconds);
+        let output = command.output()?;
+        let log = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() {
+            eprintln!("{log}");
+            anyhow::bail!("fuzz target {target} failed; its input is in fuzz/artifacts/{target}/");
+        }
+        let runs = log
+            .lines()
+            .rev()
+            .find_map(|l| {
+                l.strip_prefix("Done ")
+                    .and_then(|r| r.split_whitespace().next())
+            })
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+        eprintln!("xtask: {target}: {runs} runs, no crash");
+        records.push(serde_json::json!({
+            "target": target,
+            "seconds": args.seconds,
+            "runs": runs,
+            "crashes": 0,
+        }));
     }
+    let dir = workspace_root().join("target/reliability");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("fuzz.json"),
+        serde_json::to_string_pretty(&records)?,
+    )?;
     eprintln!(
         "xtask: every fuzz target ran {} s without a crash",
         args.seconds

@@ -24,6 +24,15 @@ pub(crate) struct Args {
     max_examples: u32,
 }
 
+impl Args {
+    /// Options for a run driven by `cargo xtask reliability`.
+    pub(crate) fn with_examples(value: u32) -> Self {
+        Self {
+            max_examples: value,
+        }
+    }
+}
+
 /// Starts the server, runs schemathesis against it, records the outcome.
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     ensure_schemathesis()?;

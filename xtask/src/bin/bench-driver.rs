@@ -8,11 +8,15 @@
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use calldata_client::{Client, Credentials, RetryPolicy};
-use calldata_model::QueryBasicCallInfo;
+use calldata_model::auth::{SignableRequest, SigningOptions};
+use calldata_model::{QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
 use clap::{Parser, Subcommand};
+
+/// The content type of every query.
+const JSON: &str = "application/json;charset=UTF-8";
 
 /// Helpers of `cargo xtask bench`.
 #[derive(Debug, Parser)]
@@ -27,6 +31,24 @@ enum Task {
     ClientLoad(LoadArgs),
     /// Spawn a server, time spawn → first 200, read its RSS after an idle pause.
     StartProbe(ProbeArgs),
+    /// Print the `Authorization` value of a query POST (for running oha by hand).
+    Sign(SignArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SignArgs {
+    /// The `Host` header the request is sent with, `host:port`.
+    #[arg(long)]
+    host: String,
+    /// Access key.
+    #[arg(long)]
+    ak: String,
+    /// Secret key.
+    #[arg(long)]
+    sk: String,
+    /// The exact body.
+    #[arg(long)]
+    body: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +118,7 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().task {
         Task::ClientLoad(args) => client_load(args).await,
         Task::StartProbe(args) => start_probe(args).await,
+        Task::Sign(args) => sign(&args),
     };
     match result {
         Ok(line) => {
@@ -109,7 +132,10 @@ async fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::print_stdout, reason = "the JSON result is the program's output")]
+#[allow(
+    clippy::print_stdout,
+    reason = "the JSON result is the program's output"
+)]
 fn print_line(line: &serde_json::Value) {
     println!("{line}");
 }
@@ -165,7 +191,10 @@ async fn client_load(args: LoadArgs) -> anyhow::Result<serde_json::Value> {
         .get((count * 99).div_ceil(100).saturating_sub(1))
         .copied()
         .unwrap_or(0);
-    #[allow(clippy::cast_precision_loss, reason = "request counts are far below 2^52")]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "request counts are far below 2^52"
+    )]
     let rps = count as f64 / args.duration_secs;
     Ok(serde_json::json!({
         "requests": count,
@@ -244,6 +273,32 @@ async fn start_probe(args: ProbeArgs) -> anyhow::Result<serde_json::Value> {
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+fn sign(args: &SignArgs) -> anyhow::Result<serde_json::Value> {
+    let headers = [
+        ("host", args.host.clone()),
+        ("content-type", JSON.to_owned()),
+        ("content-length", args.body.len().to_string()),
+    ];
+    let request = SignableRequest {
+        method: "POST",
+        path: QUERY_BASIC_CALL_INFO_PATH,
+        query: "",
+        headers: &headers,
+        body: args.body.as_bytes(),
+    };
+    let credentials = Credentials::new(&args.ak, &args.sk);
+    let signature = calldata_model::auth::sign(
+        &credentials,
+        &request,
+        &SigningOptions::default(),
+        SystemTime::now(),
+    )?;
+    Ok(serde_json::json!({
+        "content-type": JSON,
+        "authorization": signature.authorization,
+    }))
 }
 
 /// `VmRSS` of a process, KiB.

@@ -182,3 +182,18 @@ async fn a_full_sandbox_store_refuses_new_calls_but_still_replaces() {
     .await;
     assert_eq!(replaced["resultCode"], "0100000");
 }
+
+#[actix_web::test]
+async fn the_reference_example_comes_back_byte_for_byte() {
+    let reference = include_str!("../../../calldata-model/tests/data/reference-response.json");
+    let minified: String = reference.chars().filter(|c| !c.is_whitespace()).collect();
+    let parsed: Value = serde_json::from_str(reference).unwrap();
+    let mut record = parsed["resultDesc"].clone();
+    record["ccId"] = json!(1);
+    record["vdn"] = json!(1);
+    record["callId"] = json!("1659513159000-546750");
+    let app = spawn_app().await;
+    json_200(app.sandbox(Method::PUT, "", &record.to_string()).await).await;
+    let response = app.query(&query_for("1659513159000-546750", 1, 1)).await;
+    assert_eq!(response.text().await.unwrap(), minified);
+}

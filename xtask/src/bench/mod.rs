@@ -1,0 +1,799 @@
+//! `cargo xtask bench`: calldata measured against a ceiling in the same run (issue 6).
+//!
+//! Release binaries are built once; every target then runs on loopback in alternating
+//! rounds (A B C … then … C B A) so that machine drift cancels out in the same-round
+//! ratios. Load comes from `oha` (64 keep-alive connections, a warm-up, then a fixed
+//! duration) sending one auth-v2-signed POST. The run writes `docs/performance.md` and
+//! `docs/performance.json` (`--quick` writes under `target/xtask-bench/` instead).
+
+mod oha;
+mod procs;
+mod report;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, bail};
+use calldata_bms::DemoSettings;
+use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
+
+use crate::command::{cargo, run_checked, workspace_root};
+use oha::{Measured, Shape};
+use procs::Running;
+use report::{Figure, Report};
+
+/// The access key the bench servers accept.
+const BENCH_AK: &str = "bench-ak";
+/// Its secret key (a throwaway for loopback benchmarks).
+const BENCH_SK: &str = "bench-sk-9f2c1e7a5b3d";
+/// The content type of every query.
+const JSON: &str = "application/json;charset=UTF-8";
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// A few seconds per target for local iteration (2 rounds of 3 s); writes its report
+    /// under target/xtask-bench/ instead of docs/.
+    #[arg(long)]
+    quick: bool,
+    /// Rounds of every load target (default 3, or 2 with --quick).
+    #[arg(long)]
+    rounds: Option<usize>,
+    /// Measured seconds per load run (default 10, or 3 with --quick).
+    #[arg(long)]
+    duration_secs: Option<u64>,
+}
+
+/// How much a run measures.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    quick: bool,
+    rounds: usize,
+    warmup: Duration,
+    duration: Duration,
+    starts: usize,
+    rss_starts: usize,
+    flights: usize,
+}
+
+impl Plan {
+    fn from_args(args: &Args) -> Self {
+        let quick = args.quick;
+        let default_secs = if quick { 3 } else { 10 };
+        Self {
+            quick,
+            rounds: args.rounds.unwrap_or(if quick { 2 } else { 3 }).max(1),
+            warmup: Duration::from_secs(if quick { 1 } else { 3 }),
+            duration: Duration::from_secs(args.duration_secs.unwrap_or(default_secs).max(1)),
+            starts: if quick { 3 } else { 7 },
+            rss_starts: if quick { 1 } else { 3 },
+            flights: if quick { 1 } else { 3 },
+        }
+    }
+}
+
+/// The load targets, in round order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    /// Bare actix-web answering the reference example.
+    Ceiling,
+    /// The server on its embedded store, plain HTTP.
+    Embedded,
+    /// The same over HTTPS.
+    Https,
+    /// The server with `backend = bms`, through the emulator.
+    Bms,
+    /// One `calldata-client` instance driving the plain-HTTP embedded server.
+    Client,
+}
+
+impl Target {
+    const ALL: [Self; 5] = [
+        Self::Ceiling,
+        Self::Embedded,
+        Self::Https,
+        Self::Bms,
+        Self::Client,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Ceiling => "ceiling",
+            Self::Embedded => "embedded",
+            Self::Https => "https",
+            Self::Bms => "bms",
+            Self::Client => "client",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Ceiling => "bare actix-web, reads the body, answers the reference example (oha)",
+            Self::Embedded => "calldata-server, embedded store, plain HTTP (oha)",
+            Self::Https => "calldata-server, embedded store, HTTPS (oha)",
+            Self::Bms => "calldata-server, backend = bms through bms-emulator, plain HTTP (oha)",
+            Self::Client => {
+                "calldata-server, embedded store, plain HTTP, driven by one calldata-client (64 tasks)"
+            }
+        }
+    }
+}
+
+/// The release binaries a run uses.
+#[derive(Debug)]
+struct Binaries {
+    server: PathBuf,
+    emulator: PathBuf,
+    ceiling: PathBuf,
+    driver: PathBuf,
+}
+
+/// Everything the running targets share.
+#[derive(Debug)]
+struct Bench {
+    plan: Plan,
+    oha: PathBuf,
+    bins: Binaries,
+    work: PathBuf,
+    config: PathBuf,
+    data_dir: PathBuf,
+    workers: usize,
+    key: CallKey,
+    body: String,
+}
+
+/// Runs the whole suite and writes the report.
+pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
+    let plan = Plan::from_args(args);
+    let started = Instant::now();
+    let load_before = load_average();
+    let oha = oha::ensure_installed()?;
+    let bins = build()?;
+    let root = workspace_root();
+    let work = target_dir().join("xtask-bench");
+    std::fs::create_dir_all(&work)?;
+    let data_dir = work.join("data");
+    std::fs::create_dir_all(&data_dir)?;
+    let config = work.join("bench.toml");
+    std::fs::write(
+        &config,
+        format!("[[keys]]\naccess_key = \"{BENCH_AK}\"\nsecret_key = \"{BENCH_SK}\"\n"),
+    )?;
+    let key = *calldata_bms::embedded::sample_keys(&DemoSettings::default(), 1)
+        .first()
+        .context("the demo store has no calls")?;
+    let body = serde_json::to_string(&QueryBasicCallInfo::from(key))?;
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let bench = Bench {
+        plan,
+        oha,
+        bins,
+        work,
+        config,
+        data_dir,
+        workers,
+        key,
+        body,
+    };
+
+    let mut report = Report::new(plan.quick, plan.rounds, plan.warmup, plan.duration);
+    report.oha_version = oha::version(&bench.oha);
+    report.load_before = load_before;
+    let runs = bench.load_rounds()?;
+    let flights = bench.single_flight()?;
+    let starts = bench.cold_starts()?;
+    let per_call = bench.rss_per_call()?;
+    let verify_ns = bench.verify_micro_bench()?;
+    report.load_after = load_average();
+    report.wall_secs = started.elapsed().as_secs();
+    report.runs = runs;
+    report.figures = figures(&report.runs, &flights, &starts, per_call, verify_ns);
+    report.extra = extra_notes(&flights, &starts, per_call);
+
+    let (markdown, json) = report.render();
+    let out_dir = if plan.quick {
+        bench.work.clone()
+    } else {
+        root.join("docs")
+    };
+    let md_path = out_dir.join("performance.md");
+    let json_path = out_dir.join("performance.json");
+    std::fs::write(&md_path, &markdown)?;
+    std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")?;
+    eprintln!("{}", report.table());
+    eprintln!(
+        "xtask: wrote {} and {} ({} s)",
+        md_path.display(),
+        json_path.display(),
+        report.wall_secs
+    );
+    Ok(())
+}
+
+/// Builds the four release binaries once.
+fn build() -> anyhow::Result<Binaries> {
+    let mut command = cargo();
+    command.args([
+        "build",
+        "--release",
+        "-p",
+        "calldata-server",
+        "-p",
+        "calldata-bms",
+        "-p",
+        "xtask",
+        "--bin",
+        "calldata-server",
+        "--bin",
+        "bms-emulator",
+        "--bin",
+        "bench-ceiling",
+        "--bin",
+        "bench-driver",
+    ]);
+    run_checked(command)?;
+    let release = target_dir().join("release");
+    let bins = Binaries {
+        server: release.join("calldata-server"),
+        emulator: release.join("bms-emulator"),
+        ceiling: release.join("bench-ceiling"),
+        driver: release.join("bench-driver"),
+    };
+    for bin in [&bins.server, &bins.emulator, &bins.ceiling, &bins.driver] {
+        if !bin.is_file() {
+            bail!("{} was not built", bin.display());
+        }
+    }
+    Ok(bins)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+/// The three load averages as `/proc/loadavg` shows them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// One pre-signed request for `host`: `content-type` and `authorization` (oha and the
+/// plain-HTTP check write `host` and `content-length` themselves, with the signed values).
+fn signed_headers(host: &str, body: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let headers = [
+        ("host", host.to_owned()),
+        ("content-type", JSON.to_owned()),
+        ("content-length", body.len().to_string()),
+    ];
+    let request = SignableRequest {
+        method: "POST",
+        path: QUERY_BASIC_CALL_INFO_PATH,
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let credentials = Credentials::new(BENCH_AK, BENCH_SK);
+    let signature = sign(
+        &credentials,
+        &request,
+        &SigningOptions::default(),
+        SystemTime::now(),
+    )?;
+    Ok(vec![
+        ("content-type".to_owned(), JSON.to_owned()),
+        ("authorization".to_owned(), signature.authorization),
+    ])
+}
+
+impl Bench {
+    fn server_args(&self, address: std::net::SocketAddr, plain: bool) -> Vec<String> {
+        let mut args = vec![
+            "--config".to_owned(),
+            self.config.display().to_string(),
+            "--data-dir".to_owned(),
+            self.data_dir.display().to_string(),
+            "--listen".to_owned(),
+            address.to_string(),
+            "--workers".to_owned(),
+            self.workers.to_string(),
+            "--log-filter".to_owned(),
+            "warn".to_owned(),
+        ];
+        if plain {
+            args.push("--plain-http".to_owned());
+        }
+        args
+    }
+
+    fn log(&self, name: &str) -> PathBuf {
+        self.work.join(format!("{name}.log"))
+    }
+
+    fn start_server(&self, name: &str, plain: bool, extra: &[String]) -> anyhow::Result<Running> {
+        let address = procs::free_address()?;
+        let mut args = self.server_args(address, plain);
+        args.extend_from_slice(extra);
+        Running::start(name, &self.bins.server, &args, address, &self.log(name))
+    }
+
+    fn start_emulator(&self, name: &str, extra: &[&str]) -> anyhow::Result<Running> {
+        let address = procs::free_address()?;
+        let mut args = vec!["--listen".to_owned(), address.to_string()];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        Running::start(name, &self.bins.emulator, &args, address, &self.log(name))
+    }
+
+    /// The request oha sends to `running`.
+    fn request(&self, running: &Running, tls: bool) -> anyhow::Result<oha::Request> {
+        let host = running.address.to_string();
+        let scheme = if tls { "https" } else { "http" };
+        Ok(oha::Request {
+            url: format!("{scheme}://{host}{QUERY_BASIC_CALL_INFO_PATH}"),
+            headers: signed_headers(&host, &self.body)?,
+            body: self.body.clone(),
+            insecure: tls,
+        })
+    }
+
+    /// Checks over plain HTTP that the signed query answers `0100000`.
+    fn check_found(&self, running: &Running, what: &str) -> anyhow::Result<()> {
+        let headers = signed_headers(&running.address.to_string(), &self.body)?;
+        let answer = procs::exchange(
+            running.address,
+            "POST",
+            QUERY_BASIC_CALL_INFO_PATH,
+            &headers,
+            self.body.as_bytes(),
+        )?;
+        if answer.status != 200 || !answer.body.contains("\"resultCode\":\"0100000\"") {
+            bail!(
+                "{what}: the signed query did not find the call: {} {}",
+                answer.status,
+                answer.body
+            );
+        }
+        Ok(())
+    }
+
+    /// Warm-up then a measured oha run, each with a freshly signed request.
+    fn oha_load(&self, running: &Running, tls: bool) -> anyhow::Result<Measured> {
+        oha::run(
+            &self.oha,
+            &self.request(running, tls)?,
+            timed(self.plan.warmup),
+        )?;
+        let measured = oha::run(
+            &self.oha,
+            &self.request(running, tls)?,
+            timed(self.plan.duration),
+        )?;
+        if measured.bytes_per_answer < 500.0 {
+            bail!(
+                "answers average {} bytes: not the found call",
+                measured.bytes_per_answer
+            );
+        }
+        Ok(measured)
+    }
+
+    fn client_load(&self, running: &Running) -> anyhow::Result<Measured> {
+        let output = Command::new(&self.bins.driver)
+            .args([
+                "client-load".to_owned(),
+                "--url".to_owned(),
+                format!("http://{}", running.address),
+                "--ak".to_owned(),
+                BENCH_AK.to_owned(),
+                "--sk".to_owned(),
+                BENCH_SK.to_owned(),
+                "--cc-id".to_owned(),
+                self.key.cc_id.to_string(),
+                "--vdn".to_owned(),
+                self.key.vdn.to_string(),
+                "--call-id".to_owned(),
+                self.key.call_id.to_string(),
+                "--tasks".to_owned(),
+                oha::CONNECTIONS.to_string(),
+                "--warmup-secs".to_owned(),
+                self.plan.warmup.as_secs_f64().to_string(),
+                "--duration-secs".to_owned(),
+                self.plan.duration.as_secs_f64().to_string(),
+            ])
+            .output()
+            .context("cannot run bench-driver")?;
+        if !output.status.success() {
+            bail!(
+                "bench-driver client-load failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+        let errors = json["errors"].as_u64().unwrap_or(0);
+        if errors > 0 {
+            bail!("the client saw {errors} failed queries");
+        }
+        Ok(Measured {
+            rps: json["rps"].as_f64().context("no rps")?,
+            p99_ms: json["p99_ms"].as_f64().context("no p99_ms")?,
+            ok: json["requests"].as_u64().unwrap_or(0),
+            bytes_per_answer: 0.0,
+        })
+    }
+
+    /// Every load target, in alternating rounds; the servers stay up for the whole loop.
+    fn load_rounds(&self) -> anyhow::Result<BTreeMap<Target, Vec<Measured>>> {
+        let ceiling_address = procs::free_address()?;
+        let ceiling = Running::start(
+            "ceiling",
+            &self.bins.ceiling,
+            &[
+                "--listen".to_owned(),
+                ceiling_address.to_string(),
+                "--workers".to_owned(),
+                self.workers.to_string(),
+            ],
+            ceiling_address,
+            &self.log("ceiling"),
+        )?;
+        let embedded = self.start_server("embedded", true, &[])?;
+        let https = self.start_server("https", false, &[])?;
+        let emulator = self.start_emulator("emulator", &[])?;
+        let bms = self.start_server(
+            "bms",
+            true,
+            &[
+                "--backend".to_owned(),
+                "bms".to_owned(),
+                "--bms-url".to_owned(),
+                format!("http://{}", emulator.address),
+            ],
+        )?;
+        for (running, what) in [(&embedded, "embedded"), (&bms, "bms")] {
+            self.check_found(running, what)?;
+        }
+        let mut runs: BTreeMap<Target, Vec<Measured>> = BTreeMap::new();
+        for round in 0..self.plan.rounds {
+            let mut order = Target::ALL.to_vec();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for target in order {
+                let measured = match target {
+                    Target::Ceiling => self.oha_load(&ceiling, false),
+                    Target::Embedded => self.oha_load(&embedded, false),
+                    Target::Https => self.oha_load(&https, true),
+                    Target::Bms => self.oha_load(&bms, false),
+                    Target::Client => self.client_load(&embedded),
+                }
+                .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
+                eprintln!(
+                    "xtask: round {}/{} {:<8} {:>9.0} req/s  p99 {:>6.2} ms",
+                    round + 1,
+                    self.plan.rounds,
+                    target.name(),
+                    measured.rps,
+                    measured.p99_ms
+                );
+                runs.entry(target).or_default().push(measured);
+            }
+        }
+        Ok(runs)
+    }
+
+    /// 100 concurrent identical queries against `backend = bms`; BMS requests the emulator
+    /// counted, per attempt. The emulator waits 200 ms before each answer so the 100 queries
+    /// are truly concurrent with the first one's BMS request.
+    fn single_flight(&self) -> anyhow::Result<Vec<u64>> {
+        let emulator = self.start_emulator("emulator-slow", &["--latency-ms", "200"])?;
+        let server = self.start_server(
+            "bms-flight",
+            true,
+            &[
+                "--backend".to_owned(),
+                "bms".to_owned(),
+                "--bms-url".to_owned(),
+                format!("http://{}", emulator.address),
+            ],
+        )?;
+        let mut counts = Vec::new();
+        for _ in 0..self.plan.flights {
+            let before = emulator_queries(&emulator)?;
+            let measured = oha::run(
+                &self.oha,
+                &self.request(&server, false)?,
+                Shape::Count {
+                    connections: 100,
+                    total: 100,
+                },
+            )?;
+            if measured.ok != 100 {
+                bail!("single flight: {} of 100 queries succeeded", measured.ok);
+            }
+            let after = emulator_queries(&emulator)?;
+            counts.push(after.saturating_sub(before));
+            // Let the flight land and leave the (disabled) cache before the next attempt.
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        eprintln!("xtask: single flight: BMS requests per 100 concurrent queries: {counts:?}");
+        Ok(counts)
+    }
+
+    /// Spawn → first 200 of a signed query over HTTPS with the certificate already in the
+    /// data directory, then the idle RSS one second later.
+    fn cold_starts(&self) -> anyhow::Result<Vec<(f64, u64)>> {
+        let mut starts = Vec::new();
+        for _ in 0..self.plan.starts {
+            let address = procs::free_address()?;
+            let host = address.to_string();
+            let mut probe = vec![
+                "start-probe".to_owned(),
+                "--url".to_owned(),
+                format!("https://{host}{QUERY_BASIC_CALL_INFO_PATH}"),
+                "--method".to_owned(),
+                "POST".to_owned(),
+                "--insecure".to_owned(),
+                "--body".to_owned(),
+                self.body.clone(),
+            ];
+            for (name, value) in signed_headers(&host, &self.body)? {
+                probe.extend(["--header".to_owned(), format!("{name}: {value}")]);
+            }
+            probe.push("--".to_owned());
+            probe.push(self.bins.server.display().to_string());
+            probe.extend(self.server_args(address, false));
+            let json = self.probe(&probe)?;
+            let ms = json["first_200_ms"].as_f64().context("no first_200_ms")?;
+            let rss = json["idle_rss_kib"].as_u64().context("no idle_rss_kib")?;
+            if json["body_bytes"].as_u64().unwrap_or(0) < 500 {
+                bail!("cold start: the first 200 was not the found call: {json}");
+            }
+            starts.push((ms, rss));
+        }
+        eprintln!("xtask: cold starts (ms, idle RSS KiB): {starts:?}");
+        Ok(starts)
+    }
+
+    /// (RSS with 1,000,000 demo calls − RSS with none) / 1,000,000, bytes, median of runs.
+    fn rss_per_call(&self) -> anyhow::Result<f64> {
+        let mut per_call = Vec::new();
+        for _ in 0..self.plan.rss_starts {
+            let mut rss = [0u64; 2];
+            for (slot, calls) in [(0, "0"), (1, "1000000")] {
+                let address = procs::free_address()?;
+                let mut probe = vec![
+                    "start-probe".to_owned(),
+                    "--url".to_owned(),
+                    format!("http://{address}/healthz"),
+                    "--".to_owned(),
+                    self.bins.server.display().to_string(),
+                ];
+                probe.extend(self.server_args(address, true));
+                probe.extend(["--demo-calls".to_owned(), calls.to_owned()]);
+                let json = self.probe(&probe)?;
+                rss[slot] = json["idle_rss_kib"].as_u64().context("no idle_rss_kib")?;
+            }
+            #[allow(clippy::cast_precision_loss, reason = "RSS in bytes is far below 2^52")]
+            let bytes = (rss[1].saturating_sub(rss[0]) * 1024) as f64 / 1_000_000.0;
+            eprintln!(
+                "xtask: RSS with 0 calls {} KiB, with 1,000,000 calls {} KiB: {bytes:.0} bytes per call",
+                rss[0], rss[1]
+            );
+            per_call.push(bytes);
+        }
+        Ok(median(&per_call))
+    }
+
+    fn probe(&self, args: &[String]) -> anyhow::Result<serde_json::Value> {
+        let mut command = Command::new(&self.bins.driver);
+        command.args(args);
+        procs::hermetic(&mut command);
+        let output = command.output().context("cannot run bench-driver")?;
+        if !output.status.success() {
+            bail!(
+                "bench-driver start-probe failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(serde_json::from_slice(&output.stdout)?)
+    }
+
+    /// The criterion micro-bench of auth-v2 verification; nanoseconds per verification.
+    fn verify_micro_bench(&self) -> anyhow::Result<f64> {
+        let mut command = cargo();
+        command.args([
+            "bench",
+            "-p",
+            "calldata-model",
+            "--bench",
+            "auth_verify",
+            "--",
+            "--output-format",
+            "bencher",
+        ]);
+        if self.plan.quick {
+            command.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+        }
+        eprintln!("xtask: running {command:?}");
+        let output = command.output().context("cannot run cargo bench")?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            bail!(
+                "cargo bench failed: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        parse_bencher(&stdout).with_context(|| format!("no bencher line in: {stdout}"))
+    }
+}
+
+/// A run of oha's connections for `duration`.
+fn timed(duration: Duration) -> Shape {
+    Shape::Timed {
+        connections: oha::CONNECTIONS,
+        duration,
+    }
+}
+
+/// `test NAME ... bench:       1,234 ns/iter (+/- 56)` → 1234.
+fn parse_bencher(stdout: &str) -> Option<f64> {
+    let line = stdout.lines().find(|l| l.contains("ns/iter"))?;
+    let after = line.split("bench:").nth(1)?;
+    let number: String = after
+        .split("ns/iter")
+        .next()?
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number.parse().ok()
+}
+
+fn emulator_queries(emulator: &Running) -> anyhow::Result<u64> {
+    let answer = procs::exchange(emulator.address, "GET", "/emulator/stats", &[], b"")?;
+    let json: serde_json::Value = serde_json::from_str(&answer.body)
+        .with_context(|| format!("emulator stats: {}", answer.body))?;
+    json["queries"]
+        .as_u64()
+        .with_context(|| format!("no queries in emulator stats: {}", answer.body))
+}
+
+/// The median (mean of the middle two for an even count); 0 for none.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => sorted[n / 2],
+        _ => f64::midpoint(sorted[n / 2 - 1], sorted[n / 2]),
+    }
+}
+
+/// Median over rounds of `a / b` taken in the same round.
+fn same_round_ratio(
+    runs: &BTreeMap<Target, Vec<Measured>>,
+    a: Target,
+    b: Target,
+    value: impl Fn(&Measured) -> f64,
+) -> f64 {
+    let (Some(a), Some(b)) = (runs.get(&a), runs.get(&b)) else {
+        return 0.0;
+    };
+    let ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(a, b)| value(a) / value(b).max(f64::MIN_POSITIVE))
+        .collect();
+    median(&ratios)
+}
+
+fn figures(
+    runs: &BTreeMap<Target, Vec<Measured>>,
+    flights: &[u64],
+    starts: &[(f64, u64)],
+    per_call: f64,
+    verify_ns: f64,
+) -> Vec<Figure> {
+    let rps = |m: &Measured| m.rps;
+    let p99 = |m: &Measured| m.p99_ms;
+    let embedded = same_round_ratio(runs, Target::Embedded, Target::Ceiling, rps);
+    let embedded_p99 = same_round_ratio(runs, Target::Embedded, Target::Ceiling, p99);
+    let https = same_round_ratio(runs, Target::Https, Target::Embedded, rps);
+    let bms = same_round_ratio(runs, Target::Bms, Target::Embedded, rps);
+    let client = same_round_ratio(runs, Target::Client, Target::Embedded, rps);
+    let worst_flight = flights.iter().copied().max().unwrap_or(u64::MAX);
+    #[allow(clippy::cast_precision_loss, reason = "RSS in KiB is far below 2^52")]
+    let idle_mib = median(&starts.iter().map(|s| s.1 as f64).collect::<Vec<_>>()) / 1024.0;
+    let cold_ms = median(&starts.iter().map(|s| s.0).collect::<Vec<_>>());
+    let verify_micros = verify_ns / 1000.0;
+    vec![
+        Figure::at_least(
+            "embedded store, auth + validation on, plain HTTP: req/s vs ceiling",
+            embedded,
+            0.90,
+            format!("{embedded:.2}"),
+        ),
+        Figure::at_most(
+            "same, p99 latency vs ceiling p99",
+            embedded_p99,
+            1.5,
+            format!("{embedded_p99:.2}"),
+        ),
+        Figure::at_least(
+            "HTTPS vs plain HTTP req/s (keep-alive)",
+            https,
+            0.60,
+            format!("{https:.2}"),
+        ),
+        Figure::at_least(
+            "BMS backend through the emulator vs embedded req/s",
+            bms,
+            0.45,
+            format!("{bms:.2}"),
+        ),
+        #[allow(clippy::cast_precision_loss, reason = "a small count")]
+        Figure::at_most(
+            "100 concurrent identical queries -> BMS requests (single flight)",
+            worst_flight as f64,
+            1.0,
+            format!("{worst_flight}"),
+        ),
+        Figure::at_most(
+            "idle RSS after start",
+            idle_mib,
+            20.0,
+            format!("{idle_mib:.1} MiB"),
+        ),
+        Figure::at_most(
+            "RSS per stored call at 1,000,000 calls",
+            per_call,
+            400.0,
+            format!("{per_call:.0} bytes"),
+        ),
+        Figure::at_most(
+            "cold start (certificate exists) to first 200",
+            cold_ms,
+            150.0,
+            format!("{cold_ms:.1} ms"),
+        ),
+        Figure::at_most(
+            "auth-v2 verify of a typical request (criterion micro-bench)",
+            verify_micros,
+            5.0,
+            format!("{verify_micros:.2} µs"),
+        ),
+        Figure::at_least(
+            "one `calldata-client` instance driving the server (many tasks) vs oha req/s",
+            client,
+            0.80,
+            format!("{client:.2}"),
+        ),
+    ]
+}
+
+fn extra_notes(flights: &[u64], starts: &[(f64, u64)], per_call: f64) -> Vec<String> {
+    let mut notes = Vec::new();
+    notes.push(format!(
+        "Single flight, BMS requests per attempt of 100 concurrent queries (the worst is \
+         reported): {flights:?}"
+    ));
+    let mut line = String::from("Cold starts, ms to first 200 (idle RSS KiB one second later):");
+    for (ms, rss) in starts {
+        let _ = write!(line, " {ms:.1} ({rss})");
+    }
+    notes.push(line);
+    notes.push(format!(
+        "RSS per stored call: {per_call:.0} bytes (median over start pairs)"
+    ));
+    notes
+}
