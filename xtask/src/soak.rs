@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, bail};
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::demo_records;
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{Credentials, sign_json_post};
 use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH};
 
 use crate::command::{cargo, run_checked, workspace_root};
@@ -227,25 +227,15 @@ async fn send(http: &reqwest::Client, port: u16, body: String, signed: bool) -> 
         .post(format!("http://{host}{QUERY_BASIC_CALL_INFO_PATH}"))
         .header("content-type", "application/json;charset=UTF-8");
     if signed {
-        let headers = [
-            ("host", host.clone()),
-            ("content-type", "application/json;charset=UTF-8".to_owned()),
-            ("content-length", body.len().to_string()),
-        ];
-        let signable = SignableRequest {
-            method: "POST",
-            path: QUERY_BASIC_CALL_INFO_PATH,
-            query: "",
-            headers: &headers,
-            body: body.as_bytes(),
-        };
-        if let Ok(signature) = sign(
-            &Credentials::new(AK, SK),
-            &signable,
-            &SigningOptions::default(),
+        let credentials = Credentials::new(AK, SK);
+        if let Ok(authorization) = sign_json_post(
+            &credentials,
+            &host,
+            QUERY_BASIC_CALL_INFO_PATH,
+            body.as_bytes(),
             SystemTime::now(),
         ) {
-            request = request.header("authorization", signature.authorization);
+            request = request.header("authorization", authorization);
         }
     }
     match request.body(body).send().await {

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::time::SystemTime;
 
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{Credentials, sign_json_post};
 use secrecy::ExposeSecret;
 
 use crate::startup::StartupInfo;
@@ -94,22 +94,11 @@ fn signed_curl(
         key.access_key.clone(),
         key.secret_key.expose_secret().to_owned(),
     );
-    let headers = [
-        ("host", host.to_owned()),
-        ("content-type", "application/json;charset=UTF-8".to_owned()),
-        ("content-length", body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path: QUERY_BASIC_CALL_INFO_PATH,
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let Ok(signature) = sign(
+    let Ok(authorization) = sign_json_post(
         &credentials,
-        &request,
-        &SigningOptions::default(),
+        host,
+        QUERY_BASIC_CALL_INFO_PATH,
+        body.as_bytes(),
         SystemTime::now(),
     ) else {
         return String::new();
@@ -122,7 +111,7 @@ fn signed_curl(
     format!(
         "  or with curl (signature valid for {} s):\n    curl -s {cacert}-H 'Content-Type: application/json;charset=UTF-8' \\\n      \
          -H 'Authorization: {}' \\\n      -d '{body}' {url}{QUERY_BASIC_CALL_INFO_PATH}\n",
-        info.signature_window_secs, signature.authorization
+        info.signature_window_secs, authorization
     )
 }
 

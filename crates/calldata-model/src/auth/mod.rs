@@ -28,6 +28,9 @@ pub use header::{AuthorizationHeader, SCHEME};
 pub use keys::{Credentials, KeyLookup};
 pub use normalize::normalize;
 pub use request::{HeaderSource, SignableRequest};
-pub use sign::{DEFAULT_SIGNED_HEADERS, Signature, SigningOptions, sign, sign_at};
+pub use sign::{
+    DEFAULT_SIGNED_HEADERS, JSON_CONTENT_TYPE, Signature, SigningOptions, sign, sign_at,
+    sign_json_post,
+};
 pub use timestamp::{Timestamp, TimestampError, TimestampPrecision};
 pub use verify::{DEFAULT_MAX_CLOCK_SKEW, Verified, VerifyPolicy, verify};

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{Credentials, sign_json_post};
 use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_calldata-server");
@@ -66,26 +66,14 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
 
     let ak = std::fs::read_to_string(data_dir.path().join("demo-access-key")).unwrap();
     let sk = std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap();
-    let headers = [
-        ("host", host.clone()),
-        ("content-type", "application/json;charset=UTF-8".to_owned()),
-        ("content-length", body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path: QUERY_BASIC_CALL_INFO_PATH,
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let authorization = sign(
+    let authorization = sign_json_post(
         &Credentials::new(ak.trim(), sk.trim()),
-        &request,
-        &SigningOptions::default(),
+        &host,
+        QUERY_BASIC_CALL_INFO_PATH,
+        body.as_bytes(),
         SystemTime::now(),
     )
-    .unwrap()
-    .authorization;
+    .unwrap();
     let ca = std::fs::read(data_dir.path().join("tls/ca.pem")).unwrap();
     let http = reqwest::Client::builder()
         .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
