@@ -16,7 +16,7 @@ use calldata_bms::embedded::demo_records;
 use calldata_client::{BasicCallInfo, Client, Credentials, Error, ResultCode, RetryPolicy};
 use calldata_e2e::{
     Process, binary, demo_credentials, metric, metric_samples, rss_kib, start_plain_server,
-    write_reliability_record,
+    write_reliability_record, write_reliability_table,
 };
 use calldata_model::{CallId, CallKey, CcId, Vdn};
 use serde_json::{Value, json};
@@ -35,11 +35,14 @@ const PAUSE: Duration = Duration::from_millis(10);
 /// Allowed growth of the server's resident memory over the run.
 const RSS_GROWTH_LIMIT_KIB: u64 = 50 * 1024;
 
-/// One stretch of the run: these faults, switched in turn every 500 ms, for `secs`.
+/// One stretch of the run: these faults, switched in turn every 500 ms, for `secs`; then,
+/// if `recover_after`, the faults are cleared until the breaker has closed again, so that the
+/// next faults meet a closed breaker and a full load of exchanges.
 struct Phase {
     name: &'static str,
     faults: Vec<Value>,
     secs: f64,
+    recover_after: bool,
 }
 
 fn phases() -> Vec<Phase> {
@@ -53,26 +56,31 @@ fn phases() -> Vec<Phase> {
             name: "baseline",
             faults: vec![none.clone()],
             secs: 1.5,
+            recover_after: false,
         },
         Phase {
             name: "latency spike 3-4 s",
             faults: vec![spike.clone()],
-            secs: 2.0,
+            secs: 1.5,
+            recover_after: true,
         },
         Phase {
             name: "connection resets",
             faults: vec![reset.clone()],
             secs: 1.5,
+            recover_after: true,
         },
         Phase {
             name: "hangs",
             faults: vec![hang.clone()],
             secs: 1.5,
+            recover_after: true,
         },
         Phase {
             name: "garbage answers",
             faults: vec![garbage.clone()],
             secs: 1.5,
+            recover_after: true,
         },
         Phase {
             name: "partial faults",
@@ -81,6 +89,7 @@ fn phases() -> Vec<Phase> {
                 "latencyMs": {"min": 0, "max": 800}
             })],
             secs: 1.5,
+            recover_after: true,
         },
         Phase {
             name: "flapping every 500 ms",
@@ -94,7 +103,8 @@ fn phases() -> Vec<Phase> {
                 garbage,
                 none,
             ],
-            secs: 4.0,
+            secs: 3.0,
+            recover_after: false,
         },
     ]
 }
@@ -248,10 +258,10 @@ struct Watch {
 }
 
 impl Watch {
-    fn breaker_opened(&self, in_phases: std::ops::Range<usize>) -> bool {
-        in_phases.into_iter().any(|p| {
-            self.breaker_max.get(&p).is_some_and(|s| *s >= 2.0)
-                || self.readyz.get(&p).is_some_and(|s| s.contains(&503))
+    fn breaker_opened(&self, in_phases: &[usize]) -> bool {
+        in_phases.iter().any(|p| {
+            self.breaker_max.get(p).is_some_and(|s| *s >= 2.0)
+                || self.readyz.get(p).is_some_and(|s| s.contains(&503))
         })
     }
 }
@@ -379,7 +389,7 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
             "--bms-breaker-failures",
             "5",
             "--bms-breaker-cool-down-ms",
-            "1000",
+            "500",
             "--log-filter",
             "warn",
         ],
@@ -431,11 +441,35 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
         stop.clone(),
     ));
 
-    // The fault phases.
-    let phases = phases();
+    // The fault phases, each (but the flapping) followed by a recovery.
+    let mut names: Vec<String> = Vec::new();
+    let mut faults_of: Vec<String> = Vec::new();
+    let mut fault_phases = Vec::new();
+    let mut recoveries: Vec<(String, Duration)> = Vec::new();
+    let mut enter = |name: String, faults: String| {
+        phase.store(names.len(), Ordering::Relaxed);
+        names.push(name);
+        faults_of.push(faults);
+        names.len() - 1
+    };
     let mut rss_start = None;
-    for (index, step) in phases.iter().enumerate() {
-        phase.store(index, Ordering::Relaxed);
+    for step in phases() {
+        let described = step
+            .faults
+            .iter()
+            .map(|f| {
+                if f == &json!({}) {
+                    "none".to_owned()
+                } else {
+                    f.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let index = enter(step.name.to_owned(), described);
+        if index > 0 {
+            fault_phases.push(index);
+        }
         let until = Instant::now() + Duration::from_secs_f64(step.secs);
         for faults in step.faults.iter().cycle() {
             set_faults(&http, &emulator_url, faults).await;
@@ -449,13 +483,21 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
             // After the warm-up: the reference for memory growth.
             rss_start = rss_kib(pid);
         }
+        if step.recover_after {
+            enter(
+                format!("recovery after {}", step.name),
+                "none (DELETE)".into(),
+            );
+            let took = recover(&http, &emulator_url, address).await;
+            recoveries.push((step.name.to_owned(), took));
+        }
     }
-    // Faults clear: the breaker must close again, and answers come back.
-    let recovery_index = phases.len();
-    phase.store(recovery_index, Ordering::Relaxed);
+    // Faults clear for good: the breaker must close again, and answers come back.
+    enter("recovery (faults cleared)".into(), "none (DELETE)".into());
     let recovery = recover(&http, &emulator_url, address).await;
-    phase.store(recovery_index + 1, Ordering::Relaxed);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    recoveries.push(("flapping every 500 ms".to_owned(), recovery));
+    let recovered_index = enter("recovered".into(), "none".into());
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     stop.store(true, Ordering::Relaxed);
 
     let mut samples = Vec::new();
@@ -476,39 +518,50 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
         .unwrap();
 
     // Figures.
-    let mut names: Vec<&str> = phases.iter().map(|p| p.name).collect();
-    names.extend(["recovery (faults cleared)", "recovered"]);
     let mut by_class: BTreeMap<&str, u64> = BTreeMap::new();
     let mut by_phase: Vec<BTreeMap<&str, u64>> = vec![BTreeMap::new(); names.len()];
     let mut violations = Vec::new();
     let mut max_latency = Duration::ZERO;
+    let mut phase_latency = vec![Duration::ZERO; names.len()];
+    let mut phase_violations = vec![0_u64; names.len()];
     for sample in &samples {
         *by_class.entry(sample.class).or_default() += 1;
         *by_phase[sample.phase].entry(sample.class).or_default() += 1;
         max_latency = max_latency.max(sample.latency);
+        phase_latency[sample.phase] = phase_latency[sample.phase].max(sample.latency);
         if let Some(violation) = &sample.violation {
+            phase_violations[sample.phase] += 1;
             violations.push(format!("[{}] {violation}", names[sample.phase]));
         }
     }
-    let phase_figures: Vec<Value> = names
-        .iter()
-        .zip(&by_phase)
-        .enumerate()
-        .map(|(i, (name, classes))| {
+    let phase_figures: Vec<Value> = (0..names.len())
+        .map(|i| {
             json!({
-                "phase": name,
-                "answers": classes,
+                "phase": names[i],
+                "faults": faults_of[i],
+                "answers": by_phase[i],
+                "maxLatencyMs": phase_latency[i].as_millis(),
+                "violations": phase_violations[i],
                 "breakerMaxGauge": watch.breaker_max.get(&i),
                 "readyzStatuses": watch.readyz.get(&i),
             })
         })
         .collect();
+    // `outcome="timeout"` → `timeout`
     let bms_outcomes: BTreeMap<String, f64> =
         metric_samples(&final_metrics, "calldata_bms_requests_total")
             .into_iter()
+            .map(|(labels, value)| {
+                let label = labels
+                    .rsplit('=')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_matches('"');
+                (label.to_owned(), value)
+            })
             .collect();
-    let breaker_opened = watch.breaker_opened(1..phases.len() + 1);
-    let recovered = &by_phase[recovery_index + 1];
+    let breaker_opened = watch.breaker_opened(&fault_phases);
+    let recovered = &by_phase[recovered_index];
     let recovered_found = recovered.get("found").copied().unwrap_or_default();
     let recovered_failed: u64 = recovered
         .iter()
@@ -530,18 +583,23 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
             "bmsTimeoutMs": BMS_TIMEOUT.as_millis(),
             "slowestReadyzMs": watch.slowest_readyz.as_millis(),
             "breakerOpened": breaker_opened,
-            "breakerClosedAfterClearMs": recovery.as_millis(),
+            "breakerClosedAfterClearMs": recoveries
+                .iter()
+                .map(|(after, took)| (after.clone(), took.as_millis()))
+                .collect::<BTreeMap<_, _>>(),
             "rssStartKiB": rss_start,
             "rssEndKiB": rss_end,
             "rssMaxKiB": watch.max_rss_kib,
             "rssGrowthLimitKiB": RSS_GROWTH_LIMIT_KIB,
-            "phases": phase_figures,
+            "phases": "in faults_under_load_phases",
             "bmsAdapterOutcomes": bms_outcomes,
+            "bmsRetries": metric(&final_metrics, "calldata_bms_retries_total"),
             "emulatorStats": emulator_stats,
             "durationMs": test_started.elapsed().as_millis(),
         }),
     )
     .unwrap();
+    write_reliability_table("faults_under_load_phases", phase_figures.clone()).unwrap();
 
     let context = || {
         format!(

@@ -11,3 +11,4 @@ mod bms_backend;
 mod faults_under_load;
 mod hostile;
 mod server_binary;
+mod shutdown_under_load;

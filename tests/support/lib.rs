@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign, sign_json_post};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
 
@@ -127,25 +127,13 @@ pub fn authorization(
     path: &str,
     body: &str,
 ) -> Result<String, Failure> {
-    let headers = [
-        ("host", host.to_owned()),
-        ("content-type", "application/json;charset=UTF-8".to_owned()),
-        ("content-length", body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path,
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    Ok(sign(
+    Ok(sign_json_post(
         &Credentials::new(ak, sk),
-        &request,
-        &SigningOptions::default(),
+        host,
+        path,
+        body.as_bytes(),
         SystemTime::now(),
-    )?
-    .authorization)
+    )?)
 }
 
 /// Polls `url` until it answers 200, up to `within`.
@@ -573,6 +561,23 @@ pub fn write_reliability_record(
     }
     let path = dir.join(format!("{test}.json"));
     let json = serde_json::to_string_pretty(&serde_json::Value::Object(record))?;
+    std::fs::write(&path, json + "\n")?;
+    Ok(Some(path))
+}
+
+/// When `CALLDATA_RELIABILITY_DIR` is set, writes `rows` (JSON objects with the same keys,
+/// rendered as one table by `cargo xtask reliability`) to `<dir>/<name>.json`.
+pub fn write_reliability_table(
+    name: &str,
+    rows: Vec<serde_json::Value>,
+) -> Result<Option<PathBuf>, Failure> {
+    let Some(dir) = std::env::var_os(RELIABILITY_DIR_ENV).filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{name}.json"));
+    let json = serde_json::to_string_pretty(&serde_json::Value::Array(rows))?;
     std::fs::write(&path, json + "\n")?;
     Ok(Some(path))
 }

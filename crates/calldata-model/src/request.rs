@@ -103,7 +103,11 @@ impl QueryBasicCallInfo {
                 "expected an object starting with '{'".to_owned(),
             ));
         }
-        serde_json::from_slice(body).map_err(|e| InvalidRequest::NotJson(e.to_string()))
+        // JSON text is UTF-8; serde_json does not check strings it skips (unknown fields),
+        // so check the whole body first.
+        let text = std::str::from_utf8(body)
+            .map_err(|e| InvalidRequest::NotJson(format!("not UTF-8 text ({e})")))?;
+        serde_json::from_str(text).map_err(|e| InvalidRequest::NotJson(e.to_string()))
     }
 
     /// Decodes and validates a raw body in one step.
@@ -434,6 +438,9 @@ mod tests {
             let err = QueryBasicCallInfo::parse(body.as_bytes()).unwrap_err();
             assert!(matches!(err, InvalidRequest::NotJson(_)), "{body}: {err}");
         }
+        let not_utf8 = b"{\"note\":\"\xC3\x28\xFF\",\"ccId\":1,\"vdn\":1,\"callId\":\"1-1\"}";
+        let err = QueryBasicCallInfo::parse(not_utf8).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
         let err = QueryBasicCallInfo::parse(br#"{"ccId":1,"ccId":2}"#).unwrap_err();
         assert!(err.to_string().contains("duplicate field"), "{err}");
     }

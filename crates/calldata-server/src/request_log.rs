@@ -2,17 +2,22 @@
 //! `X-Request-ID` is honoured when it is sane, otherwise one is made; it is echoed on the
 //! response. Calling and called numbers only ever appear masked; the SK, the
 //! `Authorization` value and bodies never appear.
+//!
+//! The log line is `info`: when that level is filtered out (`--log-filter warn`), nothing
+//! of it is computed (client address, method, masked numbers), so an unlogged request
+//! costs only its request ID and its metrics.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
-use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
 use crate::routes::body::status_label;
 use crate::routes::{PING_PATH, SANDBOX_CALLS_PATH};
@@ -28,14 +33,9 @@ const MAX_REQUEST_ID: usize = 128;
 #[derive(Debug, Clone, Copy)]
 pub struct Outcome(pub &'static str);
 
-/// The numbers of a call that was answered, already masked.
+/// The call that was answered; its numbers are masked only if the request is logged.
 #[derive(Debug, Clone)]
-pub struct CallNumbers {
-    /// Masked calling number.
-    pub calling: String,
-    /// Masked called number.
-    pub called: String,
-}
+pub struct CallNumbers(pub Arc<BasicCallInfo>);
 
 /// Makes request IDs: a random per-process prefix and a counter.
 #[derive(Debug)]
@@ -56,12 +56,34 @@ impl RequestIds {
         }
     }
 
+    #[cfg(test)]
     fn make(&self) -> String {
-        format!(
-            "{:08x}-{:010x}",
-            self.prefix,
-            self.next.fetch_add(1, Ordering::Relaxed)
-        )
+        self.header().to_str().unwrap_or_default().to_owned()
+    }
+
+    /// A new ID, `{prefix:08x}-{counter:010x}`, as a header value.
+    fn header(&self) -> HeaderValue {
+        let counter = self.next.fetch_add(1, Ordering::Relaxed);
+        if counter >> 40 != 0 {
+            // Past 16^10 IDs the counter needs more than ten digits.
+            let text = format!("{:08x}-{counter:010x}", self.prefix);
+            return HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""));
+        }
+        let mut id = [b'-'; 19];
+        write_hex(&mut id[..8], u64::from(self.prefix));
+        write_hex(&mut id[9..], counter);
+        HeaderValue::from_bytes(&id).unwrap_or(HeaderValue::from_static(""))
+    }
+}
+
+/// Writes `value` as lower-case hex filling `out` (leading zeros; higher digits dropped).
+fn write_hex(out: &mut [u8], mut value: u64) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for slot in out.iter_mut().rev() {
+        #[allow(clippy::cast_possible_truncation, reason = "masked to 4 bits")]
+        let digit = (value & 0xf) as usize;
+        *slot = DIGITS[digit];
+        value >>= 4;
     }
 }
 
@@ -93,7 +115,7 @@ pub fn route_name(path: &str) -> &'static str {
     }
 }
 
-/// The middleware: request ID, then the handler, then the log line and the metrics.
+/// The middleware: request ID, then the handler, then the metrics and the log line.
 pub async fn observe(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -101,17 +123,13 @@ pub async fn observe(
     let started = Instant::now();
     let state = request.app_data::<web::Data<AppState>>().cloned();
     let request_id = incoming_id(&request)
-        .or_else(|| state.as_ref().map(|s| s.request_ids.make()))
-        .unwrap_or_default();
+        .or_else(|| state.as_ref().map(|s| s.request_ids.header()))
+        .unwrap_or(HeaderValue::from_static(""));
     let route = route_name(request.path());
-    let method = request.method().clone();
-    let client = state
-        .as_ref()
-        .map(|s| crate::auth::guard::client_address(request.request(), &s.trusted_proxies));
     let mut response = next.call(request).await?;
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(X_REQUEST_ID, value);
-    }
+    response
+        .headers_mut()
+        .insert(X_REQUEST_ID, request_id.clone());
     let elapsed = started.elapsed();
     let status = response.status();
     let outcome = response
@@ -124,35 +142,61 @@ pub async fn observe(
             .metrics
             .observe_request(route, outcome, elapsed.as_secs_f64());
     }
-    let numbers = response
+    if tracing::enabled!(tracing::Level::INFO) {
+        log_request(
+            &response,
+            state.as_ref().map(web::Data::get_ref),
+            &request_id,
+            route,
+            outcome,
+            elapsed,
+        );
+    }
+    Ok(response)
+}
+
+/// Writes the request's log line (only called when `info` is enabled here).
+fn log_request<B>(
+    response: &ServiceResponse<B>,
+    state: Option<&AppState>,
+    request_id: &HeaderValue,
+    route: &'static str,
+    outcome: &'static str,
+    elapsed: Duration,
+) {
+    let request = response.request();
+    let client = state.map(|s| crate::auth::guard::client_address(request, &s.trusted_proxies));
+    let call = response
         .response()
         .extensions()
         .get::<CallNumbers>()
         .cloned();
+    let calling = call.as_ref().map(|c| mask_number(&c.0.calling_num));
+    let called = call.as_ref().map(|c| mask_number(&c.0.called_num));
     tracing::info!(
-        request_id = %request_id,
-        method = %method,
+        request_id = request_id.to_str().unwrap_or_default(),
+        method = %request.method(),
         route,
-        status = status.as_u16(),
+        status = response.status().as_u16(),
         outcome,
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         client = %client.map_or_else(String::new, |ip: IpAddr| ip.to_string()),
-        calling = numbers.as_ref().map_or("", |n| n.calling.as_str()),
-        called = numbers.as_ref().map_or("", |n| n.called.as_str()),
+        calling = calling.as_deref().unwrap_or_default(),
+        called = called.as_deref().unwrap_or_default(),
         "request"
     );
-    Ok(response)
 }
 
 /// An incoming `X-Request-ID` of visible, header-safe characters, at most 128 long.
-fn incoming_id(request: &ServiceRequest) -> Option<String> {
-    let value = request.headers().get(X_REQUEST_ID)?.to_str().ok()?;
-    let sane = !value.is_empty()
-        && value.len() <= MAX_REQUEST_ID
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(&b));
-    sane.then(|| value.to_owned())
+fn incoming_id(request: &ServiceRequest) -> Option<HeaderValue> {
+    let value = request.headers().get(X_REQUEST_ID)?;
+    let bytes = value.as_bytes();
+    let sane = !bytes.is_empty()
+        && bytes.len() <= MAX_REQUEST_ID
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b));
+    sane.then(|| value.clone())
 }
 
 #[cfg(test)]
@@ -173,6 +217,20 @@ mod tests {
         let (a, b) = (ids.make(), ids.make());
         assert_ne!(a, b);
         assert_eq!(a[..8], b[..8]);
+    }
+
+    #[test]
+    fn request_ids_are_hex_with_a_fixed_shape() {
+        let ids = RequestIds {
+            prefix: 0xdead_beef,
+            next: AtomicU64::new(0xab),
+        };
+        assert_eq!(ids.make(), "deadbeef-00000000ab");
+        let far = RequestIds {
+            prefix: 1,
+            next: AtomicU64::new(1 << 44),
+        };
+        assert_eq!(far.make(), "00000001-100000000000");
     }
 
     #[test]

@@ -7,9 +7,14 @@ use crate::config::{LogFormat, LogSettings};
 
 /// Installs the process-wide subscriber; `RUST_LOG`, when set, overrides the setting.
 pub fn init(settings: &LogSettings) -> Result<(), String> {
+    // actix logs every malformed request head at ERROR; any client can cause those lines,
+    // so they are off unless RUST_LOG asks for them (the 400 answer still goes out).
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.is_empty() => EnvFilter::try_new(value),
-        _ => EnvFilter::try_new(&settings.filter),
+        _ => EnvFilter::try_new(format!(
+            "{},actix_http::h1::dispatcher=off",
+            settings.filter
+        )),
     }
     .map_err(|e| format!("invalid log filter: {e}"))?;
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -61,7 +61,7 @@ pub fn verify<'a>(
         SignedHeadersProblem::Malformed => AuthError::Malformed("bad signed header list"),
         SignedHeadersProblem::NoHost => AuthError::HostNotSigned,
     })?;
-    if signed.names.contains(&"content-length") {
+    if signed.names().contains(&"content-length") {
         check_content_length(request)?;
     }
     let skew = header.timestamp.distance_from(now);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::web::{self, BytesMut};
+use actix_web::web::{self, Bytes, BytesMut};
 use futures_util::StreamExt;
 
 use crate::errors::Refusal;
@@ -35,12 +35,15 @@ pub fn is_json(request: &HttpRequest) -> bool {
 }
 
 /// Reads the whole body, refusing it past `limit` bytes or after `deadline`.
+///
+/// A body that arrives in one chunk (the usual case for a query) is returned as that chunk,
+/// without a copy; only a body in several chunks is gathered into a new buffer.
 pub async fn read_body(
     request: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
     deadline: Duration,
-) -> Result<BytesMut, Refusal> {
+) -> Result<Bytes, Refusal> {
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -49,20 +52,30 @@ pub async fn read_body(
     if declared.is_some_and(|len| len > limit) {
         return Err(Refusal::payload_too_large());
     }
-    let mut body = BytesMut::with_capacity(declared.unwrap_or(512).min(limit));
     let read = async {
+        let mut first: Option<Bytes> = None;
+        let mut gathered = BytesMut::new();
         while let Some(chunk) = payload.next().await {
             let chunk =
                 chunk.map_err(|_| Refusal::bad_request("the request body could not be read"))?;
-            if body.len() + chunk.len() > limit {
+            let so_far = first.as_ref().map_or(0, Bytes::len) + gathered.len();
+            if so_far + chunk.len() > limit {
                 return Err(Refusal::payload_too_large());
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if gathered.is_empty() => first = Some(chunk),
+                None => gathered.extend_from_slice(&chunk),
+                Some(earlier) => {
+                    gathered.reserve(declared.unwrap_or(512).min(limit));
+                    gathered.extend_from_slice(&earlier);
+                    gathered.extend_from_slice(&chunk);
+                }
+            }
         }
-        Ok(())
+        Ok(first.unwrap_or_else(|| gathered.freeze()))
     };
     match tokio::time::timeout(deadline, read).await {
-        Ok(result) => result.map(|()| body),
+        Ok(result) => result,
         Err(_) => Err(Refusal::timeout()),
     }
 }

@@ -11,7 +11,7 @@ use calldata_model::{QueryBasicCallInfo, ResultCode};
 use crate::auth::authenticate;
 use crate::config::CtiVersion;
 use crate::errors::Refusal;
-use crate::request_log::{CallNumbers, mask_number};
+use crate::request_log::CallNumbers;
 use crate::routes::body::{is_json, read_body, status_label};
 use crate::routes::reply::{Answer, failed, found, unless_panicked};
 use crate::state::AppState;
@@ -75,10 +75,8 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
         Lookup::Found(call) => {
             state.metrics.lookup(source, "found");
             let mut answer = found(&call, state.legacy_fields);
-            answer.response.extensions_mut().insert(CallNumbers {
-                calling: mask_number(&call.calling_num),
-                called: mask_number(&call.called_num),
-            });
+            // Masked for the log line only if it is written.
+            answer.response.extensions_mut().insert(CallNumbers(call));
             answer
         }
         Lookup::NotInProgress => {

@@ -1,8 +1,12 @@
 //! API answers in the CC-CMS envelope: HTTP 200 with `resultCode` and `resultDesc`.
 
 use actix_web::HttpResponse;
-use actix_web::http::header::CONTENT_TYPE;
-use calldata_model::{BasicCallInfo, FailureResponse, ResultCode, SuccessResponse};
+use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use std::io::Write as _;
+
+use calldata_model::{
+    BasicCallInfo, CallFeature, DeviceType, EnterReason, FailureResponse, MediaType, ResultCode,
+};
 use futures_util::FutureExt;
 use serde::Serialize;
 
@@ -29,12 +33,113 @@ impl Answer {
     }
 }
 
+/// Bytes reserved for one serialized call (a typical one takes 450 to 600).
+const CALL_CAPACITY: usize = 768;
+
 /// `0100000` with the call.
+///
+/// Byte for byte what serializing [`calldata_model::SuccessResponse`] writes, but the call
+/// object is written once (by [`write_call`]) and copied into `resultDatas` too, into a
+/// buffer sized up front.
 pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
-    json(&SuccessResponse {
-        call,
-        legacy_fields,
-    })
+    let mut object = Vec::with_capacity(CALL_CAPACITY);
+    write_call(&mut object, call);
+    let code = ResultCode::Success.as_str_static();
+    let mut body = Vec::with_capacity(2 * object.len() + 80);
+    if legacy_fields {
+        body.extend_from_slice(br#"{"result":"0","resultCode":""#);
+        body.extend_from_slice(code.as_bytes());
+        body.extend_from_slice(br#"","resultDatas":"#);
+        body.extend_from_slice(&object);
+        body.extend_from_slice(br#","resultDesc":"#);
+    } else {
+        body.extend_from_slice(br#"{"resultCode":""#);
+        body.extend_from_slice(code.as_bytes());
+        body.extend_from_slice(br#"","resultDesc":"#);
+    }
+    body.extend_from_slice(&object);
+    body.push(b'}');
+    Answer {
+        response: ok_json(body),
+        outcome: code,
+    }
+}
+
+/// Writes `call` as JSON exactly as its `Serialize` implementation does (same fields, order,
+/// absent numbers left out, enumerations as their codes), without serde's per-field
+/// machinery: names are literals, and a string needing no escape is copied as it is
+/// (`serde_json` writes the others).
+pub fn write_call(out: &mut Vec<u8>, call: &BasicCallInfo) {
+    let mut object = ObjectWriter { out, first: true };
+    object.out.push(b'{');
+    object.number("time", call.time);
+    object.number("dsn", call.dsn);
+    object.number("handle", call.handle);
+    object.number("server", call.server);
+    object.text("keyId", &call.key_id);
+    object.text("callingNum", &call.calling_num);
+    object.text("calledNum", &call.called_num);
+    object.number("mid", call.mid);
+    object.number("trunkNo", call.trunk_no);
+    object.number("priority", call.priority);
+    object.number("deviceType", call.device_type.map(DeviceType::code));
+    object.number("deviceNo", call.device_no);
+    object.text("callSkill", &call.call_skill);
+    object.number("partyNum", call.party_num);
+    object.number("callFeature", call.call_feature.map(CallFeature::code));
+    object.text("orgiCalledNum", &call.orgi_called_num);
+    object.number("mediaType", call.media_type.map(MediaType::code));
+    object.number("place", call.place);
+    object.number("waitTime", call.wait_time);
+    object.number("totalTalkingTimes", call.total_talking_times);
+    object.number("logonTimes", call.logon_times);
+    object.number("serviceType", call.service_type);
+    object.number("callInCause", call.call_in_cause);
+    object.number("enterReason", call.enter_reason.map(EnterReason::code));
+    object.number("mediaBillType", call.media_bill_type);
+    object.out.push(b'}');
+}
+
+/// Writes the members of one JSON object.
+struct ObjectWriter<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl ObjectWriter<'_> {
+    /// `"name":`, after a comma unless it is the first member; `name` needs no escaping.
+    fn key(&mut self, name: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    /// A number member, left out when absent.
+    fn number(&mut self, name: &str, value: Option<i64>) {
+        if let Some(value) = value {
+            self.key(name);
+            // Writing into a Vec cannot fail.
+            let _ = write!(self.out, "{value}");
+        }
+    }
+
+    /// A string member.
+    fn text(&mut self, name: &str, value: &str) {
+        self.key(name);
+        let plain = value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+        if plain {
+            self.out.push(b'"');
+            self.out.extend_from_slice(value.as_bytes());
+            self.out.push(b'"');
+        } else {
+            // Serializing a string into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *self.out, value);
+        }
+    }
 }
 
 /// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
@@ -85,23 +190,132 @@ fn json<T: Serialize>(body: &T) -> Answer {
 }
 
 fn json_response<T: Serialize>(body: &T) -> HttpResponse {
-    let mut bytes = Vec::with_capacity(1024);
+    let mut bytes = Vec::with_capacity(2 * CALL_CAPACITY);
     match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => HttpResponse::Ok()
-            .insert_header((CONTENT_TYPE, JSON))
-            .body(bytes),
+        Ok(()) => ok_json(bytes),
         Err(error) => {
             tracing::error!(%error, "could not serialize an answer");
-            HttpResponse::Ok()
-                .insert_header((CONTENT_TYPE, JSON))
-                .body(r#"{"resultCode":"0100999","resultDesc":"unknown error"}"#)
+            ok_json(br#"{"resultCode":"0100999","resultDesc":"unknown error"}"#.to_vec())
         }
     }
 }
 
+/// HTTP 200 with a JSON body; the content type is a static header value (no copy).
+fn ok_json(body: Vec<u8>) -> HttpResponse {
+    let mut response = HttpResponse::Ok().body(body);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+}
+
 #[cfg(test)]
 mod tests {
+    use calldata_model::SuccessResponse;
+
     use super::*;
+
+    #[actix_web::test]
+    async fn found_writes_exactly_what_serializing_the_envelope_writes() {
+        let call = BasicCallInfo {
+            time: Some(1_659_513_159_000),
+            calling_num: "88880001".to_owned(),
+            call_skill: "defaultAudioSkill".to_owned(),
+            ..BasicCallInfo::default()
+        }
+        .completed();
+        for legacy_fields in [true, false] {
+            let answer = found(&call, legacy_fields);
+            assert_eq!(answer.outcome, "0100000");
+            assert_eq!(
+                answer.response.headers().get(CONTENT_TYPE).unwrap(),
+                "application/json;charset=UTF-8"
+            );
+            let body = actix_web::body::to_bytes(answer.response.into_body())
+                .await
+                .unwrap();
+            let expected = serde_json::to_vec(&SuccessResponse {
+                call: &call,
+                legacy_fields,
+            })
+            .unwrap();
+            assert_eq!(body, expected);
+        }
+    }
+
+    #[test]
+    fn write_call_matches_serde_for_any_call() {
+        let mut rng = fastrand_like::Rng(0x9e37_79b9_7f4a_7c15);
+        let texts = [
+            "",
+            "88880001",
+            "defaultAudioSkill",
+            "quote\"back\\slash",
+            "tab\tnew\nline\u{1}\u{1f}",
+            "é ✓ 漢字 \u{7f}",
+            "/slash</script>",
+        ];
+        for _ in 0..500 {
+            let mut number = || match rng.next() % 4 {
+                0 => None,
+                1 => Some(rng.next().cast_signed()),
+                2 => Some((rng.next() % 1000).cast_signed() - 500),
+                _ => Some(i64::MIN),
+            };
+            let call = BasicCallInfo {
+                time: number(),
+                dsn: number(),
+                handle: number(),
+                server: number(),
+                mid: number(),
+                trunk_no: number(),
+                priority: number(),
+                device_type: number().map(DeviceType::from_code),
+                device_no: number(),
+                party_num: number(),
+                call_feature: number().map(CallFeature::Unknown),
+                media_type: number().map(MediaType::from_code),
+                place: number(),
+                wait_time: number(),
+                total_talking_times: number(),
+                logon_times: number(),
+                service_type: number(),
+                call_in_cause: number(),
+                enter_reason: number().map(EnterReason::from_code),
+                media_bill_type: number(),
+                ..BasicCallInfo::default()
+            };
+            let pick = |i: u64| texts[usize::try_from(i).unwrap() % texts.len()].to_owned();
+            let call = BasicCallInfo {
+                key_id: pick(rng.next()),
+                calling_num: pick(rng.next()),
+                called_num: pick(rng.next()),
+                call_skill: pick(rng.next()),
+                orgi_called_num: pick(rng.next()),
+                ..call
+            };
+            let mut written = Vec::new();
+            write_call(&mut written, &call);
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&call).unwrap()
+            );
+        }
+    }
+
+    /// A tiny deterministic generator (xorshift), enough to vary test calls.
+    mod fastrand_like {
+        pub(super) struct Rng(pub(super) u64);
+
+        impl Rng {
+            pub(super) fn next(&mut self) -> u64 {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                self.0
+            }
+        }
+    }
 
     #[actix_web::test]
     async fn a_panicking_handler_answers_0100999_without_internals() {

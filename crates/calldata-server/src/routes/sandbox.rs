@@ -164,7 +164,13 @@ async fn signed_record(
         .await
         .map_err(|r| refused(&r, request))?;
     let caller = authenticate(request, &body, state).map_err(|r| refused(&r, request))?;
-    let record: CallRecord = serde_json::from_slice(&body).map_err(|error| {
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        failed(
+            ResultCode::InvalidParameter,
+            "invalid parameter: the body is not UTF-8 text",
+        )
+    })?;
+    let record: CallRecord = serde_json::from_str(text).map_err(|error| {
         failed(
             ResultCode::InvalidParameter,
             format!("invalid parameter: {error}"),
