@@ -82,7 +82,7 @@ pub enum DecodeError {
 /// Reads a reply body: `resultDesc` as an object, an array or a string; `resultDatas` for
 /// 8.13-era servers; `resultCode` as a string or number, or the old `result` field alone.
 pub fn read_reply(body: &[u8]) -> Result<ApiReply, DecodeError> {
-    let raw: RawReply = serde_json::from_slice(body)?;
+    let raw: RawReply<'_> = serde_json::from_slice(body)?;
     let code = match (raw.result_code, raw.result) {
         (Some(code), _) => code,
         (None, Some(result)) if result.trim() == "0" => ResultCode::Success,
@@ -90,11 +90,17 @@ pub fn read_reply(body: &[u8]) -> Result<ApiReply, DecodeError> {
         (None, None) => return Err(DecodeError::NoResultCode),
     };
     if code.is_success() {
-        let call = [raw.result_desc, raw.result_datas]
-            .into_iter()
-            .flatten()
-            .find_map(ResultDesc::into_call)
-            .ok_or(DecodeError::NoCall)?;
+        // `resultDatas` repeats `resultDesc` on current servers: it is decoded only when
+        // `resultDesc` carries no call (8.13-era servers).
+        let call = match raw.result_desc.and_then(ResultDesc::into_call) {
+            Some(call) => call,
+            None => raw
+                .result_datas
+                .map(|datas| serde_json::from_str::<ResultDesc>(datas.get()))
+                .transpose()?
+                .and_then(ResultDesc::into_call)
+                .ok_or(DecodeError::NoCall)?,
+        };
         return Ok(ApiReply::Found(Box::new(call)));
     }
     let message = match raw.result_desc {
@@ -105,15 +111,15 @@ pub fn read_reply(body: &[u8]) -> Result<ApiReply, DecodeError> {
 }
 
 #[derive(Deserialize)]
-struct RawReply {
+struct RawReply<'a> {
     #[serde(rename = "resultCode", default)]
     result_code: Option<ResultCode>,
     #[serde(default, deserialize_with = "opt_string")]
     result: Option<String>,
     #[serde(rename = "resultDesc", default)]
     result_desc: Option<ResultDesc>,
-    #[serde(rename = "resultDatas", default)]
-    result_datas: Option<ResultDesc>,
+    #[serde(rename = "resultDatas", default, borrow)]
+    result_datas: Option<&'a serde_json::value::RawValue>,
 }
 
 fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
