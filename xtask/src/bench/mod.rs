@@ -40,7 +40,7 @@ pub(crate) struct Args {
     /// under target/xtask-bench/ instead of docs/.
     #[arg(long)]
     quick: bool,
-    /// Rounds of every load target (default 3, or 2 with --quick).
+    /// Rounds of every load target (default 5, or 2 with --quick).
     #[arg(long)]
     rounds: Option<usize>,
     /// Measured seconds per load run (default 10, or 3 with --quick).
@@ -66,7 +66,7 @@ impl Plan {
         let default_secs = if quick { 3 } else { 10 };
         Self {
             quick,
-            rounds: args.rounds.unwrap_or(if quick { 2 } else { 3 }).max(1),
+            rounds: args.rounds.unwrap_or(if quick { 2 } else { 5 }).max(1),
             warmup: Duration::from_secs(if quick { 1 } else { 3 }),
             duration: Duration::from_secs(args.duration_secs.unwrap_or(default_secs).max(1)),
             starts: if quick { 3 } else { 7 },
@@ -192,7 +192,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     report.wall_secs = started.elapsed().as_secs();
     report.runs = runs;
     report.figures = figures(&report.runs, &flights, &starts, per_call, verify_ns);
-    report.extra = extra_notes(&flights, &starts, per_call);
+    report.extra = extra_notes(&report.runs, &flights, &starts, per_call);
 
     let (markdown, json) = report.render();
     let out_dir = if plan.quick {
@@ -202,7 +202,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     };
     let md_path = out_dir.join("performance.md");
     let json_path = out_dir.join("performance.json");
-    std::fs::write(&md_path, &markdown)?;
+    let kept = kept_notes(&md_path);
+    std::fs::write(&md_path, markdown + &kept)?;
     std::fs::write(&json_path, serde_json::to_string_pretty(&json)? + "\n")?;
     eprintln!("{}", report.table());
     eprintln!(
@@ -212,6 +213,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         report.wall_secs
     );
     Ok(())
+}
+
+/// Marks the hand-written part of `performance.md` (analysis, profiles) that a run keeps.
+const KEPT_MARKER: &str =
+    "<!-- Everything below is written by hand and kept by cargo xtask bench. -->";
+
+/// The hand-written tail of an existing report, from the marker on (empty when absent).
+fn kept_notes(path: &std::path::Path) -> String {
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    existing
+        .find(KEPT_MARKER)
+        .map_or_else(String::new, |at| format!("\n{}", &existing[at..]))
 }
 
 /// Builds the four release binaries once.
@@ -366,18 +379,28 @@ impl Bench {
         Ok(())
     }
 
-    /// Warm-up then a measured oha run, each with a freshly signed request.
-    fn oha_load(&self, running: &Running, tls: bool) -> anyhow::Result<Measured> {
+    /// Warm-up then a measured oha run, each with a freshly signed request; with a BMS
+    /// emulator behind, also counts the requests it received during the measured run.
+    fn oha_load(
+        &self,
+        running: &Running,
+        tls: bool,
+        emulator: Option<&Running>,
+    ) -> anyhow::Result<Measured> {
         oha::run(
             &self.oha,
             &self.request(running, tls)?,
             timed(self.plan.warmup),
         )?;
-        let measured = oha::run(
+        let before = emulator.map(emulator_queries).transpose()?;
+        let mut measured = oha::run(
             &self.oha,
             &self.request(running, tls)?,
             timed(self.plan.duration),
         )?;
+        if let (Some(emulator), Some(before)) = (emulator, before) {
+            measured.backend_requests = Some(emulator_queries(emulator)?.saturating_sub(before));
+        }
         if measured.bytes_per_answer < 500.0 {
             bail!(
                 "answers average {} bytes: not the found call",
@@ -428,6 +451,7 @@ impl Bench {
             p99_ms: json["p99_ms"].as_f64().context("no p99_ms")?,
             ok: json["requests"].as_u64().unwrap_or(0),
             bytes_per_answer: 0.0,
+            backend_requests: None,
         })
     }
 
@@ -470,10 +494,10 @@ impl Bench {
             }
             for target in order {
                 let measured = match target {
-                    Target::Ceiling => self.oha_load(&ceiling, false),
-                    Target::Embedded => self.oha_load(&embedded, false),
-                    Target::Https => self.oha_load(&https, true),
-                    Target::Bms => self.oha_load(&bms, false),
+                    Target::Ceiling => self.oha_load(&ceiling, false, None),
+                    Target::Embedded => self.oha_load(&embedded, false, None),
+                    Target::Https => self.oha_load(&https, true, None),
+                    Target::Bms => self.oha_load(&bms, false, Some(&emulator)),
                     Target::Client => self.client_load(&embedded),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
@@ -753,25 +777,29 @@ fn figures(
             idle_mib,
             20.0,
             format!("{idle_mib:.1} MiB"),
-        ),
+        )
+        .unit("MiB"),
         Figure::at_most(
             "RSS per stored call at 1,000,000 calls",
             per_call,
             400.0,
             format!("{per_call:.0} bytes"),
-        ),
+        )
+        .unit("bytes"),
         Figure::at_most(
             "cold start (certificate exists) to first 200",
             cold_ms,
             150.0,
             format!("{cold_ms:.1} ms"),
-        ),
+        )
+        .unit("ms"),
         Figure::at_most(
             "auth-v2 verify of a typical request (criterion micro-bench)",
             verify_micros,
             5.0,
             format!("{verify_micros:.2} µs"),
-        ),
+        )
+        .unit("µs"),
         Figure::at_least(
             "one `calldata-client` instance driving the server (many tasks) vs oha req/s",
             client,
@@ -781,8 +809,28 @@ fn figures(
     ]
 }
 
-fn extra_notes(flights: &[u64], starts: &[(f64, u64)], per_call: f64) -> Vec<String> {
+fn extra_notes(
+    runs: &BTreeMap<Target, Vec<Measured>>,
+    flights: &[u64],
+    starts: &[(f64, u64)],
+    per_call: f64,
+) -> Vec<String> {
     let mut notes = Vec::new();
+    if let Some(bms) = runs.get(&Target::Bms) {
+        let served: u64 = bms.iter().map(|m| m.ok).sum();
+        let asked: u64 = bms.iter().filter_map(|m| m.backend_requests).sum();
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "request counts are far below 2^52"
+        )]
+        let share = asked as f64 / served.max(1) as f64;
+        notes.push(format!(
+            "BMS target: the emulator received {asked} requests for {served} served queries \
+             ({share:.3} per query) over the measured runs: the 64 connections all ask for \
+             the same call, so single flight coalesces concurrent identical lookups; a \
+             workload of distinct calls would send one BMS request per query"
+        ));
+    }
     notes.push(format!(
         "Single flight, BMS requests per attempt of 100 concurrent queries (the worst is \
          reported): {flights:?}"

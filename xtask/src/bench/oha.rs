@@ -81,6 +81,8 @@ pub(crate) struct Measured {
     pub(crate) ok: u64,
     /// Average answer size, bytes.
     pub(crate) bytes_per_answer: f64,
+    /// Requests the BMS emulator received during the run (BMS target only).
+    pub(crate) backend_requests: Option<u64>,
 }
 
 /// How long and how wide a run is.
@@ -183,5 +185,6 @@ fn parse(stdout: &[u8]) -> anyhow::Result<Measured> {
         p99_ms: p99 * 1000.0,
         ok,
         bytes_per_answer: summary["sizePerRequest"].as_f64().unwrap_or(0.0),
+        backend_requests: None,
     })
 }

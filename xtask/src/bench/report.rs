@@ -43,6 +43,13 @@ impl Figure {
             pass: value <= bound,
         }
     }
+
+    /// The target written with a unit (`<= 20 MiB`).
+    pub(crate) fn unit(mut self, unit: &str) -> Self {
+        self.target.push(' ');
+        self.target.push_str(unit);
+        self
+    }
 }
 
 /// Everything a run found, ready to be written.

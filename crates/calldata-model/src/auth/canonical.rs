@@ -183,16 +183,18 @@ fn percent_decode(text: &str) -> Vec<u8> {
     out
 }
 
-/// The canonical request as text (for display and debugging).
-pub(super) fn canonical_text<'h>(
+/// The canonical request as bytes: what is signed, and (as text) what signing shows.
+/// Method and path are `&str` and everything else written is ASCII, so it is UTF-8.
+pub(super) fn canonical_bytes<'h>(
     request: &SignableRequest<'_>,
     signed: &SignedHeaders<'h>,
     query_line: QueryLine,
-) -> Result<String, &'h str> {
-    let mut out = Vec::with_capacity(256 + request.body.len() * 3);
+) -> Result<Vec<u8>, &'h str> {
+    let mut out = Vec::with_capacity(
+        request.method.len() + request.path.len() + 160 + request.body.len() * 3,
+    );
     write_canonical(&mut out, request, signed, query_line)?;
-    // Method and path are `&str`; everything else written is ASCII.
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(out)
 }
 
 #[cfg(test)]

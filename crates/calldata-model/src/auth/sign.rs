@@ -7,8 +7,7 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 
 use super::canonical::{
-    MAX_SIGNED_HEADERS, QueryLine, SignedHeaders, SignedHeadersProblem, canonical_text,
-    write_canonical,
+    MAX_SIGNED_HEADERS, QueryLine, SignedHeaders, SignedHeadersProblem, canonical_bytes,
 };
 use super::error::SignError;
 use super::header::SCHEME;
@@ -84,16 +83,20 @@ pub fn sign_at(
     })?;
     let prefix = format!("{SCHEME}/{ak}/{timestamp}/{header_list}");
     let signing_key = signing_key(credentials.secret_key.expose_secret().as_bytes(), &prefix);
+    // The canonical request is written once, then both signed and returned as text.
+    let canonical = canonical_bytes(request, &signed, options.query_line)
+        .map_err(|name| SignError::HeaderAbsent(name.to_owned()))?;
     let mut mac = mac_for(&signing_key);
-    write_canonical(&mut mac, request, &signed, options.query_line)
-        .map_err(|name| SignError::HeaderAbsent(name.to_owned()))?;
-    let signature = hex::encode(mac.finalize().into_bytes());
-    let canonical_request = canonical_text(request, &signed, options.query_line)
-        .map_err(|name| SignError::HeaderAbsent(name.to_owned()))?;
+    mac.update(&canonical);
+    let mut authorization = String::with_capacity(prefix.len() + 65);
+    authorization.push_str(&prefix);
+    authorization.push('/');
+    authorization.push_str(&hex::encode(mac.finalize().into_bytes()));
     Ok(Signature {
-        authorization: format!("{prefix}/{signature}"),
+        authorization,
         signing_key: String::from_utf8_lossy(&signing_key).into_owned(),
-        canonical_request,
+        canonical_request: String::from_utf8(canonical)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     })
 }
 

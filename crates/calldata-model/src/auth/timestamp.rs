@@ -82,6 +82,16 @@ impl Timestamp {
     }
 }
 
+/// Writes `value` as decimal digits filling `out`, zero-padded.
+fn put_digits(out: &mut [u8], mut value: u16) {
+    for slot in out.iter_mut().rev() {
+        #[allow(clippy::cast_possible_truncation, reason = "a single decimal digit")]
+        let digit = (value % 10) as u8;
+        *slot = b'0' + digit;
+        value /= 10;
+    }
+}
+
 /// `yyyy-MM-ddTHH:mm:ssZ` or `yyyy-MM-ddTHH:mm:ss.SSSZ` with every field in range, else
 /// `None` (the caller then asks the general parser).
 fn parse_digits(text: &[u8]) -> Option<PrimitiveDateTime> {
@@ -118,6 +128,30 @@ fn parse_digits(text: &[u8]) -> Option<PrimitiveDateTime> {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Every signature writes one timestamp: years 0 to 9999 are written directly,
+        // exactly as the format description writes them; others go through it.
+        if let Ok(year) = u16::try_from(self.at.year())
+            && year <= 9999
+        {
+            let mut text = *b"0000-00-00T00:00:00.000Z";
+            put_digits(&mut text[0..4], year);
+            put_digits(&mut text[5..7], u16::from(u8::from(self.at.month())));
+            put_digits(&mut text[8..10], u16::from(self.at.day()));
+            put_digits(&mut text[11..13], u16::from(self.at.hour()));
+            put_digits(&mut text[14..16], u16::from(self.at.minute()));
+            put_digits(&mut text[17..19], u16::from(self.at.second()));
+            let len = match self.precision {
+                TimestampPrecision::Seconds => {
+                    text[19] = b'Z';
+                    20
+                }
+                TimestampPrecision::Milliseconds => {
+                    put_digits(&mut text[20..23], self.at.millisecond());
+                    24
+                }
+            };
+            return f.write_str(std::str::from_utf8(&text[..len]).map_err(|_| fmt::Error)?);
+        }
         let format = match self.precision {
             TimestampPrecision::Seconds => SECONDS,
             TimestampPrecision::Milliseconds => MILLISECONDS,
@@ -176,6 +210,33 @@ mod tests {
         }
         assert!(parse_digits(b"2024-01-02T03:04:05Z").is_some());
         assert!(parse_digits(b"2024-01-02T03:04:05.678Z").is_some());
+    }
+
+    #[test]
+    fn direct_writing_matches_the_format_description() {
+        let mut seconds: i64 = 1;
+        for _ in 0..2000 {
+            // Spread over years 1970 to about 2500, with varied milliseconds.
+            seconds = seconds
+                .wrapping_mul(6_364_136_223_846_793)
+                .wrapping_add(1_442_695_040_888_963)
+                .rem_euclid(16_725_225_600);
+            let at = OffsetDateTime::from_unix_timestamp(seconds).unwrap()
+                + time::Duration::milliseconds(seconds % 1000);
+            for (precision, format) in [
+                (TimestampPrecision::Seconds, SECONDS),
+                (TimestampPrecision::Milliseconds, MILLISECONDS),
+            ] {
+                let timestamp = Timestamp::from_system_time(SystemTime::from(at), precision);
+                assert_eq!(
+                    timestamp.to_string(),
+                    timestamp.at.format(format).unwrap(),
+                    "{at}"
+                );
+            }
+        }
+        let early = Timestamp::parse("0007-03-04T05:06:07.089Z").unwrap();
+        assert_eq!(early.to_string(), "0007-03-04T05:06:07.089Z");
     }
 
     #[test]

@@ -17,6 +17,12 @@ pub fn is_json(request: &HttpRequest) -> bool {
     let (Some(value), None) = (values.next(), values.next()) else {
         return false;
     };
+    // The two spellings clients send, answered without splitting the value.
+    let bytes = value.as_bytes();
+    if bytes == b"application/json" || bytes.eq_ignore_ascii_case(b"application/json;charset=utf-8")
+    {
+        return true;
+    }
     let Ok(value) = value.to_str() else {
         return false;
     };

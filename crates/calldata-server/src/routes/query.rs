@@ -17,12 +17,15 @@ use crate::routes::reply::{Answer, failed, found, unless_panicked};
 use crate::state::AppState;
 
 /// Answers one query.
-pub async fn query(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    unless_panicked(answer(&request, payload, &state))
+///
+/// The state is borrowed from the request rather than extracted as `web::Data` (an `Arc`
+/// clone and drop per request on a counter every worker shares).
+pub async fn query(request: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let Some(state) = request.app_data::<web::Data<AppState>>() else {
+        tracing::error!("the query route is mounted without its state");
+        return failed(ResultCode::UnknownError, "unknown error").into_response();
+    };
+    unless_panicked(answer(&request, payload, state))
         .await
         .into_response()
 }

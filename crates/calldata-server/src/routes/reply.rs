@@ -2,8 +2,6 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
-use std::io::Write as _;
-
 use calldata_model::{
     BasicCallInfo, CallFeature, DeviceType, EnterReason, FailureResponse, MediaType, ResultCode,
 };
@@ -122,8 +120,7 @@ impl ObjectWriter<'_> {
     fn number(&mut self, name: &str, value: Option<i64>) {
         if let Some(value) = value {
             self.key(name);
-            // Writing into a Vec cannot fail.
-            let _ = write!(self.out, "{value}");
+            push_decimal(self.out, value);
         }
     }
 
@@ -140,6 +137,27 @@ impl ObjectWriter<'_> {
             let _ = serde_json::to_writer(&mut *self.out, value);
         }
     }
+}
+
+/// Appends `value` in decimal, as `serde_json` writes an `i64` (no formatting machinery).
+fn push_decimal(out: &mut Vec<u8>, value: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        #[allow(clippy::cast_possible_truncation, reason = "a single decimal digit")]
+        let digit = (rest % 10) as u8;
+        digits[at] = b'0' + digit;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
