@@ -43,7 +43,8 @@ pub(crate) fn run() -> anyhow::Result<()> {
     }
     eprintln!("xtask: running {check:?}");
     let output = check.output().context("running cargo deny")?;
-    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
     eprintln!("{log}");
     let summary = log
         .lines()

@@ -43,6 +43,17 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             Ok(query) => query,
             Err(message) => return failed(ResultCode::InvalidParameter, message),
         };
+        let outside = query.cc_id.is_some_and(|cc| {
+            !caller.scope.cc_ids.is_empty() && !caller.scope.cc_ids.contains(&cc.get())
+        }) || query.vdn.is_some_and(|vdn| {
+            !caller.scope.vdns.is_empty() && !caller.scope.vdns.contains(&vdn.get())
+        });
+        if outside {
+            return failed(
+                ResultCode::InsufficientPermission,
+                "insufficient permission: access key may not list that ccId or vdn",
+            );
+        }
         let filter = ListFilter {
             cc_id: query.cc_id,
             vdn: query.vdn,

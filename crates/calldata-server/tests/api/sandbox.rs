@@ -136,6 +136,20 @@ async fn the_sandbox_enforces_key_scope_and_signatures() {
     )
     .await;
     assert_eq!(answer["resultCode"], "0101003");
+    for query in ["ccId=2", "vdn=2"] {
+        let listed = app
+            .sandbox_as(SCOPED_AK, SCOPED_SK, Method::GET, query, "")
+            .await;
+        assert_eq!(json_200(listed).await["resultCode"], "0101003", "{query}");
+    }
+    let own = json_200(
+        app.sandbox_as(SCOPED_AK, SCOPED_SK, Method::GET, "", "")
+            .await,
+    )
+    .await;
+    let own = own["resultDesc"].as_array().unwrap();
+    assert!(!own.is_empty());
+    assert!(own.iter().all(|r| r["ccId"] == 1 && r["vdn"] == 1));
 
     let unsigned = app
         .http
