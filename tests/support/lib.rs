@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign, sign_json_post};
+use calldata_model::auth::{Credentials, sign_json_post};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStderr, Command};
 
@@ -278,25 +278,13 @@ pub fn authorization_at(
     body: &[u8],
     at: SystemTime,
 ) -> Result<String, Failure> {
-    let headers = [
-        ("host", host.to_owned()),
-        ("content-type", "application/json;charset=UTF-8".to_owned()),
-        ("content-length", body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path,
-        query: "",
-        headers: &headers,
-        body,
-    };
-    Ok(sign(
+    Ok(sign_json_post(
         &Credentials::new(ak, sk),
-        &request,
-        &SigningOptions::default(),
+        host,
+        path,
+        body,
         at,
-    )?
-    .authorization)
+    )?)
 }
 
 /// One HTTP/1.x response read from a raw socket.
