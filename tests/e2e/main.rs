@@ -8,6 +8,7 @@
 )] // test code
 
 mod bms_backend;
+mod bms_tls;
 mod faults_under_load;
 mod hostile;
 mod server_binary;

@@ -213,12 +213,7 @@ fn classify(error: &reqwest::Error) -> Fault {
         }
         if let Some(io_error) = cause.downcast_ref::<io::Error>() {
             io_kind.get_or_insert(io_error.kind());
-            if io_error
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-            {
-                tls = true;
-            }
+            tls |= wraps_rustls_error(io_error);
         }
         source = cause.source();
     }
@@ -237,6 +232,21 @@ fn classify(error: &reqwest::Error) -> Fault {
     }
     // Resets, aborted or incomplete messages: the connection went away under the request.
     Fault::Reset
+}
+
+/// Whether an `io::Error`, or an `io::Error` nested inside it (hyper wraps rustls' handshake
+/// errors twice), carries a rustls error.
+fn wraps_rustls_error(error: &io::Error) -> bool {
+    let mut inner = error.get_ref();
+    while let Some(cause) = inner {
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        inner = cause
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref);
+    }
+    false
 }
 
 fn read(path: &std::path::Path, what: &'static str) -> Result<Vec<u8>, BuildError> {
