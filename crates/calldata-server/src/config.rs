@@ -382,11 +382,6 @@ impl Settings {
     pub fn tls_enabled(&self) -> bool {
         !self.plain_http
     }
-
-    /// Where the generated demo key and certificate live.
-    pub fn data_path(&self, name: &str) -> PathBuf {
-        self.data_dir.join(name)
-    }
 }
 
 fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {

@@ -16,8 +16,8 @@ use crate::state::AppState;
 /// A caller whose signature checked out.
 #[derive(Debug, Clone)]
 pub struct Caller<'s> {
-    /// The caller's access key.
-    pub access_key: String,
+    /// The caller's access key (borrowed from the key registry: no copy per request).
+    pub access_key: &'s str,
     /// What the key may query.
     pub scope: &'s Scope,
 }
@@ -49,7 +49,7 @@ pub fn authenticate<'s>(
         return Err(Refusal::locked_out());
     }
     match verify_signature(request, body, state) {
-        Ok((access_key, scope)) => match state.rate_limits.check(&access_key) {
+        Ok((access_key, scope)) => match state.rate_limits.check(access_key) {
             Ok(()) => Ok(Caller { access_key, scope }),
             Err(wait) => {
                 state.metrics.rate_limited.inc();
@@ -72,7 +72,7 @@ fn verify_signature<'s>(
     request: &HttpRequest,
     body: &[u8],
     state: &'s AppState,
-) -> Result<(String, &'s Scope), AuthError> {
+) -> Result<(&'s str, &'s Scope), AuthError> {
     let mut values = request.headers().get_all(AUTHORIZATION);
     let authorization = match (values.next(), values.next()) {
         (None, _) => None,
@@ -98,11 +98,10 @@ fn verify_signature<'s>(
         &state.verify_policy,
         SystemTime::now(),
     )?;
-    let scope = state
+    state
         .keys
-        .scope(verified.access_key)
-        .ok_or(AuthError::UnknownAccessKey)?;
-    Ok((verified.access_key.to_owned(), scope))
+        .entry(verified.access_key)
+        .ok_or(AuthError::UnknownAccessKey)
 }
 
 /// The client's IP address: the socket peer, or, when the peer is a trusted proxy, the

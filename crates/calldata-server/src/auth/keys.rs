@@ -77,6 +77,13 @@ impl KeyRegistry {
         self.keys.get(access_key).map(|e| &e.scope)
     }
 
+    /// The registry's own copy of a known access key, with its scope.
+    pub fn entry(&self, access_key: &str) -> Option<(&str, &Scope)> {
+        self.keys
+            .get_key_value(access_key)
+            .map(|(key, e)| (key.as_str(), &e.scope))
+    }
+
     /// Number of keys.
     pub fn len(&self) -> usize {
         self.keys.len()

@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
@@ -17,6 +17,11 @@ pub struct Lockout {
     max_failures: u32,
     failures: Cache<IpAddr, Arc<AtomicU32>>,
     locked: Cache<IpAddr, ()>,
+    /// When the latest lockout ends, in ms since `epoch`: past it no address can be locked,
+    /// so the common case (no lockout at all) costs one atomic load instead of a lookup.
+    all_clear_at: Arc<AtomicU64>,
+    epoch: Instant,
+    lock_for: Duration,
 }
 
 /// What a failure did to its address.
@@ -41,12 +46,20 @@ impl Lockout {
                 .max_capacity(settings.max_tracked_addresses)
                 .time_to_live(Duration::from_secs(settings.lock_secs))
                 .build(),
+            all_clear_at: Arc::new(AtomicU64::new(0)),
+            epoch: Instant::now(),
+            lock_for: Duration::from_secs(settings.lock_secs),
         }
     }
 
     /// Whether the address is locked out now.
     pub fn is_locked(&self, address: IpAddr) -> bool {
-        self.locked.contains_key(&tracked(address))
+        self.millis_now() < self.all_clear_at.load(Ordering::Relaxed)
+            && self.locked.contains_key(&tracked(address))
+    }
+
+    fn millis_now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Counts one signature failure from `address`.
@@ -59,6 +72,12 @@ impl Lockout {
         if count >= self.max_failures {
             self.failures.invalidate(&address);
             self.locked.insert(address, ());
+            let until = self
+                .millis_now()
+                .saturating_add(u64::try_from(self.lock_for.as_millis()).unwrap_or(u64::MAX));
+            // One millisecond of slack: the cache's own expiry must come first.
+            self.all_clear_at
+                .fetch_max(until.saturating_add(1), Ordering::Relaxed);
             FailureVerdict::LockedOut
         } else {
             FailureVerdict::Counted

@@ -78,8 +78,10 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
         Lookup::Found(call) => {
             state.metrics.lookup(source, "found");
             let mut answer = found(&call, state.legacy_fields);
-            // Masked for the log line only if it is written.
-            answer.response.extensions_mut().insert(CallNumbers(call));
+            // Only for the request log line (masked there), so only when it is written.
+            if tracing::enabled!(tracing::Level::INFO) {
+                answer.response.extensions_mut().insert(CallNumbers(call));
+            }
             answer
         }
         Lookup::NotInProgress => {

@@ -73,14 +73,10 @@ pub async fn add(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(async {
-        let (record, store) = match signed_record(&request, payload, &state).await {
-            Ok(pair) => pair,
-            Err(answer) => return answer,
-        };
+    counted(with_record(&request, payload, &state, |store, record| {
         let key = record.key;
         match store.add(key, record.call.clone()) {
-            Ok(()) => success_with(&record),
+            Ok(()) => success_with(record),
             Err(_) => failed(
                 ResultCode::InvalidParameter,
                 format!(
@@ -89,7 +85,7 @@ pub async fn add(
                 ),
             ),
         }
-    })
+    }))
     .await
 }
 
@@ -99,14 +95,10 @@ pub async fn replace(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(async {
-        let (record, store) = match signed_record(&request, payload, &state).await {
-            Ok(pair) => pair,
-            Err(answer) => return answer,
-        };
+    counted(with_record(&request, payload, &state, |store, record| {
         store.replace(record.key, record.call.clone());
-        success_with(&record)
-    })
+        success_with(record)
+    }))
     .await
 }
 
@@ -160,6 +152,19 @@ fn signed_without_body<'s>(
     let store = store_of(state, request)?;
     let caller = authenticate(request, &[], state).map_err(|r| refused(&r, request))?;
     Ok((caller, store))
+}
+
+/// Reads, checks and authorizes the record of a `POST`/`PUT`, then applies `store_it`.
+async fn with_record(
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    store_it: impl FnOnce(&EmbeddedStore, &CallRecord) -> Answer,
+) -> Answer {
+    match signed_record(request, payload, state).await {
+        Ok((record, store)) => store_it(&store, &record),
+        Err(answer) => answer,
+    }
 }
 
 async fn signed_record(
