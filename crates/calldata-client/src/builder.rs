@@ -13,7 +13,9 @@ use reqwest::Url;
 use crate::client::{Client, Endpoints, Inner, PING_PATH};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
-use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, endpoint, host_header, sign_request};
+use crate::signing::{
+    JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner, endpoint, host_header, sign_request,
+};
 
 /// Environment variable [`ClientBuilder::credentials_from_env`] reads the access key from.
 pub const AK_ENV: &str = "CALLDATA_AK";
@@ -186,11 +188,16 @@ impl ClientBuilder {
         let credentials = self.credentials.map_err(Error::Config)?.ok_or_else(|| {
             Error::Config("no credentials (access key and secret key)".to_owned())
         })?;
+        let host_value = reqwest::header::HeaderValue::from_str(&host)
+            .map_err(|e| Error::Config(format!("base URL {base}: host {host:?}: {e}")))?;
         let endpoints = Endpoints {
             query: endpoint(&base_url, QUERY_BASIC_CALL_INFO_PATH),
             ping: endpoint(&base_url, PING_PATH),
             host,
+            host_value,
         };
+        let signer = RequestSigner::new(&credentials, &self.signing)
+            .map_err(|e| Error::Config(format!("cannot sign requests: {e}")))?;
         // Sign once now, so that bad credentials or signing options fail here, not per call.
         sign_request(
             &credentials,
@@ -230,6 +237,7 @@ impl ClientBuilder {
                 endpoints,
                 credentials,
                 signing: self.signing,
+                signer,
                 retry: self.retry,
             }),
         })

@@ -5,16 +5,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use bytes::Bytes;
 use calldata_model::auth::{Credentials, SigningOptions};
 use calldata_model::{
     ApiReply, BasicCallInfo, CallKey, DecodeError, QueryBasicCallInfo, read_reply,
 };
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
 
 use crate::builder::ClientBuilder;
 use crate::error::{Error, excerpt};
 use crate::retry::RetryPolicy;
-use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, sign_request};
+use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner};
 
 /// Path of the platform health check, which also verifies a signature.
 pub const PING_PATH: &str = "/rest/cmsapp/v1/ping";
@@ -35,6 +37,7 @@ pub(crate) struct Inner {
     pub(crate) endpoints: Endpoints,
     pub(crate) credentials: Credentials,
     pub(crate) signing: SigningOptions,
+    pub(crate) signer: RequestSigner,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -43,6 +46,8 @@ pub(crate) struct Endpoints {
     pub(crate) query: Url,
     pub(crate) ping: Url,
     pub(crate) host: String,
+    /// `host` as a header value, built once.
+    pub(crate) host_value: HeaderValue,
 }
 
 /// A call and the exact response body it was read from.
@@ -107,7 +112,7 @@ impl Client {
 
     /// The call `key` names, with the response body as received.
     pub async fn query_with_body(&self, key: &CallKey) -> Result<FoundCall, Error> {
-        let body = query_body(key)?;
+        let body = Bytes::from(query_body(key)?);
         let url = &self.inner.endpoints.query;
         self.with_retries(|| async {
             let answer = self.attempt(Method::POST, url, &body).await?;
@@ -124,7 +129,7 @@ impl Client {
     pub async fn ping(&self) -> Result<(), Error> {
         let url = &self.inner.endpoints.ping;
         self.with_retries(|| async {
-            let answer = self.attempt(Method::GET, url, b"").await?;
+            let answer = self.attempt(Method::GET, url, &Bytes::new()).await?;
             read_pong(&answer)
         })
         .await
@@ -152,7 +157,10 @@ impl Client {
     }
 
     /// Signs (with a fresh timestamp) and sends one request, then reads the whole answer.
-    async fn attempt(&self, method: Method, url: &Url, body: &[u8]) -> Result<Answer, Error> {
+    ///
+    /// The headers are those of [`sign_request`](crate::signing::sign_request): `host`,
+    /// then `content-type` and `content-length` when there is a body, then `authorization`.
+    async fn attempt(&self, method: Method, url: &Url, body: &Bytes) -> Result<Answer, Error> {
         let inner = &self.inner;
         let request = OutgoingRequest {
             method: method.as_str(),
@@ -162,23 +170,30 @@ impl Client {
             content_type: JSON_CONTENT_TYPE,
             body,
         };
-        let signed = sign_request(
-            &inner.credentials,
-            &inner.signing,
-            &request,
-            SystemTime::now(),
-        )
-        .map_err(|e| Error::Config(format!("cannot sign the request: {e}")))?;
-        let mut builder = inner.http.request(method, url.clone());
-        for (name, value) in signed.headers {
-            builder = builder.header(name, value);
-        }
+        let authorization = inner
+            .signer
+            .authorization(&request, SystemTime::now())
+            .map_err(|e| Error::Config(format!("cannot sign the request: {e}")))?;
+        let mut builder = inner
+            .http
+            .request(method, url.clone())
+            .header(HOST, inner.endpoints.host_value.clone());
         if !body.is_empty() {
-            builder = builder.body(body.to_vec());
+            builder = builder
+                .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
+                .header(CONTENT_LENGTH, body.len())
+                .body(body.clone());
         }
-        let mut response = builder.send().await.map_err(Error::from_reqwest)?;
+        let mut response = builder
+            .header(AUTHORIZATION, authorization)
+            .send()
+            .await
+            .map_err(Error::from_reqwest)?;
         let status = response.status().as_u16();
-        let mut body = Vec::new();
+        let expected = response.content_length().unwrap_or(0);
+        let mut body = Vec::with_capacity(
+            usize::try_from(expected).map_or(MAX_REPLY_BYTES, |n| n.min(MAX_REPLY_BYTES)),
+        );
         while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
             if body.len() + chunk.len() > MAX_REPLY_BYTES {
                 body.extend_from_slice(&chunk);

@@ -1,12 +1,15 @@
 //! How the client signs: the headers it sends for a request and their `auth-v2`
 //! `Authorization` value, as one pure function of the request and a clock reading.
 //!
-//! The client, the `calldata sign` command and the interop tests all go through
-//! [`sign_request`], so what is tested is what is sent.
+//! The `calldata sign` command and the interop tests go through [`sign_request`]; the
+//! client sends with a prepared `RequestSigner`, which a test pins to [`sign_request`]'s
+//! values for requests with and without a body, so what is tested is what is sent.
 
 use std::time::SystemTime;
 
-use calldata_model::auth::{Credentials, SignError, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{
+    Credentials, HeaderSource, SignError, SignableRequest, Signer, SigningOptions, sign,
+};
 use reqwest::Url;
 
 /// The content type the client sends with a JSON body.
@@ -60,10 +63,7 @@ pub fn sign_request(
     let mut headers = vec![("host", request.host.to_owned())];
     let mut options = options.clone();
     if request.body.is_empty() {
-        options.signed_headers.retain(|name| {
-            !name.eq_ignore_ascii_case("content-type")
-                && !name.eq_ignore_ascii_case("content-length")
-        });
+        options.signed_headers.retain(|name| !is_body_header(name));
     } else {
         headers.push(("content-type", request.content_type.to_owned()));
         headers.push(("content-length", request.body.len().to_string()));
@@ -81,6 +81,77 @@ pub fn sign_request(
         headers,
         canonical_request: signature.canonical_request,
     })
+}
+
+/// What the client signs every request with: the headers and `Authorization` values of
+/// [`sign_request`], with everything that does not depend on the request prepared once.
+#[derive(Debug)]
+pub(crate) struct RequestSigner {
+    with_body: Signer,
+    without_body: Signer,
+}
+
+impl RequestSigner {
+    /// Signers of `credentials` with `options`, for requests with and without a body.
+    pub(crate) fn new(
+        credentials: &Credentials,
+        options: &SigningOptions,
+    ) -> Result<Self, SignError> {
+        let mut bodyless = options.clone();
+        bodyless.signed_headers.retain(|name| !is_body_header(name));
+        Ok(Self {
+            with_body: Signer::new(credentials.clone(), options)?,
+            without_body: Signer::new(credentials.clone(), &bodyless)?,
+        })
+    }
+
+    /// The `Authorization` value [`sign_request`] gives `request` at `now`.
+    pub(crate) fn authorization(
+        &self,
+        request: &OutgoingRequest<'_>,
+        now: SystemTime,
+    ) -> Result<String, SignError> {
+        let mut length = [0u8; 20];
+        let length = decimal(request.body.len(), &mut length);
+        let with_body = [
+            ("host", request.host.as_bytes()),
+            ("content-type", request.content_type.as_bytes()),
+            ("content-length", length),
+        ];
+        let only_host = [with_body[0]];
+        let (signer, headers): (&Signer, &dyn HeaderSource) = if request.body.is_empty() {
+            (&self.without_body, &only_host)
+        } else {
+            (&self.with_body, &with_body)
+        };
+        let signable = SignableRequest {
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers,
+            body: request.body,
+        };
+        signer.authorization(&signable, now)
+    }
+}
+
+/// Whether a signed header only exists when there is a body.
+fn is_body_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("content-length")
+}
+
+/// `value` in decimal, written at the end of `buffer`.
+fn decimal(mut value: usize, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        // A decimal digit fits a byte.
+        buffer[start] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+        value /= 10;
+        if value == 0 {
+            return &buffer[start..];
+        }
+    }
 }
 
 /// The `Host` value an HTTP client sends for `url`: the host, plus `:port` unless the port
@@ -124,6 +195,52 @@ mod tests {
         assert_eq!(host("http://cms.example:80"), "cms.example");
         assert_eq!(host("http://cms.example:443"), "cms.example:443");
         assert_eq!(host("https://[::1]:8443"), "[::1]:8443");
+    }
+
+    #[test]
+    fn the_prepared_signer_signs_exactly_like_sign_request() {
+        let credentials = Credentials::new("ak", "sk");
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_764_000_000_123);
+        for options in [
+            SigningOptions::default(),
+            SigningOptions {
+                precision: calldata_model::auth::TimestampPrecision::Milliseconds,
+                query_line: calldata_model::auth::QueryLine::AlwaysEmit,
+                ..SigningOptions::default()
+            },
+        ] {
+            let signer = RequestSigner::new(&credentials, &options).unwrap();
+            for (method, body) in [
+                ("POST", &br#"{"ccId":1,"vdn":1,"callId":"1-0"}"#[..]),
+                ("GET", b""),
+            ] {
+                let request = OutgoingRequest {
+                    method,
+                    host: "127.0.0.1:8443",
+                    path: "/rest/cmsapp/v1/ping",
+                    query: "",
+                    content_type: JSON_CONTENT_TYPE,
+                    body,
+                };
+                let expected = sign_request(&credentials, &options, &request, now).unwrap();
+                assert_eq!(
+                    signer.authorization(&request, now).unwrap(),
+                    expected.authorization(),
+                    "{method} {options:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decimal_writes_lengths() {
+        let mut buffer = [0u8; 20];
+        assert_eq!(decimal(0, &mut buffer), b"0");
+        assert_eq!(decimal(46, &mut buffer), b"46");
+        assert_eq!(
+            decimal(usize::MAX, &mut buffer),
+            usize::MAX.to_string().as_bytes()
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use calldata_model::auth::{
-    AuthError, Credentials, QueryLine, SignableRequest, SigningOptions, Timestamp, VerifyPolicy,
-    sign_at, verify,
+    AuthError, Credentials, QueryLine, SignableRequest, Signer, SigningKeyCache, SigningOptions,
+    Timestamp, VerifyPolicy, sign_at, verify, verify_cached,
 };
 use serde::Deserialize;
 
@@ -100,6 +100,16 @@ fn every_case_signs_to_the_published_values() {
         );
         assert_eq!(signature.signing_key, case.signing_key, "{}", case.name);
         assert_eq!(signature.authorization, case.authorization, "{}", case.name);
+        // The prepared signer (what the client sends with) gives the same value, twice
+        // (the second time from its key cache).
+        let signer = Signer::new(Credentials::new(&case.ak, &case.sk), &options).unwrap();
+        let at = Timestamp::parse(&case.timestamp).unwrap().to_system_time();
+        for _ in 0..2 {
+            let authorization = signer
+                .authorization(&request(&case, &query, &case.headers), at)
+                .unwrap();
+            assert_eq!(authorization, case.authorization, "{}: signer", case.name);
+        }
     }
 }
 
@@ -133,14 +143,37 @@ fn refusal(case: &Case, tamper: impl FnOnce(&mut Case, &mut String)) -> AuthErro
         Credentials::new(&case.ak, &case.sk),
         Credentials::new(flip_last(&original.ak), &original.sk),
     ];
-    verify(
+    // The untouched request first, so that the tampered one meets a warm key cache.
+    let mut cache = SigningKeyCache::default();
+    let original_query = original.raw_query();
+    verify_cached(
+        Some(&original.authorization),
+        &request(&original, &original_query, &original.headers),
+        &keys[..],
+        &VerifyPolicy::default(),
+        original.signed_at(),
+        &mut cache,
+    )
+    .expect("the untouched request verifies");
+    let cached = verify_cached(
+        Some(&authorization),
+        &request(&case, &query, &case.headers),
+        &keys[..],
+        &VerifyPolicy::default(),
+        original.signed_at(),
+        &mut cache,
+    )
+    .expect_err("tampered request must not verify with a warm cache");
+    let fresh = verify(
         Some(&authorization),
         &request(&case, &query, &case.headers),
         &keys[..],
         &VerifyPolicy::default(),
         original.signed_at(),
     )
-    .expect_err("tampered request must not verify")
+    .expect_err("tampered request must not verify");
+    assert_eq!(cached, fresh);
+    fresh
 }
 
 /// The same text with its last character changed to another allowed one.

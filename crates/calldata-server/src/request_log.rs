@@ -12,10 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::web;
 use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
@@ -116,20 +119,95 @@ pub fn route_name(path: &str) -> &'static str {
 }
 
 /// The middleware: request ID, then the handler, then the metrics and the log line.
-pub async fn observe(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    // The state is borrowed from the request, before and after the handler, not cloned:
-    // a clone and its drop are two atomic operations on a line every worker shares.
-    let request_id = incoming_id(&request)
-        .or_else(|| state_of(request.request()).map(|s| s.request_ids.header()))
-        .unwrap_or(HeaderValue::from_static(""));
-    let route = route_name(request.path());
-    let mut response = next.call(request).await?;
-    response.headers_mut().insert(X_REQUEST_ID, request_id);
-    let elapsed = started.elapsed();
+///
+/// Written as a service with its own future type rather than with `middleware::from_fn`,
+/// which boxes two futures per request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Observe;
+
+impl<S, B> Transform<S, ServiceRequest> for Observe
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = ObserveService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ObserveService { service }))
+    }
+}
+
+/// [`Observe`] around one service.
+#[derive(Debug)]
+pub struct ObserveService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for ObserveService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = Observed<S::Future>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let started = Instant::now();
+        // The state is borrowed from the request, not cloned: a clone and its drop are two
+        // atomic operations on a line every worker shares.
+        let request_id = incoming_id(&request)
+            .or_else(|| state_of(request.request()).map(|s| s.request_ids.header()))
+            .unwrap_or(HeaderValue::from_static(""));
+        let route = route_name(request.path());
+        Observed {
+            inner: self.service.call(request),
+            started,
+            request_id: Some(request_id),
+            route,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The handler's future, then the request ID, metrics and log line on its response.
+    pub struct Observed<F> {
+        #[pin]
+        inner: F,
+        started: Instant,
+        request_id: Option<HeaderValue>,
+        route: &'static str,
+    }
+}
+
+impl<F, B> Future for Observed<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+{
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.inner.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(result) => result?,
+        };
+        if let Some(request_id) = this.request_id.take() {
+            response.headers_mut().insert(X_REQUEST_ID, request_id);
+        }
+        record(&response, this.route, this.started.elapsed());
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// The metrics observation and, when `info` is on, the log line of one answered request.
+fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Duration) {
     let status = response.status();
     let outcome = response
         .response()
@@ -142,9 +220,8 @@ pub async fn observe(
             .observe_request(route, outcome, elapsed.as_secs_f64());
     }
     if tracing::enabled!(tracing::Level::INFO) {
-        log_request(&response, route, outcome, elapsed);
+        log_request(response, route, outcome, elapsed);
     }
-    Ok(response)
 }
 
 /// The shared state, borrowed.

@@ -13,7 +13,7 @@ use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
 use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
 
-use crate::auth::{KeyRegistry, Lockout, Scope};
+use crate::auth::{KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
 use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::Metrics;
@@ -129,7 +129,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(actix_web::middleware::from_fn(crate::request_log::observe))
+                // Built once per worker: each worker verifies with its own key cache.
+                .app_data(WorkerKeyCache::default())
+                .wrap(crate::request_log::Observe)
                 .configure(|config| routes::configure(config, with_sandbox))
         })
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))

@@ -87,17 +87,21 @@ enum Target {
     Https,
     /// The server with `backend = bms`, through the emulator.
     Bms,
-    /// One `calldata-client` instance driving the plain-HTTP embedded server.
+    /// One `calldata-client` instance driving the plain-HTTP embedded server, its tasks on
+    /// a current-thread runtime.
     Client,
+    /// The same with the tasks on tokio's multi-thread runtime (reported, no target).
+    ClientMultiThread,
 }
 
 impl Target {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Ceiling,
         Self::Embedded,
         Self::Https,
         Self::Bms,
         Self::Client,
+        Self::ClientMultiThread,
     ];
 
     fn name(self) -> &'static str {
@@ -107,6 +111,7 @@ impl Target {
             Self::Https => "https",
             Self::Bms => "bms",
             Self::Client => "client",
+            Self::ClientMultiThread => "client-mt",
         }
     }
 
@@ -117,7 +122,10 @@ impl Target {
             Self::Https => "calldata-server, embedded store, HTTPS (oha)",
             Self::Bms => "calldata-server, backend = bms through bms-emulator, plain HTTP (oha)",
             Self::Client => {
-                "calldata-server, embedded store, plain HTTP, driven by one calldata-client (64 tasks)"
+                "calldata-server, embedded store, plain HTTP, driven by one calldata-client (64 tasks, current-thread runtime)"
+            }
+            Self::ClientMultiThread => {
+                "the same, the 64 tasks on tokio's multi-thread runtime (one worker per core)"
             }
         }
     }
@@ -410,7 +418,9 @@ impl Bench {
         Ok(measured)
     }
 
-    fn client_load(&self, running: &Running) -> anyhow::Result<Measured> {
+    /// `bench-driver client-load` against `running`, its tasks on the tokio `runtime`
+    /// (`current-thread` or `multi-thread`).
+    fn client_load(&self, running: &Running, runtime: &str) -> anyhow::Result<Measured> {
         let output = Command::new(&self.bins.driver)
             .args([
                 "client-load".to_owned(),
@@ -432,6 +442,8 @@ impl Bench {
                 self.plan.warmup.as_secs_f64().to_string(),
                 "--duration-secs".to_owned(),
                 self.plan.duration.as_secs_f64().to_string(),
+                "--runtime".to_owned(),
+                runtime.to_owned(),
             ])
             .output()
             .context("cannot run bench-driver")?;
@@ -498,7 +510,8 @@ impl Bench {
                     Target::Embedded => self.oha_load(&embedded, false, None),
                     Target::Https => self.oha_load(&https, true, None),
                     Target::Bms => self.oha_load(&bms, false, Some(&emulator)),
-                    Target::Client => self.client_load(&embedded),
+                    Target::Client => self.client_load(&embedded, "current-thread"),
+                    Target::ClientMultiThread => self.client_load(&embedded, "multi-thread"),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 eprintln!(
@@ -816,6 +829,14 @@ fn extra_notes(
     per_call: f64,
 ) -> Vec<String> {
     let mut notes = Vec::new();
+    if runs.contains_key(&Target::ClientMultiThread) {
+        let rps = |m: &Measured| m.rps;
+        let multi = same_round_ratio(runs, Target::ClientMultiThread, Target::Embedded, rps);
+        notes.push(format!(
+            "Client on the multi-thread runtime vs oha req/s (no target; the figure above \
+             runs the tasks on a current-thread runtime): {multi:.2}"
+        ));
+    }
     if let Some(bms) = runs.get(&Target::Bms) {
         let served: u64 = bms.iter().map(|m| m.ok).sum();
         let asked: u64 = bms.iter().filter_map(|m| m.backend_requests).sum();

@@ -256,6 +256,13 @@ const NOTES: &[&str] = &[
      (the contract's query, three signed headers, a key registry of 101 keys), run with \
      `cargo bench -p calldata-model --bench auth_verify -- --output-format bencher`.",
     "Client: `bench-driver client-load`, one `calldata-client::Client` (no retries) shared by 64 \
-     tokio tasks, each signing every request afresh, against the plain-HTTP embedded server; \
-     compared with oha against the same server in the same round.",
+     tokio tasks, each signing every request afresh (the signing key is derived once per \
+     second, as the client always does), against the plain-HTTP embedded server; compared \
+     with oha against the same server in the same round. The tasks run on a current-thread \
+     runtime (`--runtime current-thread`, what `#[tokio::test]` gives): the client's tasks \
+     and its connections then wake each other without crossing threads. `client-mt` runs \
+     the same on tokio's multi-thread runtime (one worker per core, `#[tokio::main]`'s \
+     default) and is reported without a target: its workers park and wake each other \
+     (futex calls) on two cores shared with the server, which costs more CPU per query \
+     than the query itself.",
 ];

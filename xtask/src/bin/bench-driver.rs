@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use calldata_client::{Client, Credentials, RetryPolicy};
 use calldata_model::auth::{SignableRequest, SigningOptions};
-use calldata_model::{QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
+use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
 use clap::{Parser, Subcommand};
 
 /// The content type of every query.
@@ -83,6 +83,22 @@ struct LoadArgs {
     /// Accept any server certificate (loopback benchmarks only).
     #[arg(long)]
     insecure: bool,
+    /// The tokio runtime the tasks run on.
+    #[arg(long, value_enum, default_value_t = RuntimeFlavor::CurrentThread)]
+    runtime: RuntimeFlavor,
+}
+
+/// Which tokio runtime drives the client's tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RuntimeFlavor {
+    /// One thread: tasks and the client's connections wake each other without crossing
+    /// threads (what `#[tokio::test]` and many services' request handlers run on).
+    CurrentThread,
+    /// One worker per core (`#[tokio::main]`'s default).
+    MultiThread,
+    /// One current-thread runtime per core, each with its share of the tasks (how `oha`
+    /// runs its connections).
+    PerCore,
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,13 +129,34 @@ struct ProbeArgs {
     command: Vec<String>,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let result = match Cli::parse().task {
-        Task::ClientLoad(args) => client_load(args).await,
-        Task::StartProbe(args) => start_probe(args).await,
-        Task::Sign(args) => sign(&args),
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let flavor = match &cli.task {
+        Task::ClientLoad(args) => args.runtime,
+        Task::StartProbe(_) | Task::Sign(_) => RuntimeFlavor::MultiThread,
     };
+    let runtime = match flavor {
+        RuntimeFlavor::CurrentThread | RuntimeFlavor::PerCore => {
+            tokio::runtime::Builder::new_current_thread()
+        }
+        RuntimeFlavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+    }
+    .enable_all()
+    .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("bench-driver: cannot start a tokio runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.task {
+            Task::ClientLoad(args) => client_load(args).await,
+            Task::StartProbe(args) => start_probe(args).await,
+            Task::Sign(args) => sign(&args),
+        }
+    });
     match result {
         Ok(line) => {
             print_line(&line);
@@ -153,36 +190,38 @@ async fn client_load(args: LoadArgs) -> anyhow::Result<serde_json::Value> {
     let started = Instant::now();
     let measure_from = started + Duration::from_secs_f64(args.warmup_secs);
     let until = measure_from + Duration::from_secs_f64(args.duration_secs);
-    let mut tasks = Vec::with_capacity(args.tasks);
-    for _ in 0..args.tasks {
-        let client = client.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies: Vec<u32> = Vec::with_capacity(1 << 16);
-            let mut errors = 0u64;
-            loop {
-                let sent = Instant::now();
-                if sent >= until {
-                    break;
-                }
-                let ok = client.query(&key).await.is_ok();
-                let done = Instant::now();
-                if done >= measure_from && done < until {
-                    if ok {
-                        let micros = done.duration_since(sent).as_micros();
-                        latencies.push(u32::try_from(micros).unwrap_or(u32::MAX));
-                    } else {
-                        errors += 1;
-                    }
-                }
-            }
-            (latencies, errors)
-        }));
-    }
+    let window = Window {
+        measure_from,
+        until,
+    };
     let mut latencies = Vec::new();
     let mut errors = 0;
-    for task in tasks {
-        let (mine, failed) = task.await?;
-        latencies.extend(mine);
+    // With `per-core`, every other core runs a current-thread runtime of its own with its
+    // share of the tasks; all of them share the one client (and its connection pool).
+    let cores = if args.runtime == RuntimeFlavor::PerCore {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    } else {
+        1
+    };
+    let mut threads = Vec::new();
+    for core in 1..cores {
+        let client = client.clone();
+        let share = tasks_of(core, cores, args.tasks);
+        threads.push(std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(drive(&client, key, share, window))
+        }));
+    }
+    let (mine, failed) = drive(&client, key, tasks_of(0, cores, args.tasks), window).await?;
+    latencies.extend(mine);
+    errors += failed;
+    for thread in threads {
+        let (theirs, failed) = thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
+        latencies.extend(theirs);
         errors += failed;
     }
     latencies.sort_unstable();
@@ -202,6 +241,62 @@ async fn client_load(args: LoadArgs) -> anyhow::Result<serde_json::Value> {
         "rps": rps,
         "p99_ms": f64::from(p99_micros) / 1000.0,
     }))
+}
+
+/// When queries count: answered from `measure_from` on, sent before `until`.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    measure_from: Instant,
+    until: Instant,
+}
+
+/// How many of `total` tasks thread `index` of `threads` runs.
+fn tasks_of(index: usize, threads: usize, total: usize) -> usize {
+    total / threads + usize::from(index < total % threads)
+}
+
+/// Runs `tasks` tasks querying `key` in a loop on the current runtime until the window
+/// closes; returns the latencies (µs) of the successful queries answered in the window, and
+/// how many failed there.
+async fn drive(
+    client: &Client,
+    key: CallKey,
+    tasks: usize,
+    window: Window,
+) -> anyhow::Result<(Vec<u32>, u64)> {
+    let mut handles = Vec::with_capacity(tasks);
+    for _ in 0..tasks {
+        let client = client.clone();
+        handles.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::with_capacity(1 << 16);
+            let mut errors = 0u64;
+            loop {
+                let sent = Instant::now();
+                if sent >= window.until {
+                    break;
+                }
+                let ok = client.query(&key).await.is_ok();
+                let done = Instant::now();
+                if done >= window.measure_from && done < window.until {
+                    if ok {
+                        let micros = done.duration_since(sent).as_micros();
+                        latencies.push(u32::try_from(micros).unwrap_or(u32::MAX));
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for handle in handles {
+        let (mine, failed) = handle.await?;
+        latencies.extend(mine);
+        errors += failed;
+    }
+    Ok((latencies, errors))
 }
 
 async fn start_probe(args: ProbeArgs) -> anyhow::Result<serde_json::Value> {

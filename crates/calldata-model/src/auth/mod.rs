@@ -15,16 +15,19 @@
 mod canonical;
 mod error;
 mod header;
+mod key_cache;
 mod keys;
 mod normalize;
 mod request;
 mod sign;
+mod signer;
 mod timestamp;
 mod verify;
 
 pub use canonical::QueryLine;
 pub use error::{AuthError, SignError};
 pub use header::{AuthorizationHeader, SCHEME};
+pub use key_cache::SigningKeyCache;
 pub use keys::{Credentials, KeyLookup};
 pub use normalize::normalize;
 pub use request::{HeaderSource, SignableRequest};
@@ -32,5 +35,6 @@ pub use sign::{
     DEFAULT_SIGNED_HEADERS, JSON_CONTENT_TYPE, Signature, SigningOptions, sign, sign_at,
     sign_json_post,
 };
+pub use signer::Signer;
 pub use timestamp::{Timestamp, TimestampError, TimestampPrecision};
-pub use verify::{DEFAULT_MAX_CLOCK_SKEW, Verified, VerifyPolicy, verify};
+pub use verify::{DEFAULT_MAX_CLOCK_SKEW, Verified, VerifyPolicy, verify, verify_cached};

@@ -75,12 +75,9 @@ pub fn sign_at(
     if ak.is_empty() || ak.contains('/') {
         return Err(SignError::InvalidAccessKey);
     }
-    let header_list = signed_header_list(&options.signed_headers)?;
-    let signed = SignedHeaders::parse(&header_list).map_err(|problem| match problem {
-        SignedHeadersProblem::Malformed | SignedHeadersProblem::NoHost => {
-            SignError::InvalidHeaderList(header_list.clone())
-        }
-    })?;
+    let header_list = checked_header_list(&options.signed_headers)?;
+    let signed = SignedHeaders::parse(&header_list)
+        .map_err(|_| SignError::InvalidHeaderList(header_list.clone()))?;
     let prefix = format!("{SCHEME}/{ak}/{timestamp}/{header_list}");
     let signing_key = signing_key(credentials.secret_key.expose_secret().as_bytes(), &prefix);
     // The canonical request is written once, then both signed and returned as text.
@@ -127,6 +124,18 @@ pub fn sign_json_post(
         body,
     };
     Ok(sign(credentials, &request, &SigningOptions::default(), now)?.authorization)
+}
+
+/// Lower-cases, de-duplicates, adds `host` and sorts the names, joined by `;`; fails when
+/// the list is too long or not a valid signed-header list.
+pub(super) fn checked_header_list(names: &[String]) -> Result<String, SignError> {
+    let list = signed_header_list(names)?;
+    match SignedHeaders::parse(&list) {
+        Ok(_) => Ok(list),
+        Err(SignedHeadersProblem::Malformed | SignedHeadersProblem::NoHost) => {
+            Err(SignError::InvalidHeaderList(list))
+        }
+    }
 }
 
 /// Lower-cases, de-duplicates, adds `host` and sorts the names, joined by `;`.

@@ -2,14 +2,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use hmac::Mac;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use super::canonical::{QueryLine, SignedHeaders, SignedHeadersProblem, write_canonical};
 use super::error::AuthError;
 use super::header::AuthorizationHeader;
+use super::key_cache::SigningKeyCache;
 use super::keys::KeyLookup;
 use super::request::SignableRequest;
-use super::sign::{mac_for, signing_key};
 use super::timestamp::Timestamp;
 
 /// The contract's default clock-skew window: 15 minutes.
@@ -56,6 +57,26 @@ pub fn verify<'a>(
     policy: &VerifyPolicy,
     now: SystemTime,
 ) -> Result<Verified<'a>, AuthError> {
+    verify_cached(
+        authorization,
+        request,
+        keys,
+        policy,
+        now,
+        &mut SigningKeyCache::new(0),
+    )
+}
+
+/// [`verify`], taking the signing key from `cache` when the same prefix (access key,
+/// timestamp, signed headers) was verified recently; `cache` must belong to `keys`.
+pub fn verify_cached<'a>(
+    authorization: Option<&'a str>,
+    request: &SignableRequest<'_>,
+    keys: &(impl KeyLookup + ?Sized),
+    policy: &VerifyPolicy,
+    now: SystemTime,
+    cache: &mut SigningKeyCache,
+) -> Result<Verified<'a>, AuthError> {
     let header = AuthorizationHeader::parse(authorization.ok_or(AuthError::Missing)?)?;
     let signed = SignedHeaders::parse(header.signed_headers).map_err(|problem| match problem {
         SignedHeadersProblem::Malformed => AuthError::Malformed("bad signed header list"),
@@ -72,10 +93,16 @@ pub fn verify<'a>(
     }
 
     let secret = keys.secret_key(header.access_key);
-    let key = signing_key(secret.unwrap_or(DECOY_SECRET), header.prefix);
-    let mut matched = signature_matches(&key, request, &signed, QueryLine::OmitWhenEmpty, &header)?;
+    let keyed = cache.keyed_mac(secret.unwrap_or(DECOY_SECRET), header.prefix);
+    let mut matched = signature_matches(
+        keyed.clone(),
+        request,
+        &signed,
+        QueryLine::OmitWhenEmpty,
+        &header,
+    )?;
     if !matched && request.query.is_empty() {
-        matched = signature_matches(&key, request, &signed, QueryLine::AlwaysEmit, &header)?;
+        matched = signature_matches(keyed, request, &signed, QueryLine::AlwaysEmit, &header)?;
     }
     match (secret, matched) {
         (None, _) => Err(AuthError::UnknownAccessKey),
@@ -102,14 +129,15 @@ fn check_content_length(request: &SignableRequest<'_>) -> Result<(), AuthError> 
     }
 }
 
+/// Whether the canonical request, written into `mac` (keyed with the signing key), gives
+/// the header's signature.
 fn signature_matches(
-    signing_key: &[u8; 64],
+    mut mac: Hmac<Sha256>,
     request: &SignableRequest<'_>,
     signed: &SignedHeaders<'_>,
     query_line: QueryLine,
     header: &AuthorizationHeader<'_>,
 ) -> Result<bool, AuthError> {
-    let mut mac = mac_for(signing_key);
     write_canonical(&mut mac, request, signed, query_line)
         .map_err(|name| AuthError::SignedHeaderAbsent(name.to_owned()))?;
     // `verify_slice` compares in constant time.

@@ -6,10 +6,11 @@ use std::time::SystemTime;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
-use calldata_model::auth::{AuthError, HeaderSource, SignableRequest, verify};
+use calldata_model::auth::{AuthError, HeaderSource, SignableRequest, verify, verify_cached};
 
 use crate::auth::keys::Scope;
 use crate::auth::lockout::FailureVerdict;
+use crate::auth::worker_keys::WorkerKeyCache;
 use crate::errors::Refusal;
 use crate::state::AppState;
 
@@ -91,13 +92,26 @@ fn verify_signature<'s>(
         headers: &headers,
         body,
     };
-    let verified = verify(
-        authorization,
-        &signable,
-        &state.keys,
-        &state.verify_policy,
-        SystemTime::now(),
-    )?;
+    let now = SystemTime::now();
+    let verified = match request.app_data::<WorkerKeyCache>() {
+        Some(cache) => cache.with(|cache| {
+            verify_cached(
+                authorization,
+                &signable,
+                &state.keys,
+                &state.verify_policy,
+                now,
+                cache,
+            )
+        }),
+        None => verify(
+            authorization,
+            &signable,
+            &state.keys,
+            &state.verify_policy,
+            now,
+        ),
+    }?;
     state
         .keys
         .entry(verified.access_key)

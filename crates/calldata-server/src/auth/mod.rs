@@ -5,7 +5,9 @@ pub mod guard;
 pub mod keys;
 pub mod lockout;
 pub mod rate_limit;
+pub mod worker_keys;
 
 pub use guard::{Caller, authenticate};
 pub use keys::{KeyRegistry, Scope};
 pub use lockout::Lockout;
+pub use worker_keys::WorkerKeyCache;
