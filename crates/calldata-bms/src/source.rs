@@ -17,6 +17,13 @@ pub trait CallSource: Send + Sync + 'static {
     /// Looks up one call.
     fn lookup(&self, key: CallKey) -> LookupFuture<'_>;
 
+    /// Looks up one call without waiting, when the source can (the embedded store); `None`
+    /// means "use [`lookup`](Self::lookup)". Saves the boxed future of a source that never
+    /// waits.
+    fn lookup_now(&self, _key: CallKey) -> Option<Lookup> {
+        None
+    }
+
     /// Whether the source can answer now (for `/readyz`).
     fn check_ready(&self) -> ReadyFuture<'_>;
 

@@ -219,6 +219,9 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // The client's `RetryPolicy` decides retries; reqwest's own (HTTP/2 refusals
+            // only, and this client speaks HTTP/1.1) would copy every request's headers.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .tls_danger_accept_invalid_certs(self.accept_invalid_certs);
         let mut roots = Vec::new();
         for ca in &self.ca_certs {

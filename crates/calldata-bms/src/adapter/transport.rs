@@ -120,6 +120,9 @@ impl Transport {
             .pool_max_idle_per_host(settings.pool_max_idle)
             .pool_idle_timeout(Duration::from_secs(settings.pool_idle_timeout_secs))
             .redirect(reqwest::redirect::Policy::none())
+            // The adapter decides its own retry; reqwest's (HTTP/2 refusals only, and this
+            // client speaks HTTP/1.1) would copy every request's headers to be ready for it.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .user_agent(concat!("calldata-bms-adapter/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &settings.ca_cert {
             let pem = read(path, "bms.ca_cert")?;

@@ -84,6 +84,14 @@ impl EmbeddedStore {
         store
     }
 
+    /// The lookup's outcome: found, or not in progress.
+    fn found_or_not(&self, key: CallKey) -> Lookup {
+        match self.get(&key) {
+            Some(call) => Lookup::Found(call),
+            None => Lookup::NotInProgress,
+        }
+    }
+
     /// The call with this key, if it is in progress.
     pub fn get(&self, key: &CallKey) -> Option<Arc<BasicCallInfo>> {
         self.calls
@@ -214,11 +222,11 @@ impl fmt::Debug for EmbeddedStore {
 
 impl CallSource for EmbeddedStore {
     fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
-        let outcome = match self.get(&key) {
-            Some(call) => Lookup::Found(call),
-            None => Lookup::NotInProgress,
-        };
-        Box::pin(std::future::ready(outcome))
+        Box::pin(std::future::ready(self.found_or_not(key)))
+    }
+
+    fn lookup_now(&self, key: CallKey) -> Option<Lookup> {
+        Some(self.found_or_not(key))
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {
@@ -389,6 +397,14 @@ mod tests {
             other => panic!("expected Found, got {other:?}"),
         }
         assert_eq!(now(store.lookup(key(1, 1, "100-2"))), Lookup::NotInProgress);
+        assert_eq!(
+            store.lookup_now(key(1, 1, "100-1")),
+            Some(now(store.lookup(key(1, 1, "100-1"))))
+        );
+        assert_eq!(
+            store.lookup_now(key(1, 1, "100-2")),
+            Some(Lookup::NotInProgress)
+        );
         assert_eq!(now(store.check_ready()), Ok(()));
         assert_eq!(store.kind(), "embedded");
     }

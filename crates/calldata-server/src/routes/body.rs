@@ -1,7 +1,10 @@
 //! Reading a request body safely: JSON content type (415), size limit (413), and a deadline
 //! so a body that never ends cannot hold a worker (408).
 
-use std::time::Duration;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -80,9 +83,58 @@ pub async fn read_body(
         }
         Ok(first.unwrap_or_else(|| gathered.freeze()))
     };
-    match tokio::time::timeout(deadline, read).await {
-        Ok(result) => result,
-        Err(_) => Err(Refusal::timeout()),
+    match (Deadline {
+        read,
+        until: Instant::now() + deadline,
+        polled: false,
+        timer: None,
+    })
+    .await
+    {
+        Some(result) => result,
+        None => Err(Refusal::timeout()),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `read` until `until` (`None` past it), with the timer armed only when the body
+    /// did not come with the head.
+    ///
+    /// actix calls the handler as soon as the head is parsed, before it hands over the body
+    /// bytes that arrived in the same packet, so the first read is almost always pending and
+    /// the second one done. The first pending poll asks to be polled again instead of
+    /// registering a timer (a timer per request is a measurable part of a query's cost);
+    /// the second arms it, so a body that really is late still meets its deadline.
+    struct Deadline<F> {
+        #[pin]
+        read: F,
+        until: Instant,
+        polled: bool,
+        timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    }
+}
+
+impl<F: Future> Future for Deadline<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.read.poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if !*this.polled {
+            *this.polled = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let until = *this.until;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(until.into())));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

@@ -74,7 +74,11 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
         );
     }
     let source = state.source.kind();
-    match state.source.lookup(key).await {
+    let lookup = match state.source.lookup_now(key) {
+        Some(lookup) => lookup,
+        None => state.source.lookup(key).await,
+    };
+    match lookup {
         Lookup::Found(call) => {
             state.metrics.lookup(source, "found");
             let mut answer = found(&call, state.legacy_fields);

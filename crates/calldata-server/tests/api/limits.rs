@@ -42,6 +42,26 @@ async fn a_body_that_never_arrives_gets_408_after_the_deadline() {
 }
 
 #[actix_web::test]
+async fn a_head_without_any_body_bytes_gets_408_after_the_deadline() {
+    let app = spawn_app_with(|s| {
+        s.plain_http = true;
+        s.client_request_timeout_ms = 300;
+    })
+    .await;
+    let head = format!(
+        "POST {QUERY_BASIC_CALL_INFO_PATH} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 40\r\nConnection: close\r\n\r\n",
+        app.host
+    );
+    let started = std::time::Instant::now();
+    let answer = actix_web::rt::task::spawn_blocking(move || raw_exchange(&app, head.as_bytes()))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[actix_web::test]
 async fn a_chunked_body_growing_past_the_limit_gets_413() {
     let app = spawn_app_with(|s| s.plain_http = true).await;
     let chunk = "x".repeat(4096);

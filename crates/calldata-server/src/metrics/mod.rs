@@ -1,14 +1,18 @@
 //! Prometheus metrics of the server, in one explicit registry (no global recorder):
 //! requests by route and outcome, latency, auth failures, lockouts, call-source outcomes.
 
+mod latency;
+
 use std::sync::OnceLock;
 
 use calldata_model::auth::AuthError;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::Registry;
+
+pub use latency::LatencyHistogram;
 
 /// Labels of a served request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -40,7 +44,7 @@ struct LookupLabels {
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    latency: Family<RouteLabels, LatencyHistogram, fn() -> LatencyHistogram>,
     auth_failures: Family<ReasonLabels, Counter>,
     lookups: Family<LookupLabels, Counter>,
     /// Addresses locked out.
@@ -60,7 +64,7 @@ struct HotSeries {
     /// `requests{route="query",outcome="0100000"}`.
     query_success: OnceLock<Counter>,
     /// `request_duration_seconds{route="query"}`.
-    query_latency: OnceLock<Histogram>,
+    query_latency: OnceLock<LatencyHistogram>,
     /// `call_source_lookups{source,outcome="found"}` by source.
     found: [OnceLock<Counter>; 2],
 }
@@ -72,9 +76,9 @@ const SUCCESS: &str = "0100000";
 /// Call sources whose `found` lookups have a kept series.
 const HOT_SOURCES: [&str; 2] = ["embedded", "bms"];
 
-fn latency_histogram() -> Histogram {
+fn latency_histogram() -> LatencyHistogram {
     // 50 µs to ~1.6 s.
-    Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+    LatencyHistogram::new(exponential_buckets(0.000_05, 2.0, 16))
 }
 
 impl Default for Metrics {
@@ -93,9 +97,10 @@ impl Metrics {
             "Requests answered, by route and outcome",
             requests.clone(),
         );
-        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-            latency_histogram,
-        );
+        let latency =
+            Family::<RouteLabels, LatencyHistogram, fn() -> LatencyHistogram>::new_with_constructor(
+                latency_histogram,
+            );
         registry.register(
             "request_duration_seconds",
             "Time from request start to response, by route",
