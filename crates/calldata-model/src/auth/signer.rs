@@ -2,24 +2,24 @@
 //! send more than a handful of requests.
 //!
 //! Everything that does not depend on the request is prepared once (the access key check,
-//! the signed-header list), the signing key is derived once per timestamp (see
-//! [`SigningKeyCache`]), and the canonical request is streamed into the MAC rather than
-//! written out. The `Authorization` values are exactly those of [`sign`](super::sign).
+//! the signed-header list), the prefix and signing key are made once per timestamp (a
+//! second, or a millisecond), and the canonical request is streamed into the MAC rather
+//! than written out. The `Authorization` values are exactly those of [`sign`](super::sign).
 
 use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use hmac::Mac;
+use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
+use sha2::Sha256;
 
 use super::canonical::{QueryLine, SignedHeaders, write_canonical};
 use super::error::SignError;
 use super::header::SCHEME;
-use super::key_cache::SigningKeyCache;
 use super::keys::Credentials;
 use super::request::SignableRequest;
-use super::sign::{SigningOptions, checked_header_list};
+use super::sign::{SigningOptions, checked_header_list, mac_for, signing_key};
 use super::timestamp::{Timestamp, TimestampPrecision};
 
 /// A prepared signer; share it (it is `Sync`) rather than building one per request.
@@ -28,7 +28,14 @@ pub struct Signer {
     header_list: String,
     query_line: QueryLine,
     precision: TimestampPrecision,
-    keys: Mutex<SigningKeyCache>,
+    current: Mutex<Option<CurrentKey>>,
+}
+
+/// The prefix and keyed MAC of one second (or millisecond) since the epoch.
+struct CurrentKey {
+    unit: u128,
+    prefix: String,
+    mac: Hmac<Sha256>,
 }
 
 impl Signer {
@@ -45,7 +52,7 @@ impl Signer {
             header_list,
             query_line: options.query_line,
             precision: options.precision,
-            keys: Mutex::new(SigningKeyCache::default()),
+            current: Mutex::new(None),
         })
     }
 
@@ -67,24 +74,7 @@ impl Signer {
     ) -> Result<String, SignError> {
         let signed = SignedHeaders::parse(&self.header_list)
             .map_err(|_| SignError::InvalidHeaderList(self.header_list.clone()))?;
-        let timestamp = Timestamp::from_system_time(now, self.precision);
-        let mut authorization = String::with_capacity(
-            SCHEME.len() + self.credentials.access_key.len() + self.header_list.len() + 100,
-        );
-        // Writing to a String cannot fail.
-        let _ = write!(
-            authorization,
-            "{SCHEME}/{}/{timestamp}/{}",
-            self.credentials.access_key, self.header_list
-        );
-        let mut mac = self
-            .keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keyed_mac(
-                self.credentials.secret_key.expose_secret().as_bytes(),
-                &authorization,
-            );
+        let (mut authorization, mut mac) = self.prefix_and_key(now);
         write_canonical(&mut mac, request, &signed, self.query_line)
             .map_err(|name| SignError::HeaderAbsent(name.to_owned()))?;
         authorization.push('/');
@@ -93,6 +83,50 @@ impl Signer {
         let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut signature);
         authorization.extend(signature.iter().map(|&b| char::from(b)));
         Ok(authorization)
+    }
+}
+
+impl Signer {
+    /// The prefix `auth-v2/{AK}/{timestamp}/{signedHeaders}` for `now` (with room for the
+    /// signature) and a MAC keyed with its signing key; both are kept for the current
+    /// second (or millisecond), so the requests signed within it skip the date arithmetic,
+    /// the formatting and the key derivation.
+    fn prefix_and_key(&self, now: SystemTime) -> (String, Hmac<Sha256>) {
+        let unit = now
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .map(|since| match self.precision {
+                TimestampPrecision::Seconds => u128::from(since.as_secs()),
+                TimestampPrecision::Milliseconds => since.as_millis(),
+            });
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (Some(unit), Some(kept)) = (unit, current.as_ref())
+            && kept.unit == unit
+        {
+            return (kept.prefix.clone(), kept.mac.clone());
+        }
+        let timestamp = Timestamp::from_system_time(now, self.precision);
+        let mut prefix = String::with_capacity(
+            SCHEME.len() + self.credentials.access_key.len() + self.header_list.len() + 100,
+        );
+        // Writing to a String cannot fail.
+        let _ = write!(
+            prefix,
+            "{SCHEME}/{}/{timestamp}/{}",
+            self.credentials.access_key, self.header_list
+        );
+        let mac = mac_for(&signing_key(
+            self.credentials.secret_key.expose_secret().as_bytes(),
+            &prefix,
+        ));
+        if let Some(unit) = unit {
+            *current = Some(CurrentKey {
+                unit,
+                prefix: prefix.clone(),
+                mac: mac.clone(),
+            });
+        }
+        (prefix, mac)
     }
 }
 

@@ -70,31 +70,37 @@ pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
 pub fn write_call(out: &mut Vec<u8>, call: &BasicCallInfo) {
     let mut object = ObjectWriter { out, first: true };
     object.out.push(b'{');
-    object.number("time", call.time);
-    object.number("dsn", call.dsn);
-    object.number("handle", call.handle);
-    object.number("server", call.server);
-    object.text("keyId", &call.key_id);
-    object.text("callingNum", &call.calling_num);
-    object.text("calledNum", &call.called_num);
-    object.number("mid", call.mid);
-    object.number("trunkNo", call.trunk_no);
-    object.number("priority", call.priority);
-    object.number("deviceType", call.device_type.map(DeviceType::code));
-    object.number("deviceNo", call.device_no);
-    object.text("callSkill", &call.call_skill);
-    object.number("partyNum", call.party_num);
-    object.number("callFeature", call.call_feature.map(CallFeature::code));
-    object.text("orgiCalledNum", &call.orgi_called_num);
-    object.number("mediaType", call.media_type.map(MediaType::code));
-    object.number("place", call.place);
-    object.number("waitTime", call.wait_time);
-    object.number("totalTalkingTimes", call.total_talking_times);
-    object.number("logonTimes", call.logon_times);
-    object.number("serviceType", call.service_type);
-    object.number("callInCause", call.call_in_cause);
-    object.number("enterReason", call.enter_reason.map(EnterReason::code));
-    object.number("mediaBillType", call.media_bill_type);
+    object.number(b",\"time\":", call.time);
+    object.number(b",\"dsn\":", call.dsn);
+    object.number(b",\"handle\":", call.handle);
+    object.number(b",\"server\":", call.server);
+    object.text(b",\"keyId\":", &call.key_id);
+    object.text(b",\"callingNum\":", &call.calling_num);
+    object.text(b",\"calledNum\":", &call.called_num);
+    object.number(b",\"mid\":", call.mid);
+    object.number(b",\"trunkNo\":", call.trunk_no);
+    object.number(b",\"priority\":", call.priority);
+    object.number(b",\"deviceType\":", call.device_type.map(DeviceType::code));
+    object.number(b",\"deviceNo\":", call.device_no);
+    object.text(b",\"callSkill\":", &call.call_skill);
+    object.number(b",\"partyNum\":", call.party_num);
+    object.number(
+        b",\"callFeature\":",
+        call.call_feature.map(CallFeature::code),
+    );
+    object.text(b",\"orgiCalledNum\":", &call.orgi_called_num);
+    object.number(b",\"mediaType\":", call.media_type.map(MediaType::code));
+    object.number(b",\"place\":", call.place);
+    object.number(b",\"waitTime\":", call.wait_time);
+    object.number(b",\"totalTalkingTimes\":", call.total_talking_times);
+    object.number(b",\"logonTimes\":", call.logon_times);
+    object.number(b",\"serviceType\":", call.service_type);
+    object.number(b",\"callInCause\":", call.call_in_cause);
+    object.number(
+        b",\"enterReason\":",
+        call.enter_reason.map(EnterReason::code),
+    );
+    object.number(b",\"mediaBillType\":", call.media_bill_type);
     object.out.push(b'}');
 }
 
@@ -105,27 +111,24 @@ struct ObjectWriter<'a> {
 }
 
 impl ObjectWriter<'_> {
-    /// `"name":`, after a comma unless it is the first member; `name` needs no escaping.
-    fn key(&mut self, name: &str) {
-        if !self.first {
-            self.out.push(b',');
-        }
+    /// A member's key, written from its literal `,"name":` (without the comma when it is
+    /// the first member): one copy per key.
+    fn key(&mut self, comma_key: &[u8]) {
+        let skip = usize::from(self.first);
         self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(&comma_key[skip..]);
     }
 
-    /// A number member, left out when absent.
-    fn number(&mut self, name: &str, value: Option<i64>) {
+    /// A number member, left out when absent; `name` is the literal `,"name":`.
+    fn number(&mut self, name: &[u8], value: Option<i64>) {
         if let Some(value) = value {
             self.key(name);
             push_decimal(self.out, value);
         }
     }
 
-    /// A string member.
-    fn text(&mut self, name: &str, value: &str) {
+    /// A string member; `name` is the literal `,"name":`.
+    fn text(&mut self, name: &[u8], value: &str) {
         self.key(name);
         let plain = value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
         if plain {
