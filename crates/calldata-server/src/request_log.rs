@@ -7,14 +7,13 @@
 //! of it is computed (client address, method, masked numbers), so an unlogged request
 //! costs only its request ID and its metrics.
 
+use std::future::{Future, Ready, ready};
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
