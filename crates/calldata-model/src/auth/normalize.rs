@@ -18,25 +18,27 @@ pub fn normalize(bytes: &[u8]) -> String {
 }
 
 /// Streams the normalized form of `bytes` into `sink`, in chunks, without allocating.
+///
+/// Input is taken 85 bytes at a time, so that even all-escaped output (3 bytes each) fits
+/// the buffer without a check per byte.
 pub(super) fn normalize_into(bytes: &[u8], sink: &mut impl Sink) {
-    let mut buffer = [0u8; 256];
-    let mut used = 0;
-    for &b in bytes {
-        if used + 3 > buffer.len() {
-            sink.put(&buffer[..used]);
-            used = 0;
+    const CHUNK: usize = 85;
+    let mut buffer = [0u8; CHUNK * 3];
+    for chunk in bytes.chunks(CHUNK) {
+        let mut used = 0;
+        for &b in chunk {
+            if is_unreserved(b) {
+                buffer[used] = b;
+                used += 1;
+            } else {
+                buffer[used] = b'%';
+                buffer[used + 1] = HEX_UPPER[usize::from(b >> 4)];
+                buffer[used + 2] = HEX_UPPER[usize::from(b & 0x0f)];
+                used += 3;
+            }
         }
-        if is_unreserved(b) {
-            buffer[used] = b;
-            used += 1;
-        } else {
-            buffer[used] = b'%';
-            buffer[used + 1] = HEX_UPPER[usize::from(b >> 4)];
-            buffer[used + 2] = HEX_UPPER[usize::from(b & 0x0f)];
-            used += 3;
-        }
+        sink.put(&buffer[..used]);
     }
-    sink.put(&buffer[..used]);
 }
 
 #[cfg(test)]

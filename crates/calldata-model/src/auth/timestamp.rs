@@ -1,7 +1,7 @@
 //! The signature timestamp: UTC `yyyy-MM-ddTHH:mm:ssZ`, optionally with milliseconds.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -76,9 +76,18 @@ impl Timestamp {
 
     /// How far this timestamp is from `now`, in either direction.
     pub fn distance_from(&self, now: SystemTime) -> Duration {
-        let now = OffsetDateTime::from(now);
-        let diff = (now - self.at).unsigned_abs();
-        Duration::new(diff.as_secs(), diff.subsec_nanos())
+        // Nanoseconds since the epoch on both sides: no calendar arithmetic for `now`.
+        let now = match now.duration_since(UNIX_EPOCH) {
+            Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+            Err(before) => -i128::try_from(before.duration().as_nanos()).unwrap_or(i128::MAX),
+        };
+        let nanos = now
+            .saturating_sub(self.at.unix_timestamp_nanos())
+            .unsigned_abs();
+        let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        // The remainder of a division by 10^9 fits a u32.
+        let subsec = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+        Duration::new(secs, subsec)
     }
 }
 
@@ -266,6 +275,21 @@ mod tests {
             ts.distance_from(at - Duration::from_secs(90)),
             Duration::from_secs(90)
         );
+    }
+
+    #[test]
+    fn distance_matches_calendar_arithmetic_to_the_nanosecond() {
+        let ts = Timestamp::parse("2024-01-02T03:04:05.678Z").unwrap();
+        for now in [
+            SystemTime::UNIX_EPOCH + Duration::new(1_704_164_645, 678_000_001),
+            SystemTime::UNIX_EPOCH + Duration::new(1_704_164_000, 5),
+            SystemTime::UNIX_EPOCH + Duration::new(4_000_000_000, 999_999_999),
+            SystemTime::UNIX_EPOCH - Duration::new(86_400, 1),
+        ] {
+            let calendar = (OffsetDateTime::from(now) - ts.at).unsigned_abs();
+            let expected = Duration::new(calendar.as_secs(), calendar.subsec_nanos());
+            assert_eq!(ts.distance_from(now), expected, "{now:?}");
+        }
     }
 
     #[test]

@@ -35,7 +35,9 @@ struct Entry {
 /// The accepted access keys.
 #[derive(Debug, Default)]
 pub struct KeyRegistry {
-    keys: HashMap<String, Entry>,
+    /// foldhash: every signed request looks its key up twice, and the keys are fixed at
+    /// start, so a fast hasher is enough.
+    keys: HashMap<String, Entry, foldhash::fast::RandomState>,
 }
 
 /// Why a configured key could not be loaded.

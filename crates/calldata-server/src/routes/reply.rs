@@ -37,25 +37,26 @@ const CALL_CAPACITY: usize = 768;
 /// `0100000` with the call.
 ///
 /// Byte for byte what serializing [`calldata_model::SuccessResponse`] writes, but the call
-/// object is written once (by [`write_call`]) and copied into `resultDatas` too, into a
-/// buffer sized up front.
+/// object is written once (by [`write_call`]) and copied from `resultDatas` into
+/// `resultDesc`, in one buffer sized up front.
 pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
-    let mut object = Vec::with_capacity(CALL_CAPACITY);
-    write_call(&mut object, call);
     let code = ResultCode::Success.as_str_static();
-    let mut body = Vec::with_capacity(2 * object.len() + 80);
+    let mut body = Vec::with_capacity(2 * CALL_CAPACITY + 80);
     if legacy_fields {
         body.extend_from_slice(br#"{"result":"0","resultCode":""#);
         body.extend_from_slice(code.as_bytes());
         body.extend_from_slice(br#"","resultDatas":"#);
-        body.extend_from_slice(&object);
+        let start = body.len();
+        write_call(&mut body, call);
+        let object = start..body.len();
         body.extend_from_slice(br#","resultDesc":"#);
+        body.extend_from_within(object);
     } else {
         body.extend_from_slice(br#"{"resultCode":""#);
         body.extend_from_slice(code.as_bytes());
         body.extend_from_slice(br#"","resultDesc":"#);
+        write_call(&mut body, call);
     }
-    body.extend_from_slice(&object);
     body.push(b'}');
     Answer {
         response: ok_json(body),
@@ -142,25 +143,9 @@ impl ObjectWriter<'_> {
     }
 }
 
-/// Appends `value` in decimal, as `serde_json` writes an `i64` (no formatting machinery).
+/// Appends `value` in decimal, as `serde_json` writes an `i64` (with the same `itoa`).
 fn push_decimal(out: &mut Vec<u8>, value: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value.unsigned_abs();
-    loop {
-        at -= 1;
-        #[allow(clippy::cast_possible_truncation, reason = "a single decimal digit")]
-        let digit = (rest % 10) as u8;
-        digits[at] = b'0' + digit;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if value < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
