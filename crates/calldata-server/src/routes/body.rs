@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
@@ -85,7 +85,7 @@ pub async fn read_body(
     };
     match (Deadline {
         read,
-        until: Instant::now() + deadline,
+        allowed: deadline,
         polled: false,
         timer: None,
     })
@@ -97,18 +97,19 @@ pub async fn read_body(
 }
 
 pin_project_lite::pin_project! {
-    /// `read` until `until` (`None` past it), with the timer armed only when the body
+    /// `read` for at most `allowed` (`None` past it), with the timer armed only when the body
     /// did not come with the head.
     ///
     /// actix calls the handler as soon as the head is parsed, before it hands over the body
     /// bytes that arrived in the same packet, so the first read is almost always pending and
     /// the second one done. The first pending poll asks to be polled again instead of
     /// registering a timer (a timer per request is a measurable part of a query's cost);
-    /// the second arms it, so a body that really is late still meets its deadline.
+    /// the second arms it, so a body that really is late still meets its deadline (counted
+    /// from then: microseconds after the handler started).
     struct Deadline<F> {
         #[pin]
         read: F,
-        until: Instant,
+        allowed: Duration,
         polled: bool,
         timer: Option<Pin<Box<tokio::time::Sleep>>>,
     }
@@ -127,10 +128,10 @@ impl<F: Future> Future for Deadline<F> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        let until = *this.until;
+        let allowed = *this.allowed;
         let timer = this
             .timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(until.into())));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(allowed)));
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
