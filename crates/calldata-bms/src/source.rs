@@ -91,6 +91,10 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
         (**self).lookup(key)
     }
 
+    fn lookup_now(&self, key: CallKey) -> Option<Lookup> {
+        (**self).lookup_now(key)
+    }
+
     fn check_ready(&self) -> ReadyFuture<'_> {
         (**self).check_ready()
     }

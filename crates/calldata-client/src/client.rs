@@ -24,6 +24,9 @@ pub const PING_PATH: &str = "/rest/cmsapp/v1/ping";
 /// Largest reply body read; a reply holds one call, a few hundred bytes.
 const MAX_REPLY_BYTES: usize = 1024 * 1024;
 
+/// Most bytes reserved for a reply before it arrives.
+const INITIAL_REPLY_BYTES: usize = 8 * 1024;
+
 /// A client of one CC-CMS server; cheap to clone (the connection pool is shared).
 #[derive(Clone)]
 pub struct Client {
@@ -190,9 +193,11 @@ impl Client {
             .await
             .map_err(Error::from_reqwest)?;
         let status = response.status().as_u16();
+        // Sized from the declared length, but never more than a few replies' worth up
+        // front: the length is the server's word, the bytes have to arrive.
         let expected = response.content_length().unwrap_or(0);
         let mut body = Vec::with_capacity(
-            usize::try_from(expected).map_or(MAX_REPLY_BYTES, |n| n.min(MAX_REPLY_BYTES)),
+            usize::try_from(expected).map_or(INITIAL_REPLY_BYTES, |n| n.min(INITIAL_REPLY_BYTES)),
         );
         while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
             if body.len() + chunk.len() > MAX_REPLY_BYTES {

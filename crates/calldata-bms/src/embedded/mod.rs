@@ -407,6 +407,13 @@ mod tests {
         );
         assert_eq!(now(store.check_ready()), Ok(()));
         assert_eq!(store.kind(), "embedded");
+        // The server holds the store as `Arc<dyn CallSource>`: the answer without a future
+        // must reach it through the `Arc`.
+        let shared: Arc<dyn CallSource> = Arc::new(store);
+        assert!(matches!(
+            shared.lookup_now(key(1, 1, "100-1")),
+            Some(Lookup::Found(_))
+        ));
     }
 
     #[test]
