@@ -7,6 +7,19 @@ const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
+/// [`is_unreserved`] for every byte, looked up instead of computed on the hot path.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation, reason = "b < 256")]
+        let byte = b as u8;
+        table[b] = is_unreserved(byte);
+        b += 1;
+    }
+    table
+};
+
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Normalizes `bytes` into a new string.
@@ -27,7 +40,7 @@ pub(super) fn normalize_into(bytes: &[u8], sink: &mut impl Sink) {
     for chunk in bytes.chunks(CHUNK) {
         let mut used = 0;
         for &b in chunk {
-            if is_unreserved(b) {
+            if UNRESERVED[usize::from(b)] {
                 buffer[used] = b;
                 used += 1;
             } else {
