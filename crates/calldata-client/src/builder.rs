@@ -13,9 +13,7 @@ use reqwest::Url;
 use crate::client::{Client, Endpoints, Inner, PING_PATH};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
-use crate::signing::{
-    JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner, endpoint, host_header, sign_request,
-};
+use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner, endpoint, host_header};
 
 /// Environment variable [`ClientBuilder::credentials_from_env`] reads the access key from.
 pub const AK_ENV: &str = "CALLDATA_AK";
@@ -198,21 +196,21 @@ impl ClientBuilder {
         };
         let signer = RequestSigner::new(&credentials, &self.signing)
             .map_err(|e| Error::Config(format!("cannot sign requests: {e}")))?;
-        // Sign once now, so that bad credentials or signing options fail here, not per call.
-        sign_request(
-            &credentials,
-            &self.signing,
-            &OutgoingRequest {
-                method: "POST",
-                host: &endpoints.host,
-                path: endpoints.query.path(),
-                query: "",
-                content_type: JSON_CONTENT_TYPE,
-                body: b"{}",
-            },
-            SystemTime::now(),
-        )
-        .map_err(|e| Error::Config(format!("cannot sign requests: {e}")))?;
+        // Sign once now with the signer that will send, so that signing options naming a
+        // header the client never sends fail here, not per call.
+        signer
+            .authorization(
+                &OutgoingRequest {
+                    method: "POST",
+                    host: &endpoints.host,
+                    path: endpoints.query.path(),
+                    query: "",
+                    content_type: JSON_CONTENT_TYPE,
+                    body: b"{}",
+                },
+                SystemTime::now(),
+            )
+            .map_err(|e| Error::Config(format!("cannot sign requests: {e}")))?;
 
         let mut http = reqwest::Client::builder()
             .user_agent(self.user_agent)
@@ -238,7 +236,6 @@ impl ClientBuilder {
                 http,
                 base_url,
                 endpoints,
-                credentials,
                 signing: self.signing,
                 signer,
                 retry: self.retry,
@@ -310,6 +307,13 @@ mod tests {
             .base_url("https://x")
             .credentials(Credentials::new("a/k", "sk"));
         assert!(config_error(slash).contains("cannot sign"));
+        let unsent_header = builder()
+            .base_url("https://x")
+            .signing_options(SigningOptions {
+                signed_headers: vec!["x-never-sent".to_owned()],
+                ..SigningOptions::default()
+            });
+        assert!(config_error(unsent_header).contains("cannot sign"));
         let bad_ca = builder().base_url("https://x").ca_cert_pem("not pem");
         assert!(config_error(bad_ca).contains("no certificate"));
         let missing_ca = builder()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use calldata_model::auth::{Credentials, SigningOptions};
+use calldata_model::auth::SigningOptions;
 use calldata_model::{
     ApiReply, BasicCallInfo, CallKey, DecodeError, QueryBasicCallInfo, read_reply,
 };
@@ -38,7 +38,6 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
     pub(crate) endpoints: Endpoints,
-    pub(crate) credentials: Credentials,
     pub(crate) signing: SigningOptions,
     pub(crate) signer: RequestSigner,
     pub(crate) retry: RetryPolicy,
@@ -73,7 +72,7 @@ impl fmt::Debug for Client {
         let inner = &self.inner;
         f.debug_struct("Client")
             .field("base_url", &inner.base_url.as_str())
-            .field("access_key", &inner.credentials.access_key)
+            .field("access_key", &inner.signer.access_key())
             .field("signing", &inner.signing)
             .field("retry", &inner.retry)
             .finish_non_exhaustive()
@@ -93,7 +92,7 @@ impl Client {
 
     /// The access key requests are signed with.
     pub fn access_key(&self) -> &str {
-        &self.inner.credentials.access_key
+        self.inner.signer.access_key()
     }
 
     /// Basic information about the call `call_id` in progress in `cc_id`/`vdn`; the

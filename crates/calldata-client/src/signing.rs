@@ -105,6 +105,11 @@ impl RequestSigner {
         })
     }
 
+    /// The access key requests are signed with.
+    pub(crate) fn access_key(&self) -> &str {
+        self.with_body.access_key()
+    }
+
     /// The `Authorization` value [`sign_request`] gives `request` at `now`.
     pub(crate) fn authorization(
         &self,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
 use calldata_bms::DemoSettings;
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{Credentials, JSON_CONTENT_TYPE as JSON, sign_json_post};
 use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
 
 use crate::command::{cargo, run_checked, workspace_root};
@@ -30,8 +30,6 @@ use report::{Figure, Report};
 const BENCH_AK: &str = "bench-ak";
 /// Its secret key (a throwaway for loopback benchmarks).
 const BENCH_SK: &str = "bench-sk-9f2c1e7a5b3d";
-/// The content type of every query.
-const JSON: &str = "application/json;charset=UTF-8";
 
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
@@ -292,28 +290,16 @@ fn load_average() -> String {
 /// One pre-signed request for `host`: `content-type` and `authorization` (oha and the
 /// plain-HTTP check write `host` and `content-length` themselves, with the signed values).
 fn signed_headers(host: &str, body: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let headers = [
-        ("host", host.to_owned()),
-        ("content-type", JSON.to_owned()),
-        ("content-length", body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path: QUERY_BASIC_CALL_INFO_PATH,
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let credentials = Credentials::new(BENCH_AK, BENCH_SK);
-    let signature = sign(
-        &credentials,
-        &request,
-        &SigningOptions::default(),
+    let authorization = sign_json_post(
+        &Credentials::new(BENCH_AK, BENCH_SK),
+        host,
+        QUERY_BASIC_CALL_INFO_PATH,
+        body.as_bytes(),
         SystemTime::now(),
     )?;
     Ok(vec![
         ("content-type".to_owned(), JSON.to_owned()),
-        ("authorization".to_owned(), signature.authorization),
+        ("authorization".to_owned(), authorization),
     ])
 }
 

@@ -11,12 +11,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use calldata_client::{Client, Credentials, RetryPolicy};
-use calldata_model::auth::{SignableRequest, SigningOptions};
+use calldata_model::auth::{JSON_CONTENT_TYPE as JSON, sign_json_post};
 use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
 use clap::{Parser, Subcommand};
-
-/// The content type of every query.
-const JSON: &str = "application/json;charset=UTF-8";
 
 /// Helpers of `cargo xtask bench`.
 #[derive(Debug, Parser)]
@@ -371,28 +368,16 @@ async fn start_probe(args: ProbeArgs) -> anyhow::Result<serde_json::Value> {
 }
 
 fn sign(args: &SignArgs) -> anyhow::Result<serde_json::Value> {
-    let headers = [
-        ("host", args.host.clone()),
-        ("content-type", JSON.to_owned()),
-        ("content-length", args.body.len().to_string()),
-    ];
-    let request = SignableRequest {
-        method: "POST",
-        path: QUERY_BASIC_CALL_INFO_PATH,
-        query: "",
-        headers: &headers,
-        body: args.body.as_bytes(),
-    };
-    let credentials = Credentials::new(&args.ak, &args.sk);
-    let signature = calldata_model::auth::sign(
-        &credentials,
-        &request,
-        &SigningOptions::default(),
+    let authorization = sign_json_post(
+        &Credentials::new(&args.ak, &args.sk),
+        &args.host,
+        QUERY_BASIC_CALL_INFO_PATH,
+        args.body.as_bytes(),
         SystemTime::now(),
     )?;
     Ok(serde_json::json!({
         "content-type": JSON,
-        "authorization": signature.authorization,
+        "authorization": authorization,
     }))
 }
 
