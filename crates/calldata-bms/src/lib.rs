@@ -12,4 +12,4 @@ pub mod wire;
 
 pub use adapter::{HttpBms, HttpBmsSettings};
 pub use embedded::{CallRecord, DemoSettings, EmbeddedStore, ListFilter, LoadError, StoreError};
-pub use source::{CallSource, Lookup, LookupFuture, ReadyFuture, SourceError};
+pub use source::{CallSource, Lookup, LookupFuture, Presence, ReadyFuture, SourceError};

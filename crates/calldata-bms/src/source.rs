@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use calldata_model::{BasicCallInfo, CallKey, ResultCode};
+use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, ResultCode};
 
 /// The future a lookup returns.
 pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Lookup> + Send + 'a>>;
@@ -21,6 +21,13 @@ pub trait CallSource: Send + Sync + 'static {
     /// means "use [`lookup`](Self::lookup)". Saves the boxed future of a source that never
     /// waits.
     fn lookup_now(&self, _key: CallKey) -> Option<Lookup> {
+        None
+    }
+
+    /// Hands the call's fields to `sink` without waiting and without building a
+    /// [`BasicCallInfo`], when the source can (the embedded store); `None` (and nothing
+    /// handed over) means "use [`lookup`](Self::lookup)".
+    fn write_now(&self, _key: CallKey, _sink: &mut dyn CallFieldSink) -> Option<Presence> {
         None
     }
 
@@ -45,6 +52,15 @@ pub enum Lookup {
     NotInProgress,
     /// The source could not answer.
     Failed(SourceError),
+}
+
+/// Whether [`CallSource::write_now`] found the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// In progress: its fields were handed over.
+    InProgress,
+    /// No such call in progress; nothing was handed over.
+    NotInProgress,
 }
 
 /// Why a call source could not answer. Messages name the fault class, never an address
@@ -93,6 +109,10 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn lookup_now(&self, key: CallKey) -> Option<Lookup> {
         (**self).lookup_now(key)
+    }
+
+    fn write_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
+        (**self).write_now(key, sink)
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

@@ -38,6 +38,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod call_fields;
 pub mod call_id;
 pub mod enums;
 pub mod envelope;
@@ -48,6 +49,7 @@ pub mod request;
 pub mod result_code;
 
 pub use call::BasicCallInfo;
+pub use call_fields::{CallField, CallFieldSink};
 pub use call_id::{CallId, CallIdError, CallStart};
 pub use enums::{CallFeature, DeviceType, EnterReason, MediaType};
 pub use envelope::{ApiReply, DecodeError, FailureResponse, SuccessResponse, read_reply};

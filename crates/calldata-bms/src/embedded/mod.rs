@@ -17,9 +17,9 @@ use std::collections::BinaryHeap;
 use std::fmt;
 use std::sync::Arc;
 
-use calldata_model::{BasicCallInfo, CallKey, CcId, Vdn};
+use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, Vdn};
 
-use crate::source::{CallSource, Lookup, LookupFuture, ReadyFuture};
+use crate::source::{CallSource, Lookup, LookupFuture, Presence, ReadyFuture};
 use packed::PackedCall;
 
 pub use demo::{DemoSettings, demo_records, sample_keys};
@@ -29,7 +29,8 @@ pub use record::CallRecord;
 
 /// Concurrent in-memory store of calls in progress, keyed by [`CallKey`].
 pub struct EmbeddedStore {
-    calls: papaya::HashMap<CallKey, PackedCall>,
+    /// foldhash (seeded per process) rather than SipHash: every query hashes its key once.
+    calls: papaya::HashMap<CallKey, PackedCall, foldhash::fast::RandomState>,
 }
 
 /// Which calls [`EmbeddedStore::list`] returns; the default matches every call.
@@ -53,14 +54,14 @@ impl EmbeddedStore {
     /// An empty store.
     pub fn new() -> Self {
         Self {
-            calls: papaya::HashMap::new(),
+            calls: papaya::HashMap::default(),
         }
     }
 
     /// An empty store with room for `capacity` calls before it grows.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            calls: papaya::HashMap::with_capacity(capacity),
+            calls: papaya::HashMap::with_capacity_and_hasher(capacity, Default::default()),
         }
     }
 
@@ -98,6 +99,18 @@ impl EmbeddedStore {
             .pin()
             .get(key)
             .map(|packed| Arc::new(packed.unpack()))
+    }
+
+    /// Hands the fields of the call with this key to `sink`, without unpacking it; `false`
+    /// (and nothing handed over) when it is not in progress.
+    pub fn write_fields(&self, key: &CallKey, sink: &mut (impl CallFieldSink + ?Sized)) -> bool {
+        match self.calls.pin().get(key) {
+            Some(packed) => {
+                packed.write_fields(sink);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Adds a call that has just started; refuses a key that is already in progress.
@@ -227,6 +240,14 @@ impl CallSource for EmbeddedStore {
 
     fn lookup_now(&self, key: CallKey) -> Option<Lookup> {
         Some(self.found_or_not(key))
+    }
+
+    fn write_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
+        Some(if self.write_fields(&key, sink) {
+            Presence::InProgress
+        } else {
+            Presence::NotInProgress
+        })
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {
@@ -414,6 +435,56 @@ mod tests {
             shared.lookup_now(key(1, 1, "100-1")),
             Some(Lookup::Found(_))
         ));
+    }
+
+    /// Keeps the `dsn` and the calling number a sink receives, and how many fields.
+    #[derive(Debug, Default)]
+    struct Seen {
+        dsn: Option<i64>,
+        calling_num: String,
+        fields: usize,
+    }
+
+    impl CallFieldSink for Seen {
+        fn number(&mut self, field: calldata_model::CallField, value: Option<i64>) {
+            self.fields += 1;
+            if field == calldata_model::CallField::DSN {
+                self.dsn = value;
+            }
+        }
+
+        fn text(&mut self, field: calldata_model::CallField, value: &str) {
+            self.fields += 1;
+            if field == calldata_model::CallField::CALLING_NUM {
+                value.clone_into(&mut self.calling_num);
+            }
+        }
+    }
+
+    #[test]
+    fn write_now_hands_over_a_stored_call_or_nothing() {
+        let store = EmbeddedStore::new();
+        let stored = BasicCallInfo {
+            calling_num: "88880001".to_owned(),
+            ..call(3)
+        };
+        store.add(key(1, 1, "100-1"), stored).unwrap();
+        // Through the `Arc`, as the server holds it.
+        let shared: Arc<dyn CallSource> = Arc::new(store);
+        let mut seen = Seen::default();
+        assert_eq!(
+            shared.write_now(key(1, 1, "100-1"), &mut seen),
+            Some(Presence::InProgress)
+        );
+        assert_eq!(seen.dsn, Some(3));
+        assert_eq!(seen.calling_num, "88880001");
+        assert_eq!(seen.fields, calldata_model::call::FIELD_ORDER.len());
+        let mut nothing = Seen::default();
+        assert_eq!(
+            shared.write_now(key(1, 1, "100-2"), &mut nothing),
+            Some(Presence::NotInProgress)
+        );
+        assert_eq!(nothing.fields, 0);
     }
 
     #[test]

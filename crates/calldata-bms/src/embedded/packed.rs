@@ -8,7 +8,11 @@
 //! followed by its zigzag code, a string as its length then its bytes. A demo call takes
 //! about 95 bytes. Unpacking gives back exactly the call that was packed.
 
-use calldata_model::{BasicCallInfo, CallFeature, DeviceType, EnterReason, MediaType};
+use std::borrow::Cow;
+
+use calldata_model::{
+    BasicCallInfo, CallFeature, CallField, CallFieldSink, DeviceType, EnterReason, MediaType,
+};
 
 /// A call packed into bytes; [`PackedCall::unpack`] restores it exactly.
 #[derive(Clone, PartialEq, Eq)]
@@ -81,9 +85,16 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     /// The next varint; a truncated one reads as 0 (absent), which packing never writes.
     fn varint(&mut self) -> u128 {
+        // Most fields of a call take one byte.
+        if let Some(&byte) = self.bytes.get(self.at)
+            && byte & 0x80 == 0
+        {
+            self.at += 1;
+            return u128::from(byte);
+        }
         let mut value = 0u128;
         let mut shift = 0;
         while let Some(&byte) = self.bytes.get(self.at) {
@@ -119,15 +130,22 @@ impl Reader<'_> {
     }
 
     fn text(&mut self) -> String {
+        self.text_ref().into_owned()
+    }
+
+    /// The next text, borrowed from the packed bytes.
+    fn text_ref(&mut self) -> Cow<'a, str> {
         let len = usize::try_from(self.varint()).unwrap_or(usize::MAX);
         let end = self.at.saturating_add(len).min(self.bytes.len());
         let bytes = self.bytes.get(self.at..end).unwrap_or_default();
         self.at = end;
-        match std::str::from_utf8(bytes) {
-            Ok(text) => text.to_owned(),
-            // Packing wrote a `String`'s bytes, so this cannot happen.
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        }
+        // Packing wrote a `String`'s bytes, so the lossy case cannot happen.
+        String::from_utf8_lossy(bytes)
+    }
+
+    /// The next coded value, as its code.
+    fn code_number(&mut self) -> Option<i64> {
+        self.code().map(|(code, _)| code)
     }
 }
 
@@ -224,6 +242,40 @@ impl PackedCall {
         }
     }
 
+    /// Hands the call's fields to `sink` in wire order, without unpacking it: what
+    /// `unpack().write_fields(sink)` hands over.
+    pub(crate) fn write_fields(&self, sink: &mut (impl CallFieldSink + ?Sized)) {
+        let mut input = Reader {
+            bytes: &self.0,
+            at: 0,
+        };
+        sink.number(CallField::TIME, input.number());
+        sink.number(CallField::DSN, input.number());
+        sink.number(CallField::HANDLE, input.number());
+        sink.number(CallField::SERVER, input.number());
+        sink.text(CallField::KEY_ID, &input.text_ref());
+        sink.text(CallField::CALLING_NUM, &input.text_ref());
+        sink.text(CallField::CALLED_NUM, &input.text_ref());
+        sink.number(CallField::MID, input.number());
+        sink.number(CallField::TRUNK_NO, input.number());
+        sink.number(CallField::PRIORITY, input.number());
+        sink.number(CallField::DEVICE_TYPE, input.code_number());
+        sink.number(CallField::DEVICE_NO, input.number());
+        sink.text(CallField::CALL_SKILL, &input.text_ref());
+        sink.number(CallField::PARTY_NUM, input.number());
+        sink.number(CallField::CALL_FEATURE, input.code_number());
+        sink.text(CallField::ORGI_CALLED_NUM, &input.text_ref());
+        sink.number(CallField::MEDIA_TYPE, input.code_number());
+        sink.number(CallField::PLACE, input.number());
+        sink.number(CallField::WAIT_TIME, input.number());
+        sink.number(CallField::TOTAL_TALKING_TIMES, input.number());
+        sink.number(CallField::LOGON_TIMES, input.number());
+        sink.number(CallField::SERVICE_TYPE, input.number());
+        sink.number(CallField::CALL_IN_CAUSE, input.number());
+        sink.number(CallField::ENTER_REASON, input.code_number());
+        sink.number(CallField::MEDIA_BILL_TYPE, input.number());
+    }
+
     /// Bytes the packed form takes (without its allocation's overhead).
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
@@ -236,6 +288,28 @@ mod tests {
     use super::*;
     use crate::embedded::demo::{DemoSettings, demo_records};
 
+    /// Records what a sink receives.
+    #[derive(Debug, Default, PartialEq)]
+    struct Recorded(Vec<(CallField, Result<Option<i64>, String>)>);
+
+    impl CallFieldSink for Recorded {
+        fn number(&mut self, field: CallField, value: Option<i64>) {
+            self.0.push((field, Ok(value)));
+        }
+
+        fn text(&mut self, field: CallField, value: &str) {
+            self.0.push((field, Err(value.to_owned())));
+        }
+    }
+
+    /// What the packed call hands over equals what the unpacked call does.
+    fn assert_writes_as_unpacked(packed: &PackedCall) {
+        let (mut direct, mut unpacked) = (Recorded::default(), Recorded::default());
+        packed.write_fields(&mut direct);
+        packed.unpack().write_fields(&mut unpacked);
+        assert_eq!(direct, unpacked);
+    }
+
     #[test]
     fn demo_calls_round_trip_and_stay_small() {
         let settings = DemoSettings {
@@ -247,6 +321,7 @@ mod tests {
             let packed = PackedCall::pack(&record.call);
             total += packed.len();
             assert_eq!(packed.unpack(), record.call);
+            assert_writes_as_unpacked(&packed);
         }
         assert!(total / 2000 < 120, "{} bytes a call", total / 2000);
     }
@@ -270,6 +345,8 @@ mod tests {
             ..BasicCallInfo::default()
         };
         assert_eq!(PackedCall::pack(&extreme).unpack(), extreme);
+        assert_writes_as_unpacked(&PackedCall::pack(&extreme));
+        assert_writes_as_unpacked(&PackedCall::pack(&empty));
     }
 
     #[test]
@@ -282,6 +359,7 @@ mod tests {
         for len in 0..full.0.len() {
             let cut = PackedCall(full.0[..len].into());
             let _ = cut.unpack();
+            assert_writes_as_unpacked(&cut);
         }
     }
 
@@ -327,6 +405,7 @@ mod tests {
                 media_bill_type: number(&mut rng),
             };
             assert_eq!(PackedCall::pack(&call).unpack(), call);
+            assert_writes_as_unpacked(&PackedCall::pack(&call));
         }
     }
 }

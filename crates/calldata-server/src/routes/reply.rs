@@ -2,9 +2,7 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
-use calldata_model::{
-    BasicCallInfo, CallFeature, DeviceType, EnterReason, FailureResponse, MediaType, ResultCode,
-};
+use calldata_model::{BasicCallInfo, CallField, CallFieldSink, FailureResponse, ResultCode};
 use futures_util::FutureExt;
 use serde::Serialize;
 
@@ -35,118 +33,130 @@ impl Answer {
 const CALL_CAPACITY: usize = 768;
 
 /// `0100000` with the call.
+pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
+    let mut body = FoundBody::new(legacy_fields);
+    call.write_fields(&mut body);
+    body.finish()
+}
+
+/// A `0100000` answer being written: the envelope up to the call object, then the call's
+/// fields as a [`CallFieldSink`] receives them, then [`FoundBody::finish`].
 ///
 /// Byte for byte what serializing [`calldata_model::SuccessResponse`] writes, but the call
-/// object is written once (by [`write_call`]) and copied from `resultDatas` into
-/// `resultDesc`, in one buffer sized up front.
-pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
-    let code = ResultCode::Success.as_str_static();
-    let mut body = Vec::with_capacity(2 * CALL_CAPACITY + 80);
-    if legacy_fields {
-        body.extend_from_slice(br#"{"result":"0","resultCode":""#);
-        body.extend_from_slice(code.as_bytes());
-        body.extend_from_slice(br#"","resultDatas":"#);
-        let start = body.len();
-        write_call(&mut body, call);
-        let object = start..body.len();
-        body.extend_from_slice(br#","resultDesc":"#);
-        body.extend_from_within(object);
-    } else {
-        body.extend_from_slice(br#"{"resultCode":""#);
-        body.extend_from_slice(code.as_bytes());
-        body.extend_from_slice(br#"","resultDesc":"#);
-        write_call(&mut body, call);
-    }
-    body.push(b'}');
-    Answer {
-        response: ok_json(body),
-        outcome: code,
-    }
-}
-
-/// Writes `call` as JSON exactly as its `Serialize` implementation does (same fields, order,
-/// absent numbers left out, enumerations as their codes), without serde's per-field
-/// machinery: names are literals, and a string needing no escape is copied as it is
-/// (`serde_json` writes the others).
-pub fn write_call(out: &mut Vec<u8>, call: &BasicCallInfo) {
-    let mut object = ObjectWriter { out, first: true };
-    object.out.push(b'{');
-    object.number(b",\"time\":", call.time);
-    object.number(b",\"dsn\":", call.dsn);
-    object.number(b",\"handle\":", call.handle);
-    object.number(b",\"server\":", call.server);
-    object.text(b",\"keyId\":", &call.key_id);
-    object.text(b",\"callingNum\":", &call.calling_num);
-    object.text(b",\"calledNum\":", &call.called_num);
-    object.number(b",\"mid\":", call.mid);
-    object.number(b",\"trunkNo\":", call.trunk_no);
-    object.number(b",\"priority\":", call.priority);
-    object.number(b",\"deviceType\":", call.device_type.map(DeviceType::code));
-    object.number(b",\"deviceNo\":", call.device_no);
-    object.text(b",\"callSkill\":", &call.call_skill);
-    object.number(b",\"partyNum\":", call.party_num);
-    object.number(
-        b",\"callFeature\":",
-        call.call_feature.map(CallFeature::code),
-    );
-    object.text(b",\"orgiCalledNum\":", &call.orgi_called_num);
-    object.number(b",\"mediaType\":", call.media_type.map(MediaType::code));
-    object.number(b",\"place\":", call.place);
-    object.number(b",\"waitTime\":", call.wait_time);
-    object.number(b",\"totalTalkingTimes\":", call.total_talking_times);
-    object.number(b",\"logonTimes\":", call.logon_times);
-    object.number(b",\"serviceType\":", call.service_type);
-    object.number(b",\"callInCause\":", call.call_in_cause);
-    object.number(
-        b",\"enterReason\":",
-        call.enter_reason.map(EnterReason::code),
-    );
-    object.number(b",\"mediaBillType\":", call.media_bill_type);
-    object.out.push(b'}');
-}
-
-/// Writes the members of one JSON object.
-struct ObjectWriter<'a> {
-    out: &'a mut Vec<u8>,
+/// object is written once (names as literals, a string needing no escape copied as it is,
+/// `serde_json` writing the others) and copied from `resultDatas` into `resultDesc`, in one
+/// buffer sized up front.
+#[derive(Debug)]
+pub struct FoundBody {
+    body: Vec<u8>,
+    /// Where the call object starts, when it is written twice (legacy fields).
+    legacy_object_start: Option<usize>,
+    /// No member written yet.
     first: bool,
 }
 
-impl ObjectWriter<'_> {
+impl FoundBody {
+    /// The envelope up to the opening brace of the call.
+    pub fn new(legacy_fields: bool) -> Self {
+        let code = ResultCode::Success.as_str_static();
+        let mut body = Vec::with_capacity(2 * CALL_CAPACITY + 80);
+        let legacy_object_start = if legacy_fields {
+            body.extend_from_slice(br#"{"result":"0","resultCode":""#);
+            body.extend_from_slice(code.as_bytes());
+            body.extend_from_slice(br#"","resultDatas":"#);
+            Some(body.len())
+        } else {
+            body.extend_from_slice(br#"{"resultCode":""#);
+            body.extend_from_slice(code.as_bytes());
+            body.extend_from_slice(br#"","resultDesc":"#);
+            None
+        };
+        body.push(b'{');
+        Self {
+            body,
+            legacy_object_start,
+            first: true,
+        }
+    }
+
+    /// Closes the call and the envelope.
+    pub fn finish(mut self) -> Answer {
+        self.body.push(b'}');
+        if let Some(start) = self.legacy_object_start {
+            let object = start..self.body.len();
+            self.body.extend_from_slice(br#","resultDesc":"#);
+            self.body.extend_from_within(object);
+        }
+        self.body.push(b'}');
+        Answer {
+            response: ok_json(self.body),
+            outcome: ResultCode::Success.as_str_static(),
+        }
+    }
+
     /// A member's key, written from its literal `,"name":` (without the comma when it is
     /// the first member): one copy per key.
-    fn key(&mut self, comma_key: &[u8]) {
+    fn key(&mut self, field: CallField) {
+        let comma_key = COMMA_KEYS[field.position()];
         let skip = usize::from(self.first);
         self.first = false;
-        self.out.extend_from_slice(&comma_key[skip..]);
+        self.body.extend_from_slice(&comma_key[skip..]);
     }
+}
 
-    /// A number member, left out when absent; `name` is the literal `,"name":`.
-    fn number(&mut self, name: &[u8], value: Option<i64>) {
+impl CallFieldSink for FoundBody {
+    /// A number member, left out when absent.
+    fn number(&mut self, field: CallField, value: Option<i64>) {
         if let Some(value) = value {
-            self.key(name);
-            push_decimal(self.out, value);
+            self.key(field);
+            self.body
+                .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
     }
 
-    /// A string member; `name` is the literal `,"name":`.
-    fn text(&mut self, name: &[u8], value: &str) {
-        self.key(name);
+    /// A string member.
+    fn text(&mut self, field: CallField, value: &str) {
+        self.key(field);
         let plain = value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
         if plain {
-            self.out.push(b'"');
-            self.out.extend_from_slice(value.as_bytes());
-            self.out.push(b'"');
+            self.body.push(b'"');
+            self.body.extend_from_slice(value.as_bytes());
+            self.body.push(b'"');
         } else {
             // Serializing a string into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut *self.out, value);
+            let _ = serde_json::to_writer(&mut self.body, value);
         }
     }
 }
 
-/// Appends `value` in decimal, as `serde_json` writes an `i64` (with the same `itoa`).
-fn push_decimal(out: &mut Vec<u8>, value: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
-}
+/// `,"name":` for each field, by position ([`calldata_model::call::FIELD_ORDER`]).
+const COMMA_KEYS: [&[u8]; 25] = [
+    b",\"time\":",
+    b",\"dsn\":",
+    b",\"handle\":",
+    b",\"server\":",
+    b",\"keyId\":",
+    b",\"callingNum\":",
+    b",\"calledNum\":",
+    b",\"mid\":",
+    b",\"trunkNo\":",
+    b",\"priority\":",
+    b",\"deviceType\":",
+    b",\"deviceNo\":",
+    b",\"callSkill\":",
+    b",\"partyNum\":",
+    b",\"callFeature\":",
+    b",\"orgiCalledNum\":",
+    b",\"mediaType\":",
+    b",\"place\":",
+    b",\"waitTime\":",
+    b",\"totalTalkingTimes\":",
+    b",\"logonTimes\":",
+    b",\"serviceType\":",
+    b",\"callInCause\":",
+    b",\"enterReason\":",
+    b",\"mediaBillType\":",
+];
 
 /// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
 /// connection.
@@ -217,7 +227,8 @@ fn ok_json(body: Vec<u8>) -> HttpResponse {
 
 #[cfg(test)]
 mod tests {
-    use calldata_model::SuccessResponse;
+    use calldata_model::call::FIELD_ORDER;
+    use calldata_model::{CallFeature, DeviceType, EnterReason, MediaType, SuccessResponse};
 
     use super::*;
 
@@ -250,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn write_call_matches_serde_for_any_call() {
+    fn the_call_object_matches_serde_for_any_call() {
         let mut rng = fastrand_like::Rng(0x9e37_79b9_7f4a_7c15);
         let texts = [
             "",
@@ -300,13 +311,22 @@ mod tests {
                 orgi_called_num: pick(rng.next()),
                 ..call
             };
-            let mut written = Vec::new();
-            write_call(&mut written, &call);
+            let mut written = FoundBody::new(false);
+            call.write_fields(&mut written);
+            let prefix = br#"{"resultCode":"0100000","resultDesc":"#.len();
             assert_eq!(
-                String::from_utf8(written).unwrap(),
+                String::from_utf8(written.body[prefix..].to_vec()).unwrap() + "}",
                 serde_json::to_string(&call).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn each_key_literal_names_its_field() {
+        for (literal, name) in COMMA_KEYS.iter().zip(FIELD_ORDER) {
+            assert_eq!(*literal, format!(",\"{name}\":").as_bytes());
+        }
+        assert_eq!(COMMA_KEYS.len(), FIELD_ORDER.len());
     }
 
     /// A tiny deterministic generator (xorshift), enough to vary test calls.
