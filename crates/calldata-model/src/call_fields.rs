@@ -3,6 +3,7 @@
 //! way without unpacking them).
 
 use crate::call::{BasicCallInfo, FIELD_ORDER};
+use crate::enums::{CallFeature, DeviceType, EnterReason, MediaType};
 
 /// One of the 25 fields of a call, by its position in [`FIELD_ORDER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,20 +94,29 @@ impl BasicCallInfo {
         sink.number(CallField::MID, self.mid);
         sink.number(CallField::TRUNK_NO, self.trunk_no);
         sink.number(CallField::PRIORITY, self.priority);
-        sink.number(CallField::DEVICE_TYPE, self.device_type.map(|v| v.code()));
+        sink.number(
+            CallField::DEVICE_TYPE,
+            self.device_type.map(DeviceType::code),
+        );
         sink.number(CallField::DEVICE_NO, self.device_no);
         sink.text(CallField::CALL_SKILL, &self.call_skill);
         sink.number(CallField::PARTY_NUM, self.party_num);
-        sink.number(CallField::CALL_FEATURE, self.call_feature.map(|v| v.code()));
+        sink.number(
+            CallField::CALL_FEATURE,
+            self.call_feature.map(CallFeature::code),
+        );
         sink.text(CallField::ORGI_CALLED_NUM, &self.orgi_called_num);
-        sink.number(CallField::MEDIA_TYPE, self.media_type.map(|v| v.code()));
+        sink.number(CallField::MEDIA_TYPE, self.media_type.map(MediaType::code));
         sink.number(CallField::PLACE, self.place);
         sink.number(CallField::WAIT_TIME, self.wait_time);
         sink.number(CallField::TOTAL_TALKING_TIMES, self.total_talking_times);
         sink.number(CallField::LOGON_TIMES, self.logon_times);
         sink.number(CallField::SERVICE_TYPE, self.service_type);
         sink.number(CallField::CALL_IN_CAUSE, self.call_in_cause);
-        sink.number(CallField::ENTER_REASON, self.enter_reason.map(|v| v.code()));
+        sink.number(
+            CallField::ENTER_REASON,
+            self.enter_reason.map(EnterReason::code),
+        );
         sink.number(CallField::MEDIA_BILL_TYPE, self.media_bill_type);
     }
 }
@@ -114,7 +124,6 @@ impl BasicCallInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enums::{CallFeature, DeviceType, EnterReason, MediaType};
 
     /// Writes what it receives as a JSON object, the way serde writes the call.
     struct Json(serde_json::Map<String, serde_json::Value>, usize);

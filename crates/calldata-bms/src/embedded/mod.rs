@@ -29,7 +29,7 @@ pub use record::CallRecord;
 
 /// Concurrent in-memory store of calls in progress, keyed by [`CallKey`].
 pub struct EmbeddedStore {
-    /// foldhash (seeded per process) rather than SipHash: every query hashes its key once.
+    /// foldhash (seeded per process) rather than `SipHash`: every query hashes its key once.
     calls: papaya::HashMap<CallKey, PackedCall, foldhash::fast::RandomState>,
 }
 
@@ -61,7 +61,10 @@ impl EmbeddedStore {
     /// An empty store with room for `capacity` calls before it grows.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            calls: papaya::HashMap::with_capacity_and_hasher(capacity, Default::default()),
+            calls: papaya::HashMap::with_capacity_and_hasher(
+                capacity,
+                foldhash::fast::RandomState::default(),
+            ),
         }
     }
 
