@@ -21,6 +21,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::web;
 use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
+use crate::metrics::{Padded, SHARDS, Shard};
 use crate::routes::body::status_label;
 use crate::routes::{PING_PATH, SANDBOX_CALLS_PATH};
 use crate::state::AppState;
@@ -39,11 +40,12 @@ pub struct Outcome(pub &'static str);
 #[derive(Debug, Clone)]
 pub struct CallNumbers(pub Arc<BasicCallInfo>);
 
-/// Makes request IDs: a random per-process prefix and a counter.
+/// Makes request IDs: a random per-process prefix plus the worker's shard, and a counter
+/// per shard (each worker counts on its own cache line).
 #[derive(Debug)]
 pub struct RequestIds {
     prefix: u32,
-    next: AtomicU64,
+    next: [Padded<AtomicU64>; SHARDS],
 }
 
 impl RequestIds {
@@ -52,27 +54,38 @@ impl RequestIds {
         let mut bytes = [0u8; 4];
         // Without randomness the prefix is 0: IDs stay unique within the process.
         let _ = getrandom::fill(&mut bytes);
+        Self::starting_at(u32::from_le_bytes(bytes), 1)
+    }
+
+    /// A generator with this prefix whose every shard counts from `first`.
+    fn starting_at(prefix: u32, first: u64) -> Self {
         Self {
-            prefix: u32::from_le_bytes(bytes),
-            next: AtomicU64::new(1),
+            prefix,
+            next: std::array::from_fn(|_| Padded(AtomicU64::new(first))),
         }
     }
 
     #[cfg(test)]
-    fn make(&self) -> String {
-        self.header().to_str().unwrap_or_default().to_owned()
+    fn make(&self, shard: Shard) -> String {
+        self.header(shard).to_str().unwrap_or_default().to_owned()
     }
 
-    /// A new ID, `{prefix:08x}-{counter:010x}`, as a header value.
-    fn header(&self) -> HeaderValue {
-        let counter = self.next.fetch_add(1, Ordering::Relaxed);
+    /// A new ID from `shard`, `{prefix + shard:08x}-{counter:010x}`, as a header value:
+    /// shards have distinct prefixes, so IDs are unique within the process.
+    fn header(&self, shard: Shard) -> HeaderValue {
+        let Some(Padded(next)) = self.next.get(shard.index()) else {
+            return HeaderValue::from_static("");
+        };
+        let counter = next.fetch_add(1, Ordering::Relaxed);
+        #[allow(clippy::cast_possible_truncation, reason = "a shard index is below 16")]
+        let prefix = self.prefix.wrapping_add(shard.index() as u32);
         if counter >> 40 != 0 {
             // Past 16^10 IDs the counter needs more than ten digits.
-            let text = format!("{:08x}-{counter:010x}", self.prefix);
+            let text = format!("{prefix:08x}-{counter:010x}");
             return HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""));
         }
         let mut id = [b'-'; 19];
-        write_hex(&mut id[..8], u64::from(self.prefix));
+        write_hex(&mut id[..8], u64::from(prefix));
         write_hex(&mut id[9..], counter);
         HeaderValue::from_bytes(&id).unwrap_or(HeaderValue::from_static(""))
     }
@@ -159,10 +172,11 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let started = Instant::now();
+        let shard = Shard::of(request.request());
         // The state is borrowed from the request, not cloned: a clone and its drop are two
         // atomic operations on a line every worker shares.
         let request_id = incoming_id(&request)
-            .or_else(|| state_of(request.request()).map(|s| s.request_ids.header()))
+            .or_else(|| state_of(request.request()).map(|s| s.request_ids.header(shard)))
             .unwrap_or(HeaderValue::from_static(""));
         let route = route_name(request.path());
         Observed {
@@ -170,6 +184,7 @@ where
             started,
             request_id: Some(request_id),
             route,
+            shard,
         }
     }
 }
@@ -182,6 +197,7 @@ pin_project_lite::pin_project! {
         started: Instant,
         request_id: Option<HeaderValue>,
         route: &'static str,
+        shard: Shard,
     }
 }
 
@@ -200,13 +216,13 @@ where
         if let Some(request_id) = this.request_id.take() {
             response.headers_mut().insert(X_REQUEST_ID, request_id);
         }
-        record(&response, this.route, this.started.elapsed());
+        record(&response, this.route, this.started.elapsed(), *this.shard);
         Poll::Ready(Ok(response))
     }
 }
 
 /// The metrics observation and, when `info` is on, the log line of one answered request.
-fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Duration) {
+fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Duration, shard: Shard) {
     let status = response.status();
     let outcome = response
         .response()
@@ -216,7 +232,7 @@ fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Durati
     if let Some(state) = state_of(response.request()) {
         state
             .metrics
-            .observe_request(route, outcome, elapsed.as_secs_f64());
+            .observe_request(route, outcome, elapsed.as_secs_f64(), shard);
     }
     if tracing::enabled!(tracing::Level::INFO) {
         log_request(response, route, outcome, elapsed);
@@ -287,25 +303,27 @@ mod tests {
     }
 
     #[test]
-    fn request_ids_are_unique_and_share_a_prefix() {
+    fn request_ids_are_unique_and_share_a_prefix_per_worker() {
         let ids = RequestIds::new();
-        let (a, b) = (ids.make(), ids.make());
+        let (one, two) = (Shard::of_worker(0), Shard::of_worker(1));
+        let (a, b) = (ids.make(one), ids.make(one));
         assert_ne!(a, b);
         assert_eq!(a[..8], b[..8]);
+        // Another worker counts from 1 too, under the next prefix.
+        let c = ids.make(two);
+        assert_eq!(c[9..], a[9..]);
+        assert_ne!(c[..8], a[..8]);
     }
 
     #[test]
     fn request_ids_are_hex_with_a_fixed_shape() {
-        let ids = RequestIds {
-            prefix: 0xdead_beef,
-            next: AtomicU64::new(0xab),
-        };
-        assert_eq!(ids.make(), "deadbeef-00000000ab");
-        let far = RequestIds {
-            prefix: 1,
-            next: AtomicU64::new(1 << 44),
-        };
-        assert_eq!(far.make(), "00000001-100000000000");
+        let ids = RequestIds::starting_at(0xdead_beef, 0xab);
+        assert_eq!(ids.make(Shard::default()), "deadbeef-00000000ab");
+        assert_eq!(ids.make(Shard::of_worker(1)), "deadbef0-00000000ab");
+        let wraps = RequestIds::starting_at(u32::MAX, 1);
+        assert_eq!(wraps.make(Shard::of_worker(1)), "00000000-0000000001");
+        let far = RequestIds::starting_at(1, 1 << 44);
+        assert_eq!(far.make(Shard::default()), "00000001-100000000000");
     }
 
     #[test]

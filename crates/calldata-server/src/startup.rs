@@ -4,6 +4,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -16,7 +17,7 @@ use calldata_model::auth::VerifyPolicy;
 use crate::auth::{KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
 use crate::data_dir::{self, DataDirError, DemoKey};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Shard};
 use crate::routes;
 use crate::state::AppState;
 use crate::tls::{self, TlsError};
@@ -126,11 +127,15 @@ impl Application {
             source,
         })?;
         let with_sandbox = sandbox.is_some();
+        let workers_built = Arc::new(AtomicUsize::new(0));
         let mut server = HttpServer::new(move || {
+            let worker = workers_built.fetch_add(1, Ordering::Relaxed);
             App::new()
                 .app_data(state.clone())
-                // Built once per worker: each worker verifies with its own key cache.
+                // Built once per worker: each worker verifies with its own key cache and
+                // counts its requests in its own metrics shard.
                 .app_data(WorkerKeyCache::default())
+                .app_data(Shard::of_worker(worker))
                 .wrap(crate::request_log::Observe)
                 .configure(|config| routes::configure(config, with_sandbox))
         })

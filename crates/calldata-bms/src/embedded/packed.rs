@@ -139,8 +139,11 @@ impl<'a> Reader<'a> {
         let end = self.at.saturating_add(len).min(self.bytes.len());
         let bytes = self.bytes.get(self.at..end).unwrap_or_default();
         self.at = end;
-        // Packing wrote a `String`'s bytes, so the lossy case cannot happen.
-        String::from_utf8_lossy(bytes)
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            // Packing wrote a `String`'s bytes, so this cannot happen.
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
     }
 
     /// The next coded value, as its code.

@@ -2,6 +2,7 @@
 //! requests by route and outcome, latency, auth failures, lockouts, call-source outcomes.
 
 mod latency;
+mod sharded;
 
 use std::sync::OnceLock;
 
@@ -13,6 +14,7 @@ use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::Registry;
 
 pub use latency::LatencyHistogram;
+pub use sharded::{Padded, SHARDS, Shard, ShardedCounter};
 
 /// Labels of a served request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -43,10 +45,10 @@ struct LookupLabels {
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    requests: Family<RequestLabels, Counter>,
+    requests: Family<RequestLabels, ShardedCounter>,
     latency: Family<RouteLabels, LatencyHistogram, fn() -> LatencyHistogram>,
     auth_failures: Family<ReasonLabels, Counter>,
-    lookups: Family<LookupLabels, Counter>,
+    lookups: Family<LookupLabels, ShardedCounter>,
     /// Addresses locked out.
     pub lockouts: Counter,
     /// Requests refused because their address was locked out.
@@ -62,11 +64,11 @@ pub struct Metrics {
 #[derive(Debug, Default)]
 struct HotSeries {
     /// `requests{route="query",outcome="0100000"}`.
-    query_success: OnceLock<Counter>,
+    query_success: OnceLock<ShardedCounter>,
     /// `request_duration_seconds{route="query"}`.
     query_latency: OnceLock<LatencyHistogram>,
     /// `call_source_lookups{source,outcome="found"}` by source.
-    found: [OnceLock<Counter>; 2],
+    found: [OnceLock<ShardedCounter>; 2],
 }
 
 /// Route label of the query endpoint.
@@ -91,7 +93,7 @@ impl Metrics {
     /// A registry with every server metric registered.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("calldata");
-        let requests = Family::<RequestLabels, Counter>::default();
+        let requests = Family::<RequestLabels, ShardedCounter>::default();
         registry.register(
             "requests",
             "Requests answered, by route and outcome",
@@ -126,7 +128,7 @@ impl Metrics {
             "Requests refused with 429 because their access key was over its rate limit",
             rate_limited.clone(),
         );
-        let lookups = Family::<LookupLabels, Counter>::default();
+        let lookups = Family::<LookupLabels, ShardedCounter>::default();
         registry.register(
             "call_source_lookups",
             "Call-source lookups, by source and outcome",
@@ -150,15 +152,21 @@ impl Metrics {
         &mut self.registry
     }
 
-    /// Counts one answered request and its duration.
-    pub fn observe_request(&self, route: &'static str, outcome: &'static str, seconds: f64) {
+    /// Counts one answered request and its duration, in the worker's `shard`.
+    pub fn observe_request(
+        &self,
+        route: &'static str,
+        outcome: &'static str,
+        seconds: f64,
+        shard: Shard,
+    ) {
         if route != QUERY_ROUTE {
             self.requests
                 .get_or_create(&RequestLabels { route, outcome })
-                .inc();
+                .inc(shard);
             self.latency
                 .get_or_create(&RouteLabels { route })
-                .observe(seconds);
+                .observe(seconds, shard);
             return;
         }
         if outcome == SUCCESS {
@@ -169,16 +177,16 @@ impl Metrics {
                         .get_or_create(&RequestLabels { route, outcome })
                         .clone()
                 })
-                .inc();
+                .inc(shard);
         } else {
             self.requests
                 .get_or_create(&RequestLabels { route, outcome })
-                .inc();
+                .inc(shard);
         }
         self.hot
             .query_latency
             .get_or_init(|| self.latency.get_or_create(&RouteLabels { route }).clone())
-            .observe(seconds);
+            .observe(seconds, shard);
     }
 
     /// Counts one refused signature.
@@ -196,8 +204,8 @@ impl Metrics {
             .inc();
     }
 
-    /// Counts one call-source lookup.
-    pub fn lookup(&self, source: &'static str, outcome: &'static str) {
+    /// Counts one call-source lookup, in the worker's `shard`.
+    pub fn lookup(&self, source: &'static str, outcome: &'static str, shard: Shard) {
         let hot = HOT_SOURCES.iter().position(|s| *s == source);
         match (outcome, hot.and_then(|i| self.hot.found.get(i))) {
             ("found", Some(series)) => series
@@ -206,12 +214,12 @@ impl Metrics {
                         .get_or_create(&LookupLabels { source, outcome })
                         .clone()
                 })
-                .inc(),
+                .inc(shard),
             _ => self
                 .lookups
                 .get_or_create(&LookupLabels { source, outcome })
-                .inc(),
-        };
+                .inc(shard),
+        }
     }
 
     /// The metrics in Prometheus text format.
@@ -231,14 +239,15 @@ mod tests {
     fn kept_series_count_like_the_families_and_appear_only_once_used() {
         let metrics = Metrics::new();
         assert!(!metrics.render().contains(r#"route="query""#));
-        metrics.observe_request("query", "0100000", 0.001);
-        metrics.observe_request("query", "0100000", 0.002);
-        metrics.observe_request("query", "401", 0.001);
-        metrics.observe_request("ping", "0100000", 0.001);
-        metrics.lookup("embedded", "found");
-        metrics.lookup("embedded", "found");
-        metrics.lookup("embedded", "not_in_progress");
-        metrics.lookup("other", "found");
+        let (one, two) = (Shard::of_worker(0), Shard::of_worker(1));
+        metrics.observe_request("query", "0100000", 0.001, one);
+        metrics.observe_request("query", "0100000", 0.002, two);
+        metrics.observe_request("query", "401", 0.001, one);
+        metrics.observe_request("ping", "0100000", 0.001, two);
+        metrics.lookup("embedded", "found", one);
+        metrics.lookup("embedded", "found", two);
+        metrics.lookup("embedded", "not_in_progress", one);
+        metrics.lookup("other", "found", two);
         let text = metrics.render();
         for line in [
             r#"calldata_requests_total{route="query",outcome="0100000"} 2"#,

@@ -11,6 +11,7 @@ use calldata_model::{QueryBasicCallInfo, ResultCode};
 use crate::auth::authenticate;
 use crate::config::CtiVersion;
 use crate::errors::Refusal;
+use crate::metrics::Shard;
 use crate::request_log::CallNumbers;
 use crate::routes::body::{is_json, read_body, status_label};
 use crate::routes::reply::{Answer, FoundBody, failed, found, unless_panicked};
@@ -82,17 +83,18 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
         );
     }
     let source = state.source.kind();
+    let shard = Shard::of(request);
     // The request log masks the call's numbers, so it needs the call itself; without it the
     // answer is written straight from the source when the source can (no call is built).
     if !tracing::enabled!(tracing::Level::INFO) {
         let mut body = FoundBody::new(state.legacy_fields);
         match state.source.write_now(key, &mut body) {
             Some(Presence::InProgress) => {
-                state.metrics.lookup(source, "found");
+                state.metrics.lookup(source, "found", shard);
                 return body.finish();
             }
             Some(Presence::NotInProgress) => {
-                state.metrics.lookup(source, "not_in_progress");
+                state.metrics.lookup(source, "not_in_progress", shard);
                 return not_in_progress();
             }
             None => {}
@@ -104,7 +106,7 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
     };
     match lookup {
         Lookup::Found(call) => {
-            state.metrics.lookup(source, "found");
+            state.metrics.lookup(source, "found", shard);
             let mut answer = found(&call, state.legacy_fields);
             // Only for the request log line (masked there), so only when it is written.
             if tracing::enabled!(tracing::Level::INFO) {
@@ -113,11 +115,11 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
             answer
         }
         Lookup::NotInProgress => {
-            state.metrics.lookup(source, "not_in_progress");
+            state.metrics.lookup(source, "not_in_progress", shard);
             not_in_progress()
         }
         Lookup::Failed(error) => {
-            state.metrics.lookup(source, "failed");
+            state.metrics.lookup(source, "failed", shard);
             tracing::warn!(%error, "call source failed");
             failed(error.result_code(), error.public_message())
         }
