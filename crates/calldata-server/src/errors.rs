@@ -9,8 +9,6 @@ use actix_web::{HttpRequest, HttpResponse};
 use calldata_model::auth::AuthError;
 use serde::Serialize;
 
-use crate::request_log::Outcome;
-
 /// A refusal before the request reaches the API: an HTTP status and a safe message.
 #[derive(Debug, Clone)]
 pub struct Refusal {
@@ -131,10 +129,8 @@ impl Refusal {
         if let Some(seconds) = self.retry_after {
             response.insert_header((RETRY_AFTER, seconds));
         }
-        let mut response = response.body(serde_json::to_vec(&body).unwrap_or_default());
-        response
-            .extensions_mut()
-            .insert(Outcome(crate::routes::body::status_label(self.status)));
-        response
+        // Counted under its status (the request log's label for an answer without an
+        // outcome of its own).
+        response.body(serde_json::to_vec(&body).unwrap_or_default())
     }
 }

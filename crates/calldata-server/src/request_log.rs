@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
 use crate::metrics::{Padded, SHARDS, Shard};
@@ -225,7 +225,7 @@ where
 fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Duration, shard: Shard) {
     let status = response.status();
     let outcome = response
-        .response()
+        .request()
         .extensions()
         .get::<Outcome>()
         .map_or_else(|| status_label(status), |o| o.0);

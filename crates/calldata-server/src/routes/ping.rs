@@ -12,11 +12,11 @@ use crate::state::AppState;
 /// Answers `pong`, after checking the signature when there is one.
 pub async fn ping(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if !request.headers().contains_key(AUTHORIZATION) {
-        return success_with(&"pong").into_response();
+        return success_with(&"pong").into_response(&request);
     }
     match authenticate(&request, &[], &state) {
         Ok(caller) => success_with(&format!("pong; access key {} accepted", caller.access_key))
-            .into_response(),
+            .into_response(&request),
         Err(refusal) => refusal.respond(&request),
     }
 }

@@ -24,11 +24,11 @@ use crate::state::AppState;
 pub async fn query(request: HttpRequest, payload: web::Payload) -> HttpResponse {
     let Some(state) = request.app_data::<web::Data<AppState>>() else {
         tracing::error!("the query route is mounted without its state");
-        return failed(ResultCode::UnknownError, "unknown error").into_response();
+        return failed(ResultCode::UnknownError, "unknown error").into_response(&request);
     };
     unless_panicked(answer(&request, payload, state))
         .await
-        .into_response()
+        .into_response(&request)
 }
 
 /// `0100001`: the call is not (or no longer) in progress.

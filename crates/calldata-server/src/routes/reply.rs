@@ -1,7 +1,7 @@
 //! API answers in the CC-CMS envelope: HTTP 200 with `resultCode` and `resultDesc`.
 
-use actix_web::HttpResponse;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use calldata_model::{BasicCallInfo, CallField, CallFieldSink, FailureResponse, ResultCode};
 use futures_util::FutureExt;
 use serde::Serialize;
@@ -21,11 +21,11 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// The response, carrying its outcome for the request log and the metrics.
-    pub fn into_response(self) -> HttpResponse {
-        let mut response = self.response;
-        response.extensions_mut().insert(Outcome(self.outcome));
-        response
+    /// The response; its outcome is left on `request` for the request log and the metrics
+    /// (the request's extensions are kept from request to request, a response's are not).
+    pub fn into_response(self, request: &HttpRequest) -> HttpResponse {
+        request.extensions_mut().insert(Outcome(self.outcome));
+        self.response
     }
 }
 

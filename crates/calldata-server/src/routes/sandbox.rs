@@ -34,7 +34,7 @@ const MAX_LIMIT: usize = 1000;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(async {
+    counted(&request, async {
         let (caller, store) = match signed_without_body(&request, &state) {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -73,7 +73,7 @@ pub async fn add(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(with_record(&request, payload, &state, |store, record| {
+    counted(&request, with_record(&request, payload, &state, |store, record| {
         let key = record.key;
         match store.add(key, record.call.clone()) {
             Ok(()) => success_with(record),
@@ -95,16 +95,19 @@ pub async fn replace(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    counted(with_record(&request, payload, &state, |store, record| {
-        store.replace(record.key, record.call.clone());
-        success_with(record)
-    }))
+    counted(
+        &request,
+        with_record(&request, payload, &state, |store, record| {
+            store.replace(record.key, record.call.clone());
+            success_with(record)
+        }),
+    )
     .await
 }
 
 /// `DELETE`: ends a call.
 pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(async {
+    counted(&request, async {
         let (caller, store) = match signed_without_body(&request, &state) {
             Ok(pair) => pair,
             Err(answer) => return answer,
@@ -127,8 +130,8 @@ pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     .await
 }
 
-async fn counted(work: impl Future<Output = Answer>) -> HttpResponse {
-    unless_panicked(work).await.into_response()
+async fn counted(request: &HttpRequest, work: impl Future<Output = Answer>) -> HttpResponse {
+    unless_panicked(work).await.into_response(request)
 }
 
 fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
