@@ -8,8 +8,8 @@
 //! costs only its request ID and its metrics.
 
 use std::future::{Future, Ready, ready};
-use std::net::IpAddr;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
@@ -133,9 +133,20 @@ pub fn route_name(path: &str) -> &'static str {
 /// The middleware: request ID, then the handler, then the metrics and the log line.
 ///
 /// Written as a service with its own future type rather than with `middleware::from_fn`,
-/// which boxes two futures per request.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Observe;
+/// which boxes two futures per request. Built once per worker with the shared state and
+/// the worker's metrics shard, so a request looks neither up.
+#[derive(Debug, Clone)]
+pub struct Observe {
+    state: web::Data<AppState>,
+    shard: Shard,
+}
+
+impl Observe {
+    /// The middleware of the worker counting in `shard`.
+    pub fn new(state: web::Data<AppState>, shard: Shard) -> Self {
+        Self { state, shard }
+    }
+}
 
 impl<S, B> Transform<S, ServiceRequest> for Observe
 where
@@ -149,7 +160,10 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ObserveService { service }))
+        ready(Ok(ObserveService {
+            service,
+            worker: Rc::new(self.clone()),
+        }))
     }
 }
 
@@ -157,6 +171,8 @@ where
 #[derive(Debug)]
 pub struct ObserveService<S> {
     service: S,
+    /// Shared with each request's future: a worker-local count, not the state's atomic one.
+    worker: Rc<Observe>,
 }
 
 impl<S, B> Service<ServiceRequest> for ObserveService<S>
@@ -172,19 +188,16 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let started = Instant::now();
-        let shard = Shard::of(request.request());
-        // The state is borrowed from the request, not cloned: a clone and its drop are two
-        // atomic operations on a line every worker shares.
-        let request_id = incoming_id(&request)
-            .or_else(|| state_of(request.request()).map(|s| s.request_ids.header(shard)))
-            .unwrap_or(HeaderValue::from_static(""));
+        let worker = Rc::clone(&self.worker);
+        let request_id =
+            incoming_id(&request).unwrap_or_else(|| worker.state.request_ids.header(worker.shard));
         let route = route_name(request.path());
         Observed {
             inner: self.service.call(request),
             started,
             request_id: Some(request_id),
             route,
-            shard,
+            worker,
         }
     }
 }
@@ -197,7 +210,7 @@ pin_project_lite::pin_project! {
         started: Instant,
         request_id: Option<HeaderValue>,
         route: &'static str,
-        shard: Shard,
+        worker: Rc<Observe>,
     }
 }
 
@@ -216,34 +229,31 @@ where
         if let Some(request_id) = this.request_id.take() {
             response.headers_mut().insert(X_REQUEST_ID, request_id);
         }
-        record(&response, this.route, this.started.elapsed(), *this.shard);
+        record(&response, this.route, this.started.elapsed(), this.worker);
         Poll::Ready(Ok(response))
     }
 }
 
 /// The metrics observation and, when `info` is on, the log line of one answered request.
-fn record<B>(response: &ServiceResponse<B>, route: &'static str, elapsed: Duration, shard: Shard) {
+fn record<B>(
+    response: &ServiceResponse<B>,
+    route: &'static str,
+    elapsed: Duration,
+    worker: &Observe,
+) {
     let status = response.status();
     let outcome = response
         .request()
         .extensions()
         .get::<Outcome>()
         .map_or_else(|| status_label(status), |o| o.0);
-    if let Some(state) = state_of(response.request()) {
-        state
-            .metrics
-            .observe_request(route, outcome, elapsed.as_secs_f64(), shard);
-    }
+    worker
+        .state
+        .metrics
+        .observe_request(route, outcome, elapsed.as_secs_f64(), worker.shard);
     if tracing::enabled!(tracing::Level::INFO) {
-        log_request(response, route, outcome, elapsed);
+        log_request(response, route, outcome, elapsed, &worker.state);
     }
-}
-
-/// The shared state, borrowed.
-fn state_of(request: &actix_web::HttpRequest) -> Option<&AppState> {
-    request
-        .app_data::<web::Data<AppState>>()
-        .map(web::Data::get_ref)
 }
 
 /// Writes the request's log line (only called when `info` is enabled here).
@@ -252,11 +262,11 @@ fn log_request<B>(
     route: &'static str,
     outcome: &'static str,
     elapsed: Duration,
+    state: &AppState,
 ) {
     let request = response.request();
     let request_id = response.headers().get(X_REQUEST_ID);
-    let client =
-        state_of(request).map(|s| crate::auth::guard::client_address(request, &s.trusted_proxies));
+    let client = crate::auth::guard::client_address(request, &state.trusted_proxies);
     let call = response
         .response()
         .extensions()
@@ -271,7 +281,7 @@ fn log_request<B>(
         status = response.status().as_u16(),
         outcome,
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-        client = %client.map_or_else(String::new, |ip: IpAddr| ip.to_string()),
+        client = %client,
         calling = calling.as_deref().unwrap_or_default(),
         called = called.as_deref().unwrap_or_default(),
         "request"

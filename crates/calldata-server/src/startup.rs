@@ -136,7 +136,10 @@ impl Application {
                 // counts its requests in its own metrics shard.
                 .app_data(WorkerKeyCache::default())
                 .app_data(Shard::of_worker(worker))
-                .wrap(crate::request_log::Observe)
+                .wrap(crate::request_log::Observe::new(
+                    state.clone(),
+                    Shard::of_worker(worker),
+                ))
                 .configure(|config| routes::configure(config, with_sandbox))
         })
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))

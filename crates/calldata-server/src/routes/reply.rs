@@ -95,12 +95,22 @@ impl FoundBody {
     }
 
     /// A member's key, written from its literal `,"name":` (without the comma when it is
-    /// the first member): one copy per key.
+    /// the first member).
+    ///
+    /// Every literal is copied as [`KEY_SLOT`] bytes, a copy of fixed size the compiler
+    /// inlines (a copy of a length known only at run time is a call to `memcpy`), and the
+    /// padding is cut off again.
     fn key(&mut self, field: CallField) {
-        let comma_key = COMMA_KEYS[field.position()];
-        let skip = usize::from(self.first);
-        self.first = false;
-        self.body.extend_from_slice(&comma_key[skip..]);
+        let Some((slot, len)) = COMMA_KEYS.get(field.position()) else {
+            return;
+        };
+        let at = self.body.len();
+        self.body.extend_from_slice(slot);
+        self.body.truncate(at + len);
+        if self.first {
+            self.first = false;
+            self.body.remove(at);
+        }
     }
 }
 
@@ -129,33 +139,47 @@ impl CallFieldSink for FoundBody {
     }
 }
 
-/// `,"name":` for each field, by position ([`calldata_model::call::FIELD_ORDER`]).
-const COMMA_KEYS: [&[u8]; 25] = [
-    b",\"time\":",
-    b",\"dsn\":",
-    b",\"handle\":",
-    b",\"server\":",
-    b",\"keyId\":",
-    b",\"callingNum\":",
-    b",\"calledNum\":",
-    b",\"mid\":",
-    b",\"trunkNo\":",
-    b",\"priority\":",
-    b",\"deviceType\":",
-    b",\"deviceNo\":",
-    b",\"callSkill\":",
-    b",\"partyNum\":",
-    b",\"callFeature\":",
-    b",\"orgiCalledNum\":",
-    b",\"mediaType\":",
-    b",\"place\":",
-    b",\"waitTime\":",
-    b",\"totalTalkingTimes\":",
-    b",\"logonTimes\":",
-    b",\"serviceType\":",
-    b",\"callInCause\":",
-    b",\"enterReason\":",
-    b",\"mediaBillType\":",
+/// Bytes each key literal is copied as: the longest, `,"totalTalkingTimes":`, takes 21.
+const KEY_SLOT: usize = 24;
+
+/// `literal` padded to [`KEY_SLOT`] bytes, with its length.
+const fn slot(literal: &[u8]) -> ([u8; KEY_SLOT], usize) {
+    let mut out = [b' '; KEY_SLOT];
+    let mut i = 0;
+    while i < literal.len() {
+        out[i] = literal[i];
+        i += 1;
+    }
+    (out, literal.len())
+}
+
+/// `,"name":` for each field, by position ([`calldata_model::call::FIELD_ORDER`]), padded.
+const COMMA_KEYS: [([u8; KEY_SLOT], usize); 25] = [
+    slot(b",\"time\":"),
+    slot(b",\"dsn\":"),
+    slot(b",\"handle\":"),
+    slot(b",\"server\":"),
+    slot(b",\"keyId\":"),
+    slot(b",\"callingNum\":"),
+    slot(b",\"calledNum\":"),
+    slot(b",\"mid\":"),
+    slot(b",\"trunkNo\":"),
+    slot(b",\"priority\":"),
+    slot(b",\"deviceType\":"),
+    slot(b",\"deviceNo\":"),
+    slot(b",\"callSkill\":"),
+    slot(b",\"partyNum\":"),
+    slot(b",\"callFeature\":"),
+    slot(b",\"orgiCalledNum\":"),
+    slot(b",\"mediaType\":"),
+    slot(b",\"place\":"),
+    slot(b",\"waitTime\":"),
+    slot(b",\"totalTalkingTimes\":"),
+    slot(b",\"logonTimes\":"),
+    slot(b",\"serviceType\":"),
+    slot(b",\"callInCause\":"),
+    slot(b",\"enterReason\":"),
+    slot(b",\"mediaBillType\":"),
 ];
 
 /// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
@@ -323,8 +347,9 @@ mod tests {
 
     #[test]
     fn each_key_literal_names_its_field() {
-        for (literal, name) in COMMA_KEYS.iter().zip(FIELD_ORDER) {
-            assert_eq!(*literal, format!(",\"{name}\":").as_bytes());
+        for ((padded, len), name) in COMMA_KEYS.iter().zip(FIELD_ORDER) {
+            assert_eq!(&padded[..*len], format!(",\"{name}\":").as_bytes());
+            assert!(padded[*len..].iter().all(|b| *b == b' '));
         }
         assert_eq!(COMMA_KEYS.len(), FIELD_ORDER.len());
     }
