@@ -7,6 +7,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::web::{self, Bytes};
@@ -30,6 +31,10 @@ struct Args {
     /// Worker threads (0: actix's default, one per core).
     #[arg(long, default_value_t = 0)]
     workers: usize,
+    /// Busy-wait this many nanoseconds per request (diagnostics: how the load generator and
+    /// the server share the cores as a handler costs more; `docs/performance.md`).
+    #[arg(long, default_value_t = 0)]
+    busy_nanos: u64,
 }
 
 #[actix_web::main]
@@ -52,6 +57,7 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     let answer = Bytes::from(serde_json::to_vec(&value)?);
     let listener = TcpListener::bind(args.listen)?;
     let address = listener.local_addr()?;
+    let busy = Duration::from_nanos(args.busy_nanos);
     let mut server = HttpServer::new(move || {
         let answer = answer.clone();
         App::new().route(
@@ -62,6 +68,12 @@ async fn serve(args: Args) -> anyhow::Result<()> {
                 let answer = answer.clone();
                 async move {
                     std::hint::black_box(body.len());
+                    if !busy.is_zero() {
+                        let started = Instant::now();
+                        while started.elapsed() < busy {
+                            std::hint::spin_loop();
+                        }
+                    }
                     HttpResponse::Ok()
                         .insert_header((CONTENT_TYPE, JSON))
                         .body(answer)
