@@ -90,16 +90,22 @@ enum Target {
     Client,
     /// The same with the tasks on tokio's multi-thread runtime (reported, no target).
     ClientMultiThread,
+    /// The ceiling paced at half its last measured req/s (reported, no target).
+    CeilingPaced,
+    /// The embedded target paced at the same rate (reported, no target).
+    EmbeddedPaced,
 }
 
 impl Target {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 8] = [
         Self::Ceiling,
         Self::Embedded,
         Self::Https,
         Self::Bms,
         Self::Client,
         Self::ClientMultiThread,
+        Self::CeilingPaced,
+        Self::EmbeddedPaced,
     ];
 
     fn name(self) -> &'static str {
@@ -110,6 +116,8 @@ impl Target {
             Self::Bms => "bms",
             Self::Client => "client",
             Self::ClientMultiThread => "client-mt",
+            Self::CeilingPaced => "ceiling-paced",
+            Self::EmbeddedPaced => "embedded-paced",
         }
     }
 
@@ -125,6 +133,10 @@ impl Target {
             Self::ClientMultiThread => {
                 "the same, the 64 tasks on tokio's multi-thread runtime (one worker per core)"
             }
+            Self::CeilingPaced => {
+                "the ceiling, oha paced at half the ceiling's last measured req/s (latency from when each request was due)"
+            }
+            Self::EmbeddedPaced => "the embedded target, oha paced at the same rate",
         }
     }
 }
@@ -404,6 +416,25 @@ impl Bench {
         Ok(measured)
     }
 
+    /// Warm-up then a measured oha run at `rate` requests per second.
+    fn oha_paced_load(&self, running: &Running, rate: u32) -> anyhow::Result<Measured> {
+        let paced = |duration| Shape::Paced {
+            connections: oha::CONNECTIONS,
+            duration,
+            rate,
+        };
+        oha::run(
+            &self.oha,
+            &self.request(running, false)?,
+            paced(self.plan.warmup),
+        )?;
+        oha::run(
+            &self.oha,
+            &self.request(running, false)?,
+            paced(self.plan.duration),
+        )
+    }
+
     /// `bench-driver client-load` against `running`, its tasks on the tokio `runtime`
     /// (`current-thread` or `multi-thread`).
     fn client_load(&self, running: &Running, runtime: &str) -> anyhow::Result<Measured> {
@@ -485,6 +516,9 @@ impl Bench {
             self.check_found(running, what)?;
         }
         let mut runs: BTreeMap<Target, Vec<Measured>> = BTreeMap::new();
+        // Paced runs ask for half the ceiling's last measured rate: the first round measures
+        // the ceiling first, a reversed round paces at the previous round's figure.
+        let mut pace = 0;
         for round in 0..self.plan.rounds {
             let mut order = Target::ALL.to_vec();
             if round % 2 == 1 {
@@ -498,10 +532,21 @@ impl Bench {
                     Target::Bms => self.oha_load(&bms, false, Some(&emulator)),
                     Target::Client => self.client_load(&embedded, "current-thread"),
                     Target::ClientMultiThread => self.client_load(&embedded, "multi-thread"),
+                    Target::CeilingPaced => self.oha_paced_load(&ceiling, pace),
+                    Target::EmbeddedPaced => self.oha_paced_load(&embedded, pace),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
+                if target == Target::Ceiling {
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "a positive request rate far below 2^32"
+                    )]
+                    let half = (measured.rps / 2.0).max(1.0) as u32;
+                    pace = half;
+                }
                 eprintln!(
-                    "xtask: round {}/{} {:<8} {:>9.0} req/s  p99 {:>6.2} ms",
+                    "xtask: round {}/{} {:<14} {:>9.0} req/s  p99 {:>6.2} ms",
                     round + 1,
                     self.plan.rounds,
                     target.name(),
@@ -821,6 +866,16 @@ fn extra_notes(
         notes.push(format!(
             "Client on the multi-thread runtime vs oha req/s (no target; the figure above \
              runs the tasks on a current-thread runtime): {multi:.2}"
+        ));
+    }
+    if runs.contains_key(&Target::EmbeddedPaced) {
+        let p99 = |m: &Measured| m.p99_ms;
+        let paced = same_round_ratio(runs, Target::EmbeddedPaced, Target::CeilingPaced, p99);
+        notes.push(format!(
+            "p99 latency at half the ceiling's req/s, both paced by oha (`-q`, \
+             `--latency-correction`), embedded vs ceiling (no target; the saturated p99 above \
+             depends on how the scheduler shares the two cores, see \"Scheduler regimes\" \
+             below): {paced:.2}"
         ));
     }
     if let Some(bms) = runs.get(&Target::Bms) {

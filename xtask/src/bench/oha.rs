@@ -95,6 +95,16 @@ pub(crate) enum Shape {
         /// Length of the run.
         duration: Duration,
     },
+    /// `connections` connections for `duration`, sending `rate` requests per second in
+    /// all (latencies counted from when each request was due, not from when it was sent).
+    Paced {
+        /// Connections.
+        connections: u32,
+        /// Length of the run.
+        duration: Duration,
+        /// Requests per second, over all connections.
+        rate: u32,
+    },
     /// `total` requests over `connections` connections, all at once.
     Count {
         /// Connections.
@@ -118,6 +128,21 @@ pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Res
                 connections.to_string(),
                 "-z".to_owned(),
                 format!("{}ms", duration.as_millis()),
+            ]);
+        }
+        Shape::Paced {
+            connections,
+            duration,
+            rate,
+        } => {
+            command.args([
+                "-c".to_owned(),
+                connections.to_string(),
+                "-z".to_owned(),
+                format!("{}ms", duration.as_millis()),
+                "-q".to_owned(),
+                rate.to_string(),
+                "--latency-correction".to_owned(),
             ]);
         }
         Shape::Count { connections, total } => {
