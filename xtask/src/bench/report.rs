@@ -239,6 +239,11 @@ const NOTES: &[&str] = &[
      the pre-serialized reference example (crates/calldata-model/tests/data/reference-response.json).",
     "oha runs on the same two cores as the server, so every load figure shares the CPU with \
      the load generator; the same-round ratios cancel that out.",
+    "Latency: the p99 of the saturating runs is oha's; at saturation it depends on how the \
+     kernel shares the cores (see \"Scheduler regimes\" below). `ceiling-paced` and \
+     `embedded-paced` ask both for half the ceiling's last measured req/s (`oha -q`, \
+     `--latency-correction`: latency counted from when each request was due); their p99 \
+     ratio is reported without a target.",
     "BMS: the server with `--backend bms --bms-url` in front of `bms-emulator` (no injected \
      faults), same demo calls; the adapter's single flight is on and its answer cache off (the \
      defaults).",
