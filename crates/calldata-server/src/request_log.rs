@@ -40,8 +40,9 @@ pub struct Outcome(pub &'static str);
 #[derive(Debug, Clone)]
 pub struct CallNumbers(pub Arc<BasicCallInfo>);
 
-/// Makes request IDs: a random per-process prefix plus the worker's shard, and a counter
-/// per shard (each worker counts on its own cache line).
+/// Makes request IDs: a random per-process prefix and a counter, counted per metrics shard
+/// (each worker counts on its own cache line) and interleaved: shard `s` hands out
+/// `s`, `s + 16`, `s + 32`, ... so the IDs stay unique within the process.
 #[derive(Debug)]
 pub struct RequestIds {
     prefix: u32,
@@ -54,10 +55,10 @@ impl RequestIds {
         let mut bytes = [0u8; 4];
         // Without randomness the prefix is 0: IDs stay unique within the process.
         let _ = getrandom::fill(&mut bytes);
-        Self::starting_at(u32::from_le_bytes(bytes), 1)
+        Self::starting_at(u32::from_le_bytes(bytes), 0)
     }
 
-    /// A generator with this prefix whose every shard counts from `first`.
+    /// A generator with this prefix whose every shard starts at its `first`th ID.
     fn starting_at(prefix: u32, first: u64) -> Self {
         Self {
             prefix,
@@ -70,22 +71,22 @@ impl RequestIds {
         self.header(shard).to_str().unwrap_or_default().to_owned()
     }
 
-    /// A new ID from `shard`, `{prefix + shard:08x}-{counter:010x}`, as a header value:
-    /// shards have distinct prefixes, so IDs are unique within the process.
+    /// A new ID from `shard`, `{prefix:08x}-{counter:010x}`, as a header value.
     fn header(&self, shard: Shard) -> HeaderValue {
         let Some(Padded(next)) = self.next.get(shard.index()) else {
             return HeaderValue::from_static("");
         };
-        let counter = next.fetch_add(1, Ordering::Relaxed);
-        #[allow(clippy::cast_possible_truncation, reason = "a shard index is below 16")]
-        let prefix = self.prefix.wrapping_add(shard.index() as u32);
+        let sequence = next.fetch_add(1, Ordering::Relaxed);
+        let counter = sequence
+            .wrapping_mul(SHARDS as u64)
+            .wrapping_add(shard.index() as u64);
         if counter >> 40 != 0 {
             // Past 16^10 IDs the counter needs more than ten digits.
-            let text = format!("{prefix:08x}-{counter:010x}");
+            let text = format!("{:08x}-{counter:010x}", self.prefix);
             return HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""));
         }
         let mut id = [b'-'; 19];
-        write_hex(&mut id[..8], u64::from(prefix));
+        write_hex(&mut id[..8], u64::from(self.prefix));
         write_hex(&mut id[9..], counter);
         HeaderValue::from_bytes(&id).unwrap_or(HeaderValue::from_static(""))
     }
@@ -106,6 +107,12 @@ impl Default for RequestIds {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Whether request log lines are written: their level, `info`, is enabled for this
+/// module, whatever the filter says of other modules.
+pub fn logs_requests() -> bool {
+    tracing::enabled!(tracing::Level::INFO)
 }
 
 /// Keeps the last four digits of a number: `13800001111` → `*******1111`.
@@ -134,7 +141,7 @@ pub fn route_name(path: &str) -> &'static str {
 ///
 /// Written as a service with its own future type rather than with `middleware::from_fn`,
 /// which boxes two futures per request. Built once per worker with the shared state and
-/// the worker's metrics shard, so a request looks neither up.
+/// the worker's metrics shard, so the middleware looks neither up per request.
 #[derive(Debug, Clone)]
 pub struct Observe {
     state: web::Data<AppState>,
@@ -251,7 +258,7 @@ fn record<B>(
         .state
         .metrics
         .observe_request(route, outcome, elapsed.as_secs_f64(), worker.shard);
-    if tracing::enabled!(tracing::Level::INFO) {
+    if logs_requests() {
         log_request(response, route, outcome, elapsed, &worker.state);
     }
 }
@@ -313,27 +320,28 @@ mod tests {
     }
 
     #[test]
-    fn request_ids_are_unique_and_share_a_prefix_per_worker() {
+    fn request_ids_are_unique_across_shards_and_share_the_process_prefix() {
         let ids = RequestIds::new();
-        let (one, two) = (Shard::of_worker(0), Shard::of_worker(1));
-        let (a, b) = (ids.make(one), ids.make(one));
-        assert_ne!(a, b);
-        assert_eq!(a[..8], b[..8]);
-        // Another worker counts from 1 too, under the next prefix.
-        let c = ids.make(two);
-        assert_eq!(c[9..], a[9..]);
-        assert_ne!(c[..8], a[..8]);
+        let mut seen = std::collections::HashSet::new();
+        for round in 0..3 {
+            for worker in 0..SHARDS + 2 {
+                let id = ids.make(Shard::of_worker(worker));
+                assert!(seen.insert(id.clone()), "{id} twice (round {round})");
+            }
+        }
+        let prefixes: std::collections::HashSet<_> =
+            seen.iter().map(|id| id[..8].to_owned()).collect();
+        assert_eq!(prefixes.len(), 1, "{prefixes:?}");
     }
 
     #[test]
     fn request_ids_are_hex_with_a_fixed_shape() {
         let ids = RequestIds::starting_at(0xdead_beef, 0xab);
-        assert_eq!(ids.make(Shard::default()), "deadbeef-00000000ab");
-        assert_eq!(ids.make(Shard::of_worker(1)), "deadbef0-00000000ab");
-        let wraps = RequestIds::starting_at(u32::MAX, 1);
-        assert_eq!(wraps.make(Shard::of_worker(1)), "00000000-0000000001");
-        let far = RequestIds::starting_at(1, 1 << 44);
-        assert_eq!(far.make(Shard::default()), "00000001-100000000000");
+        assert_eq!(ids.make(Shard::default()), "deadbeef-0000000ab0");
+        assert_eq!(ids.make(Shard::of_worker(1)), "deadbeef-0000000ab1");
+        assert_eq!(ids.make(Shard::default()), "deadbeef-0000000ac0");
+        let far = RequestIds::starting_at(1, 1 << 40);
+        assert_eq!(far.make(Shard::of_worker(3)), "00000001-100000000003");
     }
 
     #[test]

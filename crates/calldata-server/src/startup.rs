@@ -129,6 +129,7 @@ impl Application {
         let with_sandbox = sandbox.is_some();
         let workers_built = Arc::new(AtomicUsize::new(0));
         let mut server = HttpServer::new(move || {
+            // Called once per worker (again if actix rebuilds one): numbers the shards.
             let worker = workers_built.fetch_add(1, Ordering::Relaxed);
             App::new()
                 .app_data(state.clone())

@@ -8,16 +8,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::{MetricType, TypedMetric};
 
-/// Shards of every per-worker count; workers beyond this share shards (still exact).
+/// Shards of every per-worker count; with more workers, some share a shard (the counts stay
+/// exact, the cache lines are shared again).
 pub const SHARDS: usize = 16;
 
-/// Which shard a worker counts in: registered as worker-local app data, the worker's
-/// number modulo [`SHARDS`].
+/// Which shard a worker counts in: registered as worker-local app data, the number of the
+/// app-factory call that built the worker (one call per worker, more if actix rebuilds a
+/// worker) modulo [`SHARDS`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shard(usize);
 
 impl Shard {
-    /// The shard of worker number `worker`.
+    /// The shard of the worker built by app-factory call number `worker`.
     pub fn of_worker(worker: usize) -> Self {
         Self(worker % SHARDS)
     }

@@ -12,7 +12,7 @@ use crate::auth::authenticate;
 use crate::config::CtiVersion;
 use crate::errors::Refusal;
 use crate::metrics::Shard;
-use crate::request_log::CallNumbers;
+use crate::request_log::{CallNumbers, logs_requests};
 use crate::routes::body::{is_json, read_body, status_label};
 use crate::routes::reply::{Answer, FoundBody, failed, found, unless_panicked};
 use crate::state::AppState;
@@ -86,7 +86,7 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
     let shard = Shard::of(request);
     // The request log masks the call's numbers, so it needs the call itself; without it the
     // answer is written straight from the source when the source can (no call is built).
-    if !tracing::enabled!(tracing::Level::INFO) {
+    if !logs_requests() {
         let mut body = FoundBody::new(state.legacy_fields);
         match state.source.write_now(key, &mut body) {
             Some(Presence::InProgress) => {
@@ -109,7 +109,7 @@ async fn answer(request: &HttpRequest, payload: web::Payload, state: &AppState) 
             state.metrics.lookup(source, "found", shard);
             let mut answer = found(&call, state.legacy_fields);
             // Only for the request log line (masked there), so only when it is written.
-            if tracing::enabled!(tracing::Level::INFO) {
+            if logs_requests() {
                 answer.response.extensions_mut().insert(CallNumbers(call));
             }
             answer

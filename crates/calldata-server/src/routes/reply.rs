@@ -22,7 +22,8 @@ pub struct Answer {
 
 impl Answer {
     /// The response; its outcome is left on `request` for the request log and the metrics
-    /// (the request's extensions are kept from request to request, a response's are not).
+    /// (actix clears the request's extension map and reuses it with the pooled request; a
+    /// response's would be made anew).
     pub fn into_response(self, request: &HttpRequest) -> HttpResponse {
         request.extensions_mut().insert(Outcome(self.outcome));
         self.response
@@ -45,42 +46,50 @@ pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
 /// Byte for byte what serializing [`calldata_model::SuccessResponse`] writes, but the call
 /// object is written once (names as literals, a string needing no escape copied as it is,
 /// `serde_json` writing the others) and copied from `resultDatas` into `resultDesc`, in one
-/// buffer sized up front.
+/// buffer sized up front. Nothing is allocated before the first field arrives, so offering
+/// it to a source that hands over nothing (`CallSource::write_now` of a BMS) costs nothing.
 #[derive(Debug)]
 pub struct FoundBody {
+    /// Empty until the first field opens the envelope.
     body: Vec<u8>,
+    legacy_fields: bool,
     /// Where the call object starts, when it is written twice (legacy fields).
     legacy_object_start: Option<usize>,
-    /// No member written yet.
-    first: bool,
 }
 
 impl FoundBody {
-    /// The envelope up to the opening brace of the call.
+    /// An answer with or without the legacy fields (`result`, `resultDatas`).
     pub fn new(legacy_fields: bool) -> Self {
-        let code = ResultCode::Success.as_str_static();
-        let mut body = Vec::with_capacity(2 * CALL_CAPACITY + 80);
-        let legacy_object_start = if legacy_fields {
-            body.extend_from_slice(br#"{"result":"0","resultCode":""#);
-            body.extend_from_slice(code.as_bytes());
-            body.extend_from_slice(br#"","resultDatas":"#);
-            Some(body.len())
-        } else {
-            body.extend_from_slice(br#"{"resultCode":""#);
-            body.extend_from_slice(code.as_bytes());
-            body.extend_from_slice(br#"","resultDesc":"#);
-            None
-        };
-        body.push(b'{');
         Self {
-            body,
-            legacy_object_start,
-            first: true,
+            body: Vec::new(),
+            legacy_fields,
+            legacy_object_start: None,
         }
+    }
+
+    /// The envelope up to the opening brace of the call.
+    fn open(&mut self) {
+        let code = ResultCode::Success.as_str_static().as_bytes();
+        self.body.reserve(2 * CALL_CAPACITY + 80);
+        if self.legacy_fields {
+            self.body
+                .extend_from_slice(br#"{"result":"0","resultCode":""#);
+            self.body.extend_from_slice(code);
+            self.body.extend_from_slice(br#"","resultDatas":"#);
+            self.legacy_object_start = Some(self.body.len());
+        } else {
+            self.body.extend_from_slice(br#"{"resultCode":""#);
+            self.body.extend_from_slice(code);
+            self.body.extend_from_slice(br#"","resultDesc":"#);
+        }
+        self.body.push(b'{');
     }
 
     /// Closes the call and the envelope.
     pub fn finish(mut self) -> Answer {
+        if self.body.is_empty() {
+            self.open();
+        }
         self.body.push(b'}');
         if let Some(start) = self.legacy_object_start {
             let object = start..self.body.len();
@@ -94,8 +103,8 @@ impl FoundBody {
         }
     }
 
-    /// A member's key, written from its literal `,"name":` (without the comma when it is
-    /// the first member).
+    /// A member's key, written from its literal `,"name":` (the first member opens the
+    /// envelope and goes without the comma).
     ///
     /// Every literal is copied as [`KEY_SLOT`] bytes, a copy of fixed size the compiler
     /// inlines (a copy of a length known only at run time is a call to `memcpy`), and the
@@ -104,11 +113,14 @@ impl FoundBody {
         let Some((slot, len)) = COMMA_KEYS.get(field.position()) else {
             return;
         };
+        let first = self.body.is_empty();
+        if first {
+            self.open();
+        }
         let at = self.body.len();
         self.body.extend_from_slice(slot);
         self.body.truncate(at + len);
-        if self.first {
-            self.first = false;
+        if first {
             self.body.remove(at);
         }
     }
@@ -284,8 +296,16 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_call_object_matches_serde_for_any_call() {
+    /// The body an answer carries.
+    async fn body_of(answer: Answer) -> String {
+        let bytes = actix_web::body::to_bytes(answer.response.into_body())
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[actix_web::test]
+    async fn the_whole_answer_matches_serde_for_any_call_in_both_envelopes() {
         let mut rng = fastrand_like::Rng(0x9e37_79b9_7f4a_7c15);
         let texts = [
             "",
@@ -335,14 +355,22 @@ mod tests {
                 orgi_called_num: pick(rng.next()),
                 ..call
             };
-            let mut written = FoundBody::new(false);
-            call.write_fields(&mut written);
-            let prefix = br#"{"resultCode":"0100000","resultDesc":"#.len();
-            assert_eq!(
-                String::from_utf8(written.body[prefix..].to_vec()).unwrap() + "}",
-                serde_json::to_string(&call).unwrap()
-            );
+            for legacy_fields in [false, true] {
+                let mut written = FoundBody::new(legacy_fields);
+                call.write_fields(&mut written);
+                let expected = serde_json::to_string(&SuccessResponse {
+                    call: &call,
+                    legacy_fields,
+                })
+                .unwrap();
+                assert_eq!(body_of(written.finish()).await, expected);
+            }
         }
+        // A sink handed no field at all still closes a well-formed envelope.
+        assert_eq!(
+            body_of(FoundBody::new(false).finish()).await,
+            r#"{"resultCode":"0100000","resultDesc":{}}"#
+        );
     }
 
     #[test]
