@@ -79,15 +79,7 @@ async fn a_bms_backed_server_answers_from_bms_and_reports_its_state() {
         "{body}"
     );
 
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for needle in [
         r#"calldata_bms_requests_total{outcome="found"} 1"#,
         r#"calldata_bms_requests_total{outcome="http_status"} 2"#,

@@ -101,6 +101,19 @@ pub fn existing_call() -> (CallKey, BasicCallInfo) {
     (key, record.call)
 }
 
+/// Checks a success body in the default (legacy fields) envelope: `expected` in
+/// `resultDesc`, the same object in `resultDatas`, the fields in wire order.
+pub fn assert_found_envelope(text: &str, expected: &BasicCallInfo) {
+    assert!(
+        text.starts_with(r#"{"result":"0","resultCode":"0100000","resultDatas":{"time":"#),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(text).unwrap();
+    let call: BasicCallInfo = serde_json::from_value(body["resultDesc"].clone()).unwrap();
+    assert_eq!(&call, expected);
+    assert_eq!(body["resultDatas"], body["resultDesc"]);
+}
+
 pub fn query_body(key: &CallKey) -> String {
     format!(
         r#"{{"ccId":{},"vdn":{},"callId":"{}"}}"#,
@@ -158,6 +171,18 @@ impl TestApp {
         sign(&Credentials::new(ak, sk), &request, &options, at)
             .unwrap()
             .authorization
+    }
+
+    /// The `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// POSTs `body` to the query endpoint, signed with the full-access key.

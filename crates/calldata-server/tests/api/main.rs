@@ -16,5 +16,6 @@ mod bms;
 mod limits;
 mod operations;
 mod query;
+mod request_log;
 mod sandbox;
 mod transport;

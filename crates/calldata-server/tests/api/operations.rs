@@ -189,3 +189,33 @@ async fn a_million_demo_calls_load_and_the_last_one_is_found() {
         last.call.calling_num.as_str()
     );
 }
+
+#[actix_web::test]
+async fn answers_on_one_kept_alive_connection_are_each_counted_under_their_own_outcome() {
+    // One worker and one pooled connection: an answer's outcome must not carry over to
+    // the next request on the connection, least of all to a refusal, which has none.
+    let app = spawn_app().await;
+    let (key, _) = existing_call();
+    for _ in 0..3 {
+        assert_eq!(app.query(&query_body(&key)).await.status(), 200);
+        let unsigned = app
+            .http
+            .post(app.url(calldata_model::QUERY_BASIC_CALL_INFO_PATH))
+            .header("content-type", "application/json;charset=UTF-8")
+            .body(query_body(&key))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unsigned.status(), 401);
+        let nowhere = app.http.get(app.url("/nowhere")).send().await.unwrap();
+        assert_eq!(nowhere.status(), 404);
+    }
+    let text = app.metrics().await;
+    for line in [
+        r#"calldata_requests_total{route="query",outcome="0100000"} 3"#,
+        r#"calldata_requests_total{route="query",outcome="401"} 3"#,
+        r#"calldata_requests_total{route="unknown",outcome="404"} 3"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "missing {line} in\n{text}");
+    }
+}

@@ -1,11 +1,11 @@
 //! The public endpoint's business outcomes: found, not found, invalid, CTI 3.6, scope.
 
-use calldata_model::{BasicCallInfo, CallId};
+use calldata_model::CallId;
 use calldata_server::config::CtiVersion;
-use serde_json::Value;
 
 use crate::helpers::{
-    SCOPED_AK, SCOPED_SK, existing_call, json_200, query_body, spawn_app, spawn_app_with,
+    SCOPED_AK, SCOPED_SK, assert_found_envelope, existing_call, json_200, query_body, spawn_app,
+    spawn_app_with,
 };
 
 #[actix_web::test]
@@ -17,15 +17,7 @@ async fn an_existing_call_is_answered_with_the_full_success_envelope() {
         response.headers()["content-type"],
         "application/json;charset=UTF-8"
     );
-    let text = response.text().await.unwrap();
-    assert!(
-        text.starts_with(r#"{"result":"0","resultCode":"0100000","resultDatas":{"time":"#),
-        "{text}"
-    );
-    let body: Value = serde_json::from_str(&text).unwrap();
-    let call: BasicCallInfo = serde_json::from_value(body["resultDesc"].clone()).unwrap();
-    assert_eq!(call, expected);
-    assert_eq!(body["resultDatas"], body["resultDesc"]);
+    assert_found_envelope(&response.text().await.unwrap(), &expected);
 }
 
 #[actix_web::test]
