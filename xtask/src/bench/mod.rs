@@ -789,25 +789,25 @@ fn figures(
             "embedded store, auth + validation on, plain HTTP: req/s vs ceiling",
             embedded,
             0.90,
-            format!("{embedded:.2}"),
+            format!("{embedded:.3}"),
         ),
         Figure::at_most(
             "same, p99 latency vs ceiling p99",
             embedded_p99,
             1.5,
-            format!("{embedded_p99:.2}"),
+            format!("{embedded_p99:.3}"),
         ),
         Figure::at_least(
             "HTTPS vs plain HTTP req/s (keep-alive)",
             https,
             0.60,
-            format!("{https:.2}"),
+            format!("{https:.3}"),
         ),
         Figure::at_least(
             "BMS backend through the emulator vs embedded req/s",
             bms,
             0.45,
-            format!("{bms:.2}"),
+            format!("{bms:.3}"),
         ),
         #[allow(clippy::cast_precision_loss, reason = "a small count")]
         Figure::at_most(
@@ -848,7 +848,7 @@ fn figures(
             "one `calldata-client` instance driving the server (many tasks) vs oha req/s",
             client,
             0.80,
-            format!("{client:.2}"),
+            format!("{client:.3}"),
         ),
     ]
 }
