@@ -116,8 +116,8 @@ impl RequestSigner {
         request: &OutgoingRequest<'_>,
         now: SystemTime,
     ) -> Result<String, SignError> {
-        let mut length = [0u8; 20];
-        let length = decimal(request.body.len(), &mut length);
+        let mut length = itoa::Buffer::new();
+        let length = length.format(request.body.len()).as_bytes();
         let with_body = [
             ("host", request.host.as_bytes()),
             ("content-type", request.content_type.as_bytes()),
@@ -143,20 +143,6 @@ impl RequestSigner {
 /// Whether a signed header only exists when there is a body.
 fn is_body_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("content-type") || name.eq_ignore_ascii_case("content-length")
-}
-
-/// `value` in decimal, written at the end of `buffer`.
-fn decimal(mut value: usize, buffer: &mut [u8; 20]) -> &[u8] {
-    let mut start = buffer.len();
-    loop {
-        start -= 1;
-        // A decimal digit fits a byte.
-        buffer[start] = b'0' + u8::try_from(value % 10).unwrap_or(0);
-        value /= 10;
-        if value == 0 {
-            return &buffer[start..];
-        }
-    }
 }
 
 /// The `Host` value an HTTP client sends for `url`: the host, plus `:port` unless the port
@@ -235,17 +221,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn decimal_writes_lengths() {
-        let mut buffer = [0u8; 20];
-        assert_eq!(decimal(0, &mut buffer), b"0");
-        assert_eq!(decimal(46, &mut buffer), b"46");
-        assert_eq!(
-            decimal(usize::MAX, &mut buffer),
-            usize::MAX.to_string().as_bytes()
-        );
     }
 
     #[test]

@@ -385,24 +385,26 @@ impl Bench {
         Ok(())
     }
 
-    /// Warm-up then a measured oha run, each with a freshly signed request; with a BMS
-    /// emulator behind, also counts the requests it received during the measured run.
+    /// Warm-up then a measured oha run, each with a freshly signed request, unpaced or at
+    /// `pace` requests per second; with a BMS emulator behind, also counts the requests it
+    /// received during the measured run.
     fn oha_load(
         &self,
         running: &Running,
         tls: bool,
         emulator: Option<&Running>,
+        pace: Option<u32>,
     ) -> anyhow::Result<Measured> {
         oha::run(
             &self.oha,
             &self.request(running, tls)?,
-            timed(self.plan.warmup),
+            timed(self.plan.warmup, pace),
         )?;
         let before = emulator.map(emulator_queries).transpose()?;
         let mut measured = oha::run(
             &self.oha,
             &self.request(running, tls)?,
-            timed(self.plan.duration),
+            timed(self.plan.duration, pace),
         )?;
         if let (Some(emulator), Some(before)) = (emulator, before) {
             measured.backend_requests = Some(emulator_queries(emulator)?.saturating_sub(before));
@@ -414,25 +416,6 @@ impl Bench {
             );
         }
         Ok(measured)
-    }
-
-    /// Warm-up then a measured oha run at `rate` requests per second.
-    fn oha_paced_load(&self, running: &Running, rate: u32) -> anyhow::Result<Measured> {
-        let paced = |duration| Shape::Paced {
-            connections: oha::CONNECTIONS,
-            duration,
-            rate,
-        };
-        oha::run(
-            &self.oha,
-            &self.request(running, false)?,
-            paced(self.plan.warmup),
-        )?;
-        oha::run(
-            &self.oha,
-            &self.request(running, false)?,
-            paced(self.plan.duration),
-        )
     }
 
     /// `bench-driver client-load` against `running`, its tasks on the tokio `runtime`
@@ -526,14 +509,14 @@ impl Bench {
             }
             for target in order {
                 let measured = match target {
-                    Target::Ceiling => self.oha_load(&ceiling, false, None),
-                    Target::Embedded => self.oha_load(&embedded, false, None),
-                    Target::Https => self.oha_load(&https, true, None),
-                    Target::Bms => self.oha_load(&bms, false, Some(&emulator)),
+                    Target::Ceiling => self.oha_load(&ceiling, false, None, None),
+                    Target::Embedded => self.oha_load(&embedded, false, None, None),
+                    Target::Https => self.oha_load(&https, true, None, None),
+                    Target::Bms => self.oha_load(&bms, false, Some(&emulator), None),
                     Target::Client => self.client_load(&embedded, "current-thread"),
                     Target::ClientMultiThread => self.client_load(&embedded, "multi-thread"),
-                    Target::CeilingPaced => self.oha_paced_load(&ceiling, pace),
-                    Target::EmbeddedPaced => self.oha_paced_load(&embedded, pace),
+                    Target::CeilingPaced => self.oha_load(&ceiling, false, None, Some(pace)),
+                    Target::EmbeddedPaced => self.oha_load(&embedded, false, None, Some(pace)),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 if target == Target::Ceiling {
@@ -705,11 +688,12 @@ impl Bench {
     }
 }
 
-/// A run of oha's connections for `duration`.
-fn timed(duration: Duration) -> Shape {
+/// A run of oha's connections for `duration`, unpaced or paced at `rate` requests per second.
+fn timed(duration: Duration, rate: Option<u32>) -> Shape {
     Shape::Timed {
         connections: oha::CONNECTIONS,
         duration,
+        rate,
     }
 }
 

@@ -88,22 +88,16 @@ pub(crate) struct Measured {
 /// How long and how wide a run is.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Shape {
-    /// `connections` connections for `duration`.
+    /// `connections` connections for `duration`, as fast as they go or, with a `rate`,
+    /// paced to that many requests per second in all (latencies then counted from when each
+    /// request was due, not from when it was sent).
     Timed {
         /// Connections.
         connections: u32,
         /// Length of the run.
         duration: Duration,
-    },
-    /// `connections` connections for `duration`, sending `rate` requests per second in
-    /// all (latencies counted from when each request was due, not from when it was sent).
-    Paced {
-        /// Connections.
-        connections: u32,
-        /// Length of the run.
-        duration: Duration,
-        /// Requests per second, over all connections.
-        rate: u32,
+        /// Requests per second over all connections; `None`: unpaced.
+        rate: Option<u32>,
     },
     /// `total` requests over `connections` connections, all at once.
     Count {
@@ -122,17 +116,6 @@ pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Res
         Shape::Timed {
             connections,
             duration,
-        } => {
-            command.args([
-                "-c".to_owned(),
-                connections.to_string(),
-                "-z".to_owned(),
-                format!("{}ms", duration.as_millis()),
-            ]);
-        }
-        Shape::Paced {
-            connections,
-            duration,
             rate,
         } => {
             command.args([
@@ -140,10 +123,14 @@ pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Res
                 connections.to_string(),
                 "-z".to_owned(),
                 format!("{}ms", duration.as_millis()),
-                "-q".to_owned(),
-                rate.to_string(),
-                "--latency-correction".to_owned(),
             ]);
+            if let Some(rate) = rate {
+                command.args([
+                    "-q".to_owned(),
+                    rate.to_string(),
+                    "--latency-correction".to_owned(),
+                ]);
+            }
         }
         Shape::Count { connections, total } => {
             command.args([

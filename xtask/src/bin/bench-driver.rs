@@ -93,9 +93,6 @@ enum RuntimeFlavor {
     CurrentThread,
     /// One worker per core (`#[tokio::main]`'s default).
     MultiThread,
-    /// One current-thread runtime per core, each with its share of the tasks (how `oha`
-    /// runs its connections).
-    PerCore,
 }
 
 #[derive(Debug, clap::Args)]
@@ -133,9 +130,7 @@ fn main() -> ExitCode {
         Task::StartProbe(_) | Task::Sign(_) => RuntimeFlavor::MultiThread,
     };
     let runtime = match flavor {
-        RuntimeFlavor::CurrentThread | RuntimeFlavor::PerCore => {
-            tokio::runtime::Builder::new_current_thread()
-        }
+        RuntimeFlavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         RuntimeFlavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
     }
     .enable_all()
@@ -191,36 +186,7 @@ async fn client_load(args: LoadArgs) -> anyhow::Result<serde_json::Value> {
         measure_from,
         until,
     };
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    // With `per-core`, every other core runs a current-thread runtime of its own with its
-    // share of the tasks; all of them share the one client (and its connection pool).
-    let cores = if args.runtime == RuntimeFlavor::PerCore {
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-    } else {
-        1
-    };
-    let mut threads = Vec::new();
-    for core in 1..cores {
-        let client = client.clone();
-        let share = tasks_of(core, cores, args.tasks);
-        threads.push(std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            runtime.block_on(drive(&client, key, share, window))
-        }));
-    }
-    let (mine, failed) = drive(&client, key, tasks_of(0, cores, args.tasks), window).await?;
-    latencies.extend(mine);
-    errors += failed;
-    for thread in threads {
-        let (theirs, failed) = thread
-            .join()
-            .map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
-        latencies.extend(theirs);
-        errors += failed;
-    }
+    let (mut latencies, errors) = drive(&client, key, args.tasks, window).await?;
     latencies.sort_unstable();
     let count = latencies.len();
     let p99_micros = latencies
@@ -245,11 +211,6 @@ async fn client_load(args: LoadArgs) -> anyhow::Result<serde_json::Value> {
 struct Window {
     measure_from: Instant,
     until: Instant,
-}
-
-/// How many of `total` tasks thread `index` of `threads` runs.
-fn tasks_of(index: usize, threads: usize, total: usize) -> usize {
-    total / threads + usize::from(index < total % threads)
 }
 
 /// Runs `tasks` tasks querying `key` in a loop on the current runtime until the window

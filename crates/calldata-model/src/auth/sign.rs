@@ -71,11 +71,8 @@ pub fn sign_at(
     options: &SigningOptions,
     timestamp: Timestamp,
 ) -> Result<Signature, SignError> {
-    let ak = &credentials.access_key;
-    if ak.is_empty() || ak.contains('/') {
-        return Err(SignError::InvalidAccessKey);
-    }
-    let header_list = checked_header_list(&options.signed_headers)?;
+    let ak = checked_access_key(credentials)?;
+    let header_list = signed_header_list(&options.signed_headers)?;
     let signed = SignedHeaders::parse(&header_list)
         .map_err(|_| SignError::InvalidHeaderList(header_list.clone()))?;
     let prefix = format!("{SCHEME}/{ak}/{timestamp}/{header_list}");
@@ -124,6 +121,15 @@ pub fn sign_json_post(
         body,
     };
     Ok(sign(credentials, &request, &SigningOptions::default(), now)?.authorization)
+}
+
+/// The access key, when it can stand in an `Authorization` value (not empty, no `/`).
+pub(super) fn checked_access_key(credentials: &Credentials) -> Result<&str, SignError> {
+    let ak = credentials.access_key.as_str();
+    if ak.is_empty() || ak.contains('/') {
+        return Err(SignError::InvalidAccessKey);
+    }
+    Ok(ak)
 }
 
 /// Lower-cases, de-duplicates, adds `host` and sorts the names, joined by `;`; fails when

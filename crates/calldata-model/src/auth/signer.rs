@@ -19,7 +19,7 @@ use super::error::SignError;
 use super::header::SCHEME;
 use super::keys::Credentials;
 use super::request::SignableRequest;
-use super::sign::{SigningOptions, checked_header_list, mac_for, signing_key};
+use super::sign::{SigningOptions, checked_access_key, checked_header_list, mac_for, signing_key};
 use super::timestamp::{Timestamp, TimestampPrecision};
 
 /// A prepared signer; share it (it is `Sync`) rather than building one per request.
@@ -42,10 +42,7 @@ impl Signer {
     /// A signer of `credentials` with `options`; fails on an access key or a header list
     /// that no request could be signed with.
     pub fn new(credentials: Credentials, options: &SigningOptions) -> Result<Self, SignError> {
-        let ak = &credentials.access_key;
-        if ak.is_empty() || ak.contains('/') {
-            return Err(SignError::InvalidAccessKey);
-        }
+        checked_access_key(&credentials)?;
         let header_list = checked_header_list(&options.signed_headers)?;
         Ok(Self {
             credentials,
