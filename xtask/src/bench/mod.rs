@@ -2,9 +2,10 @@
 //!
 //! Release binaries are built once; every target then runs on loopback in alternating
 //! rounds (A B C … then … C B A) so that machine drift cancels out in the same-round
-//! ratios. Load comes from `oha` (64 keep-alive connections, a warm-up, then a fixed
-//! duration) sending one auth-v2-signed POST. The run writes `docs/performance.md` and
-//! `docs/performance.json` (`--quick` writes under `target/xtask-bench/` instead).
+//! ratios, each round against freshly started processes. Load comes from `oha` (64
+//! keep-alive connections, a warm-up, then a fixed duration) sending one auth-v2-signed
+//! POST. The run writes `docs/performance.md` and `docs/performance.json` (`--quick` writes
+//! under `target/xtask-bench/` instead).
 
 mod oha;
 mod procs;
@@ -38,10 +39,10 @@ pub(crate) struct Args {
     /// under target/xtask-bench/ instead of docs/.
     #[arg(long)]
     quick: bool,
-    /// Rounds of every load target (default 5, or 2 with --quick).
+    /// Rounds of every load target (default 7, or 2 with --quick).
     #[arg(long)]
     rounds: Option<usize>,
-    /// Measured seconds per load run (default 10, or 3 with --quick).
+    /// Measured seconds per load run (default 8, or 3 with --quick).
     #[arg(long)]
     duration_secs: Option<u64>,
 }
@@ -61,11 +62,11 @@ struct Plan {
 impl Plan {
     fn from_args(args: &Args) -> Self {
         let quick = args.quick;
-        let default_secs = if quick { 3 } else { 10 };
+        let default_secs = if quick { 3 } else { 8 };
         Self {
             quick,
-            rounds: args.rounds.unwrap_or(if quick { 2 } else { 5 }).max(1),
-            warmup: Duration::from_secs(if quick { 1 } else { 3 }),
+            rounds: args.rounds.unwrap_or(if quick { 2 } else { 7 }).max(1),
+            warmup: Duration::from_secs(if quick { 1 } else { 2 }),
             duration: Duration::from_secs(args.duration_secs.unwrap_or(default_secs).max(1)),
             starts: if quick { 3 } else { 7 },
             rss_starts: if quick { 1 } else { 3 },
@@ -162,6 +163,15 @@ struct Bench {
     workers: usize,
     key: CallKey,
     body: String,
+}
+
+/// The processes of one round of load runs; all stopped when it is dropped.
+struct RoundServers {
+    ceiling: Running,
+    embedded: Running,
+    https: Running,
+    emulator: Running,
+    bms: Running,
 }
 
 /// Runs the whole suite and writes the report.
@@ -467,8 +477,8 @@ impl Bench {
         })
     }
 
-    /// Every load target, in alternating rounds; the servers stay up for the whole loop.
-    fn load_rounds(&self) -> anyhow::Result<BTreeMap<Target, Vec<Measured>>> {
+    /// The processes one round of load runs against, started afresh and checked.
+    fn start_round(&self) -> anyhow::Result<RoundServers> {
         let ceiling_address = procs::free_address()?;
         let ceiling = Running::start(
             "ceiling",
@@ -498,25 +508,47 @@ impl Bench {
         for (running, what) in [(&embedded, "embedded"), (&bms, "bms")] {
             self.check_found(running, what)?;
         }
+        Ok(RoundServers {
+            ceiling,
+            embedded,
+            https,
+            emulator,
+            bms,
+        })
+    }
+
+    /// Every load target, in alternating rounds, each round against freshly started
+    /// processes: how the kernel happens to place a process's threads on the two cores
+    /// holds for that process's life and moves its req/s by 10-15%, so a round per process
+    /// samples it instead of letting one start decide every round.
+    fn load_rounds(&self) -> anyhow::Result<BTreeMap<Target, Vec<Measured>>> {
         let mut runs: BTreeMap<Target, Vec<Measured>> = BTreeMap::new();
         // Paced runs ask for half the ceiling's last measured rate: the first round measures
         // the ceiling first, a reversed round paces at the previous round's figure.
         let mut pace = 0;
         for round in 0..self.plan.rounds {
+            let servers = self.start_round()?;
+            let RoundServers {
+                ceiling,
+                embedded,
+                https,
+                emulator,
+                bms,
+            } = &servers;
             let mut order = Target::ALL.to_vec();
             if round % 2 == 1 {
                 order.reverse();
             }
             for target in order {
                 let measured = match target {
-                    Target::Ceiling => self.oha_load(&ceiling, false, None, None),
-                    Target::Embedded => self.oha_load(&embedded, false, None, None),
-                    Target::Https => self.oha_load(&https, true, None, None),
-                    Target::Bms => self.oha_load(&bms, false, Some(&emulator), None),
-                    Target::Client => self.client_load(&embedded, "current-thread"),
-                    Target::ClientMultiThread => self.client_load(&embedded, "multi-thread"),
-                    Target::CeilingPaced => self.oha_load(&ceiling, false, None, Some(pace)),
-                    Target::EmbeddedPaced => self.oha_load(&embedded, false, None, Some(pace)),
+                    Target::Ceiling => self.oha_load(ceiling, false, None, None),
+                    Target::Embedded => self.oha_load(embedded, false, None, None),
+                    Target::Https => self.oha_load(https, true, None, None),
+                    Target::Bms => self.oha_load(bms, false, Some(emulator), None),
+                    Target::Client => self.client_load(embedded, "current-thread"),
+                    Target::ClientMultiThread => self.client_load(embedded, "multi-thread"),
+                    Target::CeilingPaced => self.oha_load(ceiling, false, None, Some(pace)),
+                    Target::EmbeddedPaced => self.oha_load(embedded, false, None, Some(pace)),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 if target == Target::Ceiling {

@@ -163,7 +163,8 @@ impl Report {
         let _ = writeln!(
             md,
             "- load: {}, {CONNECTIONS} connections, keep-alive, {} s warm-up then {} s measured, \
-             {} rounds alternating the order (A..E, E..A, ...){}",
+             {} rounds alternating the order (A..E, E..A, ...), each against freshly started \
+             processes{}",
             self.oha_version,
             self.warmup.as_secs(),
             self.duration.as_secs(),
@@ -238,7 +239,10 @@ const NOTES: &[&str] = &[
      same worker count that reads the POST body (an unread body loses keep-alive) and answers \
      the pre-serialized reference example (crates/calldata-model/tests/data/reference-response.json).",
     "oha runs on the same two cores as the server, so every load figure shares the CPU with \
-     the load generator; the same-round ratios cancel that out.",
+     the load generator; the same-round ratios cancel that out. Each round starts every \
+     process afresh: where the kernel happens to place a process's threads holds for its \
+     life and moves its req/s by 10-15% (see \"Per-process modes\" below), so one start \
+     must not decide every round.",
     "Latency: the p99 of the saturating runs is oha's; at saturation it depends on how the \
      kernel shares the cores (see \"Scheduler regimes\" below). `ceiling-paced` and \
      `embedded-paced` ask both for half the ceiling's last measured req/s (`oha -q`, \
