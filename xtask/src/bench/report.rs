@@ -237,7 +237,10 @@ const NOTES: &[&str] = &[
      server figures, while the server still verifies every request in full.",
     "Ceiling: `bench-ceiling` (xtask/src/bin), a bare actix-web app on the same route with the \
      same worker count that reads the POST body (an unread body loses keep-alive) and answers \
-     the pre-serialized reference example (crates/calldata-model/tests/data/reference-response.json).",
+     the pre-serialized reference example (crates/calldata-model/tests/data/reference-response.json). \
+     The server binary allocates with mimalloc; the ceiling keeps the system allocator, as a \
+     bare actix-web app does (built with mimalloc it measured the same, 0.98 of itself, in \
+     an A/B run of fresh processes).",
     "oha runs on the same two cores as the server, so every load figure shares the CPU with \
      the load generator; the same-round ratios cancel that out. Each round starts every \
      process afresh: where the kernel happens to place a process's threads holds for its \
