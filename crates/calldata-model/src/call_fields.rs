@@ -167,7 +167,7 @@ mod tests {
     }
 
     #[test]
-    fn every_position_names_its_field() {
+    fn positions_follow_the_wire_order() {
         let all = [
             CallField::TIME,
             CallField::DSN,
@@ -195,9 +195,10 @@ mod tests {
             CallField::ENTER_REASON,
             CallField::MEDIA_BILL_TYPE,
         ];
+        // Names come from the position; serde's names are checked by the test above.
         for (position, field) in all.into_iter().enumerate() {
             assert_eq!(field.position(), position);
-            assert_eq!(field.name(), FIELD_ORDER[position]);
         }
+        assert_eq!(all.len(), FIELD_ORDER.len());
     }
 }

@@ -130,17 +130,14 @@ impl Application {
         let workers_built = Arc::new(AtomicUsize::new(0));
         let mut server = HttpServer::new(move || {
             // Called once per worker (again if actix rebuilds one): numbers the shards.
-            let worker = workers_built.fetch_add(1, Ordering::Relaxed);
+            let shard = Shard::of_worker(workers_built.fetch_add(1, Ordering::Relaxed));
             App::new()
                 .app_data(state.clone())
                 // Built once per worker: each worker verifies with its own key cache and
                 // counts its requests in its own metrics shard.
                 .app_data(WorkerKeyCache::default())
-                .app_data(Shard::of_worker(worker))
-                .wrap(crate::request_log::Observe::new(
-                    state.clone(),
-                    Shard::of_worker(worker),
-                ))
+                .app_data(shard)
+                .wrap(crate::request_log::Observe::new(state.clone(), shard))
                 .configure(|config| routes::configure(config, with_sandbox))
         })
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))

@@ -4,8 +4,8 @@
 //! every request, and on a busy machine a worker preempted while holding that lock stalls
 //! the others for a scheduler slice (milliseconds at the tail). Here an observation is two
 //! relaxed atomic additions in the worker's own [`Shard`] (cache lines no other worker
-//! writes, up to [`SHARDS`] workers) and takes no lock. The count is the sum of the buckets, so a scrape always shows
-//! a count that matches its buckets.
+//! writes, up to [`SHARDS`] workers) and takes no lock. The count is the sum of the
+//! buckets, so a scrape always shows a count that matches its buckets.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
