@@ -44,10 +44,13 @@ pub struct Settings {
     pub max_clock_skew_secs: u64,
     /// Seconds an idle keep-alive connection stays open.
     pub keep_alive_secs: u64,
-    /// Milliseconds a client has to send the request head.
+    /// Milliseconds a client has to send a request (head and body), counted from its first
+    /// byte, on every request of a connection.
     pub client_request_timeout_ms: u64,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout_secs: u64,
+    /// Limits on client connections.
+    pub connections: ConnectionSettings,
     /// Lockout of client addresses after repeated signature failures.
     pub lockout: LockoutSettings,
     /// Per-access-key rate limit.
@@ -101,6 +104,22 @@ pub struct LockoutSettings {
     pub lock_secs: u64,
     /// Most client addresses tracked at once (memory bound).
     pub max_tracked_addresses: u64,
+}
+
+/// Limits on client connections, against peers that hold connections without using them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// Most client connections open at once; 0 derives it from the open-file limit.
+    pub max_connections: usize,
+    /// Queue of connections the kernel holds before the server accepts them.
+    pub backlog: u32,
+    /// Milliseconds a TLS handshake gets, from the connection's first byte.
+    pub tls_handshake_timeout_ms: u64,
+    /// Most TLS handshakes under way at once; past it the oldest is dropped.
+    pub max_tls_handshakes: usize,
+    /// Milliseconds an answer gets to reach the socket once the peer stops reading.
+    pub write_timeout_ms: u64,
 }
 
 /// Per-access-key rate limit (GCRA): `per_second` on average, bursts up to `burst`.
@@ -186,6 +205,7 @@ impl Default for Settings {
             keep_alive_secs: 75,
             client_request_timeout_ms: 5_000,
             shutdown_timeout_secs: 30,
+            connections: ConnectionSettings::default(),
             lockout: LockoutSettings::default(),
             trusted_proxies: Vec::new(),
             rate_limit: RateLimitSettings::default(),
@@ -194,6 +214,18 @@ impl Default for Settings {
             bms: HttpBmsSettings::default(),
             keys: Vec::new(),
             log: LogSettings::default(),
+        }
+    }
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 0,
+            backlog: 1024,
+            tls_handshake_timeout_ms: 5_000,
+            max_tls_handshakes: 2_048,
+            write_timeout_ms: 10_000,
         }
     }
 }
@@ -253,7 +285,7 @@ pub enum ConfigError {
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
-const TOP_LEVEL: [&str; 22] = [
+const TOP_LEVEL: [&str; 23] = [
     "listen",
     "plain_http",
     "allow_plain_http_on_any_address",
@@ -268,6 +300,7 @@ const TOP_LEVEL: [&str; 22] = [
     "keep_alive_secs",
     "client_request_timeout_ms",
     "shutdown_timeout_secs",
+    "connections",
     "lockout",
     "trusted_proxies",
     "rate_limit",
@@ -337,6 +370,31 @@ impl Settings {
         }
         if !(100..=60_000).contains(&self.client_request_timeout_ms) {
             return invalid("client_request_timeout_ms", "must be between 100 and 60000");
+        }
+        let connections = &self.connections;
+        if !(1..=65_535).contains(&connections.backlog) {
+            return invalid("connections.backlog", "must be between 1 and 65535");
+        }
+        if !(100..=60_000).contains(&connections.tls_handshake_timeout_ms) {
+            return invalid(
+                "connections.tls_handshake_timeout_ms",
+                "must be between 100 and 60000",
+            );
+        }
+        if connections.max_tls_handshakes == 0 {
+            return invalid("connections.max_tls_handshakes", "must be above 0");
+        }
+        if !(100..=600_000).contains(&connections.write_timeout_ms) {
+            return invalid(
+                "connections.write_timeout_ms",
+                "must be between 100 and 600000",
+            );
+        }
+        if connections.max_connections > 10_000_000 {
+            return invalid(
+                "connections.max_connections",
+                "must be at most 10000000 (0 derives it from the open-file limit)",
+            );
         }
         if self.workers > 1024 {
             return invalid("workers", "must be at most 1024 (0 means one per core)");

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod banner;
 pub mod cli;
 pub mod config;
+pub mod conn;
 pub mod data_dir;
 pub mod errors;
 pub mod metrics;

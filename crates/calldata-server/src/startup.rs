@@ -1,14 +1,14 @@
 //! `Application`: builds the state, binds the listener and starts the HTTP(S) server.
 //! `main` and the tests both start the service through here.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use calldata_bms::embedded::sample_keys;
 use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
 use calldata_model::CallKey;
@@ -16,6 +16,7 @@ use calldata_model::auth::VerifyPolicy;
 
 use crate::auth::{KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
+use crate::conn::{self, ConnStats, Limits, ServeOptions};
 use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::{Metrics, Shard};
 use crate::routes;
@@ -92,6 +93,7 @@ impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let mut metrics = Metrics::new();
         let (source, store, sample_calls) = build_source(settings, &mut metrics)?;
+        let conn_stats = Arc::new(ConnStats::new(metrics.registry_mut()));
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
         let sandbox = settings.embedded.sandbox.then(|| store.clone()).flatten();
@@ -118,17 +120,30 @@ impl Application {
         });
         let source_kind = state.source.kind();
 
-        let listener = TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
-            address: settings.listen,
-            source,
-        })?;
+        let open_files = raise_open_file_limit();
+        let listener = conn::listener::bind(settings.listen, settings.connections.backlog)
+            .map_err(|source| StartupError::Bind {
+                address: settings.listen,
+                source,
+            })?;
         let address = listener.local_addr().map_err(|source| StartupError::Bind {
             address: settings.listen,
             source,
         })?;
+        let workers = if settings.workers > 0 {
+            settings.workers
+        } else {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        };
+        let limits = Limits::resolve(settings, open_files, workers);
+        tracing::info!(
+            max_connections = limits.max_connections,
+            open_files,
+            "connection limits set"
+        );
         let with_sandbox = sandbox.is_some();
         let workers_built = Arc::new(AtomicUsize::new(0));
-        let mut server = HttpServer::new(move || {
+        let app = move || {
             // Called once per worker (again if actix rebuilds one): numbers the shards.
             let shard = Shard::of_worker(workers_built.fetch_add(1, Ordering::Relaxed));
             App::new()
@@ -139,16 +154,9 @@ impl Application {
                 .app_data(shard)
                 .wrap(crate::request_log::Observe::new(state.clone(), shard))
                 .configure(|config| routes::configure(config, with_sandbox))
-        })
-        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
-        .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
-        .shutdown_timeout(settings.shutdown_timeout_secs);
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
-        let bind_error = |source| StartupError::Bind { address, source };
+        };
         let mut ca_cert = None;
-        let server = if settings.tls_enabled() {
+        let tls = if settings.tls_enabled() {
             let configured = settings.tls_cert.clone().zip(settings.tls_key.clone());
             let (cert, key) = if let Some(pair) = configured {
                 pair
@@ -157,13 +165,21 @@ impl Application {
                 ca_cert = Some(generated.ca_cert);
                 (generated.server_cert, generated.server_key)
             };
-            let config = tls::server_config(&cert, &key)?;
-            server
-                .listen_rustls_0_23(listener, config)
-                .map_err(bind_error)?
+            Some(Arc::new(tls::server_config(&cert, &key)?))
         } else {
-            server.listen(listener).map_err(bind_error)?
+            None
         };
+        let options = ServeOptions {
+            workers,
+            tls,
+            keep_alive: Duration::from_secs(settings.keep_alive_secs),
+            client_request_timeout: Duration::from_millis(settings.client_request_timeout_ms),
+            shutdown_timeout_secs: settings.shutdown_timeout_secs,
+            limits: Arc::new(limits),
+            stats: conn_stats,
+        };
+        let server = conn::serve(listener, app, options)
+            .map_err(|source| StartupError::Bind { address, source })?;
         let info = StartupInfo {
             address,
             tls: settings.tls_enabled(),
@@ -175,10 +191,7 @@ impl Application {
             sandbox: with_sandbox,
             signature_window_secs: settings.max_clock_skew_secs,
         };
-        Ok(Self {
-            server: server.run(),
-            info,
-        })
+        Ok(Self { server, info })
     }
 
     /// The bound address.
@@ -199,6 +212,26 @@ impl Application {
     /// Serves until stopped (SIGINT/SIGTERM or the handle), draining in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Raises the soft open-file limit to the hard one (connections need a descriptor each)
+/// and returns the limit in force.
+fn raise_open_file_limit() -> u64 {
+    match conn::limits::raise_open_file_limit() {
+        Ok((before, after)) if after > before => {
+            tracing::info!(
+                before,
+                after,
+                "raised the open-file limit to the hard limit"
+            );
+            after
+        }
+        Ok((_, after)) => after,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read or raise the open-file limit; assuming 1024");
+            1024
+        }
     }
 }
 

@@ -1,0 +1,264 @@
+//! What a complete request head says about framing, decided as actix-http decides it, with
+//! the two framings that read a body to the end of the connection taken away: an `Upgrade`
+//! header is dropped (we serve no upgrades) and `CONNECT` is refused.
+
+use std::mem::MaybeUninit;
+
+use bytes::BytesMut;
+
+/// Most headers actix-http parses in one head.
+const MAX_HEADERS: usize = 96;
+
+/// How the body after a head is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyFraming {
+    /// No body.
+    None,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// The verdict on the bytes at the front of a connection's unread input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeadVerdict {
+    /// The head is not complete yet.
+    Partial,
+    /// Serve it: the first `head_len` bytes (after any `Upgrade` line was dropped) are the
+    /// head, then the body framed as `body`.
+    Serve {
+        head_len: usize,
+        body: BodyFraming,
+        expect_continue: bool,
+    },
+    /// Refuse it with 400 and close: `CONNECT`, or `Content-Length` beside
+    /// `Transfer-Encoding` (the shape of request smuggling).
+    Refuse,
+    /// actix-http refuses this head itself (400, 431) and closes; hand it over as it is.
+    PassThrough,
+}
+
+/// Inspects the head at the front of `input`, dropping its `Upgrade` lines in place.
+pub(crate) fn inspect(input: &mut BytesMut, max_head: usize) -> HeadVerdict {
+    let mut found = match Found::parse(input) {
+        Ok(Some(found)) => found,
+        Ok(None) if input.len() > max_head => return HeadVerdict::PassThrough,
+        Ok(None) => return HeadVerdict::Partial,
+        Err(verdict) => return verdict,
+    };
+    if found.connect || (found.chunked && found.content_length.is_some()) {
+        return HeadVerdict::Refuse;
+    }
+    let body = if found.chunked {
+        BodyFraming::Chunked
+    } else {
+        match found.content_length {
+            Some(0) | None => BodyFraming::None,
+            Some(length) => BodyFraming::Length(length),
+        }
+    };
+    let mut head_len = found.head_len;
+    // Back to front, so the earlier ranges stay where they are.
+    while let Some((start, end)) = found.upgrade_lines.pop() {
+        remove(input, start, end);
+        head_len -= end - start;
+    }
+    HeadVerdict::Serve {
+        head_len,
+        body,
+        expect_continue: found.expect_continue,
+    }
+}
+
+/// What the parse of one complete head found.
+#[derive(Debug)]
+struct Found {
+    head_len: usize,
+    connect: bool,
+    chunked: bool,
+    content_length: Option<u64>,
+    expect_continue: bool,
+    /// Byte ranges of `Upgrade` header lines, in order.
+    upgrade_lines: Vec<(usize, usize)>,
+}
+
+impl Found {
+    /// `Ok(None)` while the head is partial; `Err` with the verdict for a head actix refuses.
+    fn parse(input: &[u8]) -> Result<Option<Self>, HeadVerdict> {
+        let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+        let mut request = httparse::Request::new(&mut []);
+        let head_len = match request.parse_with_uninit_headers(input, &mut headers) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => return Ok(None),
+            Err(_) => return Err(HeadVerdict::PassThrough),
+        };
+        let http_11 = request.version == Some(1);
+        let mut found = Found {
+            head_len,
+            connect: request.method == Some("CONNECT"),
+            chunked: false,
+            content_length: None,
+            expect_continue: false,
+            upgrade_lines: Vec::new(),
+        };
+        let mut transfer_encodings = 0;
+        for header in request.headers.iter() {
+            let name = header.name;
+            if name.eq_ignore_ascii_case("content-length") {
+                if found.content_length.is_some() {
+                    return Err(HeadVerdict::PassThrough);
+                }
+                found.content_length = Some(content_length(header.value)?);
+            } else if name.eq_ignore_ascii_case("transfer-encoding") && http_11 {
+                transfer_encodings += 1;
+                let value = header.value.trim_ascii();
+                if transfer_encodings > 1 {
+                    return Err(HeadVerdict::PassThrough);
+                }
+                if value.eq_ignore_ascii_case(b"chunked") {
+                    found.chunked = true;
+                } else if !value.eq_ignore_ascii_case(b"identity") {
+                    return Err(HeadVerdict::PassThrough);
+                }
+            } else if name.eq_ignore_ascii_case("upgrade") {
+                found.upgrade_lines.push(line_of(input, header));
+            } else if name.eq_ignore_ascii_case("expect") && http_11 {
+                found.expect_continue |= header
+                    .value
+                    .split(|&b| b == b',')
+                    .any(|item| item.trim_ascii().eq_ignore_ascii_case(b"100-continue"));
+            }
+        }
+        // actix-http refuses an HTTP/1.0 POST without a length.
+        if !http_11 && request.method == Some("POST") && found.content_length.is_none() {
+            return Err(HeadVerdict::PassThrough);
+        }
+        Ok(Some(found))
+    }
+}
+
+fn content_length(value: &[u8]) -> Result<u64, HeadVerdict> {
+    let value = value.trim_ascii();
+    if value.first() == Some(&b'+') {
+        return Err(HeadVerdict::PassThrough);
+    }
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or(HeadVerdict::PassThrough)
+}
+
+/// The byte range of `header`'s whole line in `input`, its line feed included.
+fn line_of(input: &[u8], header: &httparse::Header<'_>) -> (usize, usize) {
+    let base = input.as_ptr().addr();
+    let start = header.name.as_ptr().addr() - base;
+    let value_end = header.value.as_ptr().addr() - base + header.value.len();
+    let end = input[value_end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(input.len(), |at| value_end + at + 1);
+    (start, end)
+}
+
+fn remove(input: &mut BytesMut, start: usize, end: usize) {
+    let len = input.len();
+    input.copy_within(end..len, start);
+    input.truncate(len - (end - start));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(head: &str) -> (HeadVerdict, String) {
+        let mut input = BytesMut::from(head.as_bytes());
+        let verdict = inspect(&mut input, 64 * 1024);
+        (verdict, String::from_utf8_lossy(&input).into_owned())
+    }
+
+    fn serve(head_len: usize, body: BodyFraming) -> HeadVerdict {
+        HeadVerdict::Serve {
+            head_len,
+            body,
+            expect_continue: false,
+        }
+    }
+
+    #[test]
+    fn bodies_are_framed_as_actix_frames_them() {
+        let get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert_eq!(verdict(get).0, serve(get.len(), BodyFraming::None));
+        let post = "POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n";
+        assert_eq!(verdict(post).0, serve(post.len(), BodyFraming::Length(12)));
+        let zero = "POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(verdict(zero).0, serve(zero.len(), BodyFraming::None));
+        let chunked = "POST / HTTP/1.1\r\nTransfer-Encoding: Chunked \r\n\r\n";
+        assert_eq!(
+            verdict(chunked).0,
+            serve(chunked.len(), BodyFraming::Chunked)
+        );
+        // HTTP/1.0 has no transfer codings: actix-http frames it by its length.
+        let old = "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n";
+        assert_eq!(verdict(old).0, serve(old.len(), BodyFraming::Length(3)));
+    }
+
+    #[test]
+    fn an_upgrade_header_is_dropped_and_the_body_framed_by_its_length() {
+        let head = "POST /q HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 2\r\n\r\n{}GET";
+        let (verdict, rest) = verdict(head);
+        let expected = "POST /q HTTP/1.1\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\n{}GET";
+        assert_eq!(rest, expected);
+        assert_eq!(verdict, serve(expected.len() - 5, BodyFraming::Length(2)));
+        let bare = "GET / HTTP/1.1\nupgrade: h2c\nUPGRADE:websocket\n\n";
+        let (verdict, rest) = super::tests::verdict(bare);
+        assert_eq!(rest, "GET / HTTP/1.1\n\n");
+        assert_eq!(verdict, serve(rest.len(), BodyFraming::None));
+    }
+
+    #[test]
+    fn connect_and_length_beside_chunked_are_refused() {
+        assert_eq!(
+            verdict("CONNECT x:1 HTTP/1.1\r\n\r\n").0,
+            HeadVerdict::Refuse
+        );
+        let both = "POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert_eq!(verdict(both).0, HeadVerdict::Refuse);
+    }
+
+    #[test]
+    fn heads_actix_refuses_pass_through() {
+        for head in [
+            "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n",
+            "POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.0\r\n\r\n",
+            "G\0T / HTTP/1.1\r\n\r\n",
+        ] {
+            assert_eq!(verdict(head).0, HeadVerdict::PassThrough, "{head:?}");
+        }
+    }
+
+    #[test]
+    fn a_partial_head_waits_until_it_is_too_large() {
+        let mut input = BytesMut::from(&b"GET / HTTP/1.1\r\nX: "[..]);
+        assert_eq!(inspect(&mut input, 64), HeadVerdict::Partial);
+        input.extend_from_slice(&[b'a'; 64]);
+        assert_eq!(inspect(&mut input, 64), HeadVerdict::PassThrough);
+    }
+
+    #[test]
+    fn expect_continue_is_noticed() {
+        let head = "POST / HTTP/1.1\r\nExpect: foo, 100-Continue\r\nContent-Length: 1\r\n\r\n";
+        assert_eq!(
+            verdict(head).0,
+            HeadVerdict::Serve {
+                head_len: head.len(),
+                body: BodyFraming::Length(1),
+                expect_continue: true
+            }
+        );
+    }
+}

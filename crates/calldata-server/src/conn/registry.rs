@@ -1,0 +1,346 @@
+//! The live connections of one worker: each connection's phase, the sweep that closes a
+//! connection past its phase's deadline, and the shedding that makes room near the limit.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use crate::conn::limits::{CloseReason, ConnStats, Limits};
+
+/// What a connection is doing, as far as its deadlines go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// The TLS handshake (`tls_handshake_timeout_ms`).
+    Handshake,
+    /// Between requests (`keep_alive_secs`).
+    Idle,
+    /// A request has begun to arrive (`client_request_timeout_ms`).
+    Reading,
+    /// The whole request is in; the answer is not written yet (no deadline of its own).
+    Answering,
+}
+
+/// One connection's state, shared by its I/O, its task and its worker's registry.
+pub(crate) struct Conn {
+    phase: Cell<Phase>,
+    since: Cell<Instant>,
+    write_blocked_since: Cell<Option<Instant>>,
+    closed: Cell<Option<CloseReason>>,
+    waker: Cell<Option<Waker>>,
+    handshaking: Cell<bool>,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("phase", &self.phase.get())
+            .field("since", &self.since.get())
+            .field("write_blocked_since", &self.write_blocked_since.get())
+            .field("closed", &self.closed.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    fn new(phase: Phase, now: Instant) -> Self {
+        Self {
+            phase: Cell::new(phase),
+            since: Cell::new(now),
+            write_blocked_since: Cell::new(None),
+            closed: Cell::new(None),
+            waker: Cell::new(None),
+            handshaking: Cell::new(phase == Phase::Handshake),
+        }
+    }
+
+    pub(crate) fn phase(&self) -> Phase {
+        self.phase.get()
+    }
+
+    /// Enters `phase` now.
+    pub(crate) fn enter(&self, phase: Phase) {
+        self.phase.set(phase);
+        self.since.set(Instant::now());
+    }
+
+    /// Whether a write is waiting for the peer to read.
+    pub(crate) fn write_blocked(&self) -> bool {
+        self.write_blocked_since.get().is_some()
+    }
+
+    /// A write could not go on: the peer is not reading.
+    pub(crate) fn set_write_blocked(&self) {
+        if self.write_blocked_since.get().is_none() {
+            self.write_blocked_since.set(Some(Instant::now()));
+        }
+    }
+
+    /// Everything written so far has reached the socket.
+    pub(crate) fn write_drained(&self) {
+        self.write_blocked_since.set(None);
+    }
+
+    /// Why the connection was closed by this layer, once it was.
+    pub(crate) fn closed(&self) -> Option<CloseReason> {
+        self.closed.get()
+    }
+
+    fn deadline(&self, limits: &Limits) -> Option<(Instant, CloseReason)> {
+        let write = self
+            .write_blocked_since
+            .get()
+            .map(|since| (since + limits.write_timeout, CloseReason::WriteTimeout));
+        let since = self.since.get();
+        let phase = match self.phase.get() {
+            Phase::Handshake => Some((
+                since + limits.handshake_timeout,
+                CloseReason::HandshakeTimeout,
+            )),
+            Phase::Idle => Some((since + limits.idle_timeout, CloseReason::IdleTimeout)),
+            Phase::Reading => Some((since + limits.request_timeout, CloseReason::RequestTimeout)),
+            Phase::Answering => None,
+        };
+        match (write, phase) {
+            (Some(w), Some(p)) => Some(if w.0 <= p.0 { w } else { p }),
+            (w, p) => w.or(p),
+        }
+    }
+
+    /// Where this connection stands in the shedding order: idle ones first, then those
+    /// stuck in a handshake, a request or a write, oldest first; `None` while answering.
+    fn shed_rank(&self) -> Option<(u8, Instant)> {
+        if self.write_blocked_since.get().is_some() {
+            return Some((1, self.since.get()));
+        }
+        match self.phase.get() {
+            Phase::Idle => Some((0, self.since.get())),
+            Phase::Handshake | Phase::Reading => Some((1, self.since.get())),
+            Phase::Answering => None,
+        }
+    }
+}
+
+/// The connections of one worker.
+#[derive(Debug)]
+pub(crate) struct WorkerConns {
+    limits: Arc<Limits>,
+    stats: Arc<ConnStats>,
+    live: RefCell<Slab<Rc<Conn>>>,
+    /// Connections in their handshake, oldest first (finished ones are skipped lazily).
+    handshakes: RefCell<VecDeque<Weak<Conn>>>,
+    handshaking: Cell<usize>,
+    /// Connections closed by this layer whose task has not ended yet.
+    doomed: Cell<usize>,
+}
+
+/// A connection admitted to a worker; leaving the registry when dropped.
+#[derive(Debug)]
+pub(crate) struct Admitted {
+    worker: Rc<WorkerConns>,
+    key: usize,
+    pub(crate) conn: Rc<Conn>,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.worker.live.borrow_mut().try_remove(self.key);
+        self.worker.stats.closed_one();
+        if self.conn.closed().is_some() {
+            self.worker
+                .doomed
+                .set(self.worker.doomed.get().saturating_sub(1));
+        }
+        self.worker.handshake_over(&self.conn);
+    }
+}
+
+impl WorkerConns {
+    pub(crate) fn new(limits: Arc<Limits>, stats: Arc<ConnStats>) -> Rc<Self> {
+        Rc::new(Self {
+            limits,
+            stats,
+            live: RefCell::new(Slab::new()),
+            handshakes: RefCell::new(VecDeque::new()),
+            handshaking: Cell::new(0),
+            doomed: Cell::new(0),
+        })
+    }
+
+    /// Admits a new connection (starting in its handshake when `tls`), shedding others when
+    /// the process is near its limit; `None` when it is at the limit and the connection is
+    /// to be closed at once.
+    pub(crate) fn admit(self: &Rc<Self>, tls: bool) -> Option<Admitted> {
+        let open = self.stats.opened_one();
+        if open > self.limits.shed_above {
+            self.shed(open - self.limits.shed_above);
+        }
+        if open > self.limits.max_connections {
+            self.stats.closed_one();
+            self.stats.count_close(CloseReason::Refused);
+            return None;
+        }
+        let now = Instant::now();
+        let phase = if tls { Phase::Handshake } else { Phase::Idle };
+        let conn = Rc::new(Conn::new(phase, now));
+        let key = self.live.borrow_mut().insert(conn.clone());
+        if tls {
+            self.start_handshake(&conn);
+        }
+        Some(Admitted {
+            worker: self.clone(),
+            key,
+            conn,
+        })
+    }
+
+    /// The handshake of `conn` ended (done, failed, or the connection closed).
+    pub(crate) fn handshake_over(&self, conn: &Conn) {
+        if conn.handshaking.replace(false) {
+            self.handshaking
+                .set(self.handshaking.get().saturating_sub(1));
+        }
+    }
+
+    fn start_handshake(&self, conn: &Rc<Conn>) {
+        let mut queue = self.handshakes.borrow_mut();
+        while self.handshaking.get() >= self.limits.handshakes_per_worker {
+            let Some(oldest) = queue.pop_front() else {
+                break;
+            };
+            if let Some(oldest) = oldest.upgrade().filter(|c| c.handshaking.get()) {
+                self.close(&oldest, CloseReason::HandshakeShed);
+            }
+        }
+        // Drop the finished handshakes at the front, so the queue stays near its live size.
+        while queue
+            .front()
+            .is_some_and(|c| c.upgrade().is_none_or(|c| !c.handshaking.get()))
+        {
+            queue.pop_front();
+        }
+        queue.push_back(Rc::downgrade(conn));
+        self.handshaking.set(self.handshaking.get() + 1);
+    }
+
+    fn close(&self, conn: &Conn, reason: CloseReason) {
+        if conn.closed.get().is_some() {
+            return;
+        }
+        conn.closed.set(Some(reason));
+        self.doomed.set(self.doomed.get() + 1);
+        self.stats.count_close(reason);
+        self.handshake_over(conn);
+        if let Some(waker) = conn.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Closes about `excess` connections (at least a thirty-second of this worker's, so
+    /// that shedding under a flood scans the table rarely), best candidates first.
+    fn shed(&self, excess: usize) {
+        let wanted = excess.saturating_sub(self.doomed.get());
+        if wanted == 0 {
+            return;
+        }
+        let mut candidates: Vec<((u8, Instant), Rc<Conn>)> = {
+            let live = self.live.borrow();
+            let batch = wanted.max(live.len() / 32 + 1);
+            let mut candidates: Vec<_> = live
+                .iter()
+                .filter(|(_, c)| c.closed.get().is_none())
+                .filter_map(|(_, c)| c.shed_rank().map(|rank| (rank, c.clone())))
+                .collect();
+            if candidates.len() > batch {
+                candidates.select_nth_unstable_by_key(batch, |(rank, _)| *rank);
+                candidates.truncate(batch);
+            }
+            candidates
+        };
+        for (rank, conn) in candidates.drain(..) {
+            let reason = if rank.0 == 0 {
+                CloseReason::IdleShed
+            } else {
+                CloseReason::StalledShed
+            };
+            self.close(&conn, reason);
+        }
+    }
+
+    /// Closes every connection past its phase's deadline.
+    fn sweep(&self, now: Instant) {
+        let expired: Vec<(Rc<Conn>, CloseReason)> = self
+            .live
+            .borrow()
+            .iter()
+            .filter(|(_, c)| c.closed.get().is_none())
+            .filter_map(|(_, c)| {
+                let (deadline, reason) = c.deadline(&self.limits)?;
+                (deadline <= now).then(|| (c.clone(), reason))
+            })
+            .collect();
+        for (conn, reason) in expired {
+            self.close(&conn, reason);
+        }
+    }
+
+    /// Starts this worker's sweep, which ends with the worker.
+    pub(crate) fn start_sweeper(self: &Rc<Self>) {
+        let worker = Rc::downgrade(self);
+        let tick = self.limits.sweep_tick();
+        tokio::task::spawn_local(async move {
+            let mut interval = tokio::time::interval(tick);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                interval.tick().await;
+                let Some(worker) = worker.upgrade() else {
+                    break;
+                };
+                worker.sweep(Instant::now());
+            }
+        });
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A connection's task, ended as soon as the registry closes the connection.
+    pub(crate) struct Closable<F> {
+        #[pin]
+        task: F,
+        conn: Rc<Conn>,
+    }
+}
+
+impl<F> Closable<F> {
+    pub(crate) fn new(conn: Rc<Conn>, task: F) -> Self {
+        Self { task, conn }
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Closable<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.conn.closed.get().is_some() {
+            return Poll::Ready(());
+        }
+        let waker = match this.conn.waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        this.conn.waker.set(Some(waker));
+        this.task.poll(cx)
+    }
+}
+
+/// How often a worker sweeps: a tenth of the shortest deadline, within 20 ms and 250 ms.
+pub(crate) fn sweep_tick(shortest: Duration) -> Duration {
+    (shortest / 10).clamp(Duration::from_millis(20), Duration::from_millis(250))
+}
