@@ -11,5 +11,6 @@ mod bms_backend;
 mod bms_tls;
 mod faults_under_load;
 mod hostile;
+mod readyz_flood;
 mod server_binary;
 mod shutdown_under_load;
