@@ -9,6 +9,7 @@
 
 mod bms_backend;
 mod bms_tls;
+mod dual_stack_lockout;
 mod faults_under_load;
 mod hostile;
 mod readyz_flood;
