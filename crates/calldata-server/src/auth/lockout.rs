@@ -2,7 +2,7 @@
 //! 403 for a while. Both tables are bounded, so an attacker rotating addresses cannot grow
 //! memory without limit, and they are kept apart, so failure counts never push out a lock:
 //! the counts are a cache (an evicted count starts again from zero), the locks a
-//! [`LockTable`] that, when full, ends its oldest lock first.
+//! `LockTable` that, when full, ends its oldest lock first.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
