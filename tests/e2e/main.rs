@@ -9,7 +9,9 @@
 
 mod bms_backend;
 mod bms_tls;
+mod dual_stack_lockout;
 mod faults_under_load;
 mod hostile;
+mod readyz_flood;
 mod server_binary;
 mod shutdown_under_load;

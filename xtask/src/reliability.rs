@@ -170,6 +170,8 @@ const STATIC_NOTES: &str = "\
 - **Log audit.** The server binary at `debug` level, through a found call and a refused
   signature, never logs the SK, an `Authorization` value or a full phone number
   (`the_readme_server_starts_answers_a_demo_call_and_stops_on_sigterm`).
-- **Bounded memory.** Lockout tables, BMS cache and in-flight keys are bounded caches; bodies
+- **Bounded memory.** Lockout failure counts, BMS cache and in-flight keys are bounded
+  caches, the lock table is bounded and ends its oldest lock first when full
+  (`a_full_lock_table_keeps_the_newest_locks_and_reports_what_it_holds`); bodies
   are capped at 16 KiB and BMS answers at 1 MiB; the sandbox store at `embedded.max_calls`.
 ";

@@ -205,7 +205,7 @@ async fn the_breaker_opens_answers_at_once_and_recovers_through_a_probe() {
     assert_eq!(bms.lookup(key).await, Lookup::Found(Arc::new(call)));
     assert_eq!(bms.breaker_state(), BreakerState::Closed);
     assert!(bms.check_ready().await.is_ok());
-    assert!(bms.status_detail().unwrap().contains("last probe ok"));
+    assert!(bms.status_detail().unwrap().contains("last exchange ok"));
 }
 
 #[tokio::test]
@@ -311,4 +311,15 @@ async fn invalid_adapter_settings_are_refused_with_the_setting_named() {
     .unwrap_err()
     .to_string();
     assert!(error.contains("bms.ca_cert"), "{error}");
+    let error = HttpBms::new(
+        &HttpBmsSettings {
+            url: "https://bms.invalid".into(),
+            probe_interval_ms: 0,
+            ..HttpBmsSettings::default()
+        },
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("bms.probe_interval_ms"), "{error}");
 }

@@ -153,6 +153,10 @@ pub struct Cli {
     /// Breaker cool-down before a probe, milliseconds [default: 5000].
     #[arg(long, value_name = "MS")]
     pub bms_breaker_cool_down_ms: Option<u64>,
+    /// How long /readyz answers the latest BMS exchange before one probe asks again,
+    /// milliseconds [default: 1000].
+    #[arg(long, value_name = "MS")]
+    pub bms_probe_interval_ms: Option<u64>,
     /// Log filter, e.g. `info` or `calldata_server=debug` [default: info].
     #[arg(long, value_name = "FILTER")]
     pub log_filter: Option<String>,
@@ -267,6 +271,10 @@ impl Cli {
         put(
             "bms.breaker_cool_down_ms",
             self.bms_breaker_cool_down_ms.map(Value::from),
+        );
+        put(
+            "bms.probe_interval_ms",
+            self.bms_probe_interval_ms.map(Value::from),
         );
         put("log.filter", self.log_filter.clone().map(Value::from));
         put("log.format", to_json(self.log_format.as_ref()));

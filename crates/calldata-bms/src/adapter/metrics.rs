@@ -21,6 +21,8 @@ pub struct BmsMetrics {
     pub lookups: Counter,
     /// Retries sent.
     pub retries: Counter,
+    /// Readiness probes sent (at most one per probe interval).
+    pub probes: Counter,
     /// Breaker state: 0 closed, 1 half-open, 2 open.
     pub breaker_state: Gauge,
 }
@@ -33,6 +35,7 @@ impl BmsMetrics {
             latency: Histogram::new(exponential_buckets(0.000_1, 2.0, 16)),
             lookups: Counter::default(),
             retries: Counter::default(),
+            probes: Counter::default(),
             breaker_state: Gauge::default(),
         };
         if let Some(registry) = registry {
@@ -53,6 +56,11 @@ impl BmsMetrics {
                 metrics.lookups.clone(),
             );
             registry.register("retries", "Retries sent to BMS", metrics.retries.clone());
+            registry.register(
+                "probes",
+                "Readiness probes sent to BMS, at most one per probe interval",
+                metrics.probes.clone(),
+            );
             registry.register(
                 "breaker_state",
                 "Circuit breaker: 0 closed, 1 half-open, 2 open",

@@ -1,13 +1,14 @@
 //! `HttpBms`: the [`CallSource`] that asks a real BMS over HTTP(S), protecting it with
-//! single flight (and an optional short cache), one safe retry, a circuit breaker and a
-//! bound on requests in flight.
+//! single flight (and an optional short cache), one safe retry, a circuit breaker, a bound
+//! on requests in flight, and readiness checks that reach it at most once per interval.
 
 mod breaker;
 mod metrics;
+mod readiness;
 mod settings;
 mod transport;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use calldata_model::CallKey;
@@ -19,6 +20,8 @@ pub use breaker::{Admission, Breaker, BreakerState};
 pub use metrics::BmsMetrics;
 pub use settings::HttpBmsSettings;
 pub use transport::{BuildError, Fault, Transport};
+
+use readiness::{ProbeEnded, Readiness, Step};
 
 use crate::source::{CallSource, Lookup, LookupFuture, ReadyFuture, SourceError};
 use crate::wire::{BmsQuery, BmsReply, RetCode};
@@ -42,7 +45,8 @@ struct Inner {
     retry: Option<Duration>,
     request_timeout: Duration,
     metrics: BmsMetrics,
-    last_probe: Mutex<Option<(Instant, Option<Fault>)>>,
+    readiness: Readiness,
+    probe_key: CallKey,
 }
 
 impl HttpBms {
@@ -56,6 +60,12 @@ impl HttpBms {
             reason,
         })?;
         let transport = Transport::new(settings)?;
+        let probe_key = calldata_model::QueryBasicCallInfo::new(1, 1, PROBE_CALL_ID)
+            .to_call_key()
+            .map_err(|e| BuildError::Invalid {
+                what: "probe call key",
+                reason: e.to_string(),
+            })?;
         let cache_ttl = Duration::from_millis(settings.cache_ttl_ms);
         let flights = Cache::builder()
             .max_capacity(settings.cache_max_entries)
@@ -77,7 +87,8 @@ impl HttpBms {
                     .then(|| Duration::from_millis(settings.retry_backoff_ms)),
                 request_timeout: Duration::from_millis(settings.request_timeout_ms),
                 metrics: BmsMetrics::new(registry),
-                last_probe: Mutex::new(None),
+                readiness: Readiness::new(Duration::from_millis(settings.probe_interval_ms)),
+                probe_key,
             }),
         })
     }
@@ -104,45 +115,87 @@ impl HttpBms {
         }
     }
 
-    /// Asks BMS about a call that does not exist: any BMS answer means it is reachable.
+    /// Whether BMS answers: at once "no" while the breaker is open, else the latest
+    /// exchange's outcome when it is under one probe interval old, else the outcome of a
+    /// probe (a query for a call that does not exist: any BMS answer means it is
+    /// reachable). One probe runs at a time, in a task of its own so that a caller that
+    /// goes away does not cancel it, and every check that finds it under way waits for it.
     async fn probe(&self) -> Result<(), SourceError> {
         let inner = &self.inner;
         if inner.breaker.remaining_cool_down(Instant::now()).is_some() {
             return Err(SourceError::Unavailable(Fault::BreakerOpen.message()));
         }
-        let key = calldata_model::QueryBasicCallInfo::new(1, 1, PROBE_CALL_ID)
-            .to_call_key()
-            .map_err(|e| SourceError::Internal(e.to_string()))?;
-        let outcome = inner.ask(&key).await.map(|_| ()).err();
-        if let Ok(mut last) = inner.last_probe.lock() {
-            *last = Some((Instant::now(), outcome));
+        let mut seen = None;
+        loop {
+            match inner.readiness.step(Instant::now(), seen) {
+                Step::Answer(fault) => {
+                    return fault.map_or(Ok(()), |fault| {
+                        Err(SourceError::Unavailable(fault.message()))
+                    });
+                }
+                Step::Wait {
+                    ended,
+                    start,
+                    seen: now_seen,
+                } => {
+                    seen = Some(now_seen);
+                    if start {
+                        self.start_probe().await;
+                    }
+                    ended.await;
+                }
+            }
         }
-        outcome.map_or(Ok(()), |fault| {
-            Err(SourceError::Unavailable(fault.message()))
-        })
+    }
+
+    /// Runs one probe in a task of its own (inline when there is no Tokio runtime to
+    /// spawn on); `ask` records its outcome.
+    async fn start_probe(&self) {
+        let inner = Arc::clone(&self.inner);
+        let run = async move {
+            let _ended = ProbeEnded(&inner.readiness);
+            inner.metrics.probes.inc();
+            // The outcome is recorded by `ask`; the lookup itself is of no use here.
+            let _ = inner.ask(&inner.probe_key).await;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(run);
+            }
+            Err(_) => run.await,
+        }
     }
 
     fn detail(&self) -> String {
         let now = Instant::now();
         let breaker = self.inner.breaker.state(now).name();
-        let probe = match self.inner.last_probe.lock().ok().and_then(|last| *last) {
-            None => "no probe yet".to_owned(),
-            Some((at, None)) => format!("last probe ok {:.1} s ago", (now - at).as_secs_f64()),
-            Some((at, Some(fault))) => {
-                format!(
-                    "last probe failed {:.1} s ago ({})",
-                    (now - at).as_secs_f64(),
-                    fault.class()
-                )
+        let latest = match self.inner.readiness.latest() {
+            None => "no exchange yet".to_owned(),
+            Some(outcome) => {
+                let ago = now.saturating_duration_since(outcome.at).as_secs_f64();
+                match outcome.fault {
+                    None => format!("last exchange ok {ago:.1} s ago"),
+                    Some(fault) => {
+                        format!("last exchange failed {ago:.1} s ago ({})", fault.class())
+                    }
+                }
             }
         };
-        format!("breaker {breaker}; {probe}")
+        format!("breaker {breaker}; {latest}")
     }
 }
 
 impl Inner {
-    /// One protected exchange: breaker, in-flight bound, at most one safe retry.
+    /// One protected exchange, its outcome recorded for readiness.
     async fn ask(&self, key: &CallKey) -> Result<Lookup, Fault> {
+        let lookup = self.ask_protected(key).await;
+        self.readiness
+            .record(lookup.as_ref().err().copied(), Instant::now());
+        lookup
+    }
+
+    /// One protected exchange: breaker, in-flight bound, at most one safe retry.
+    async fn ask_protected(&self, key: &CallKey) -> Result<Lookup, Fault> {
         let admission = self.breaker.admit(Instant::now());
         if admission == Admission::Rejected {
             self.metrics.outcome(Fault::BreakerOpen.class());

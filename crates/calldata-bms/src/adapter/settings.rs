@@ -44,6 +44,9 @@ pub struct HttpBmsSettings {
     pub breaker_failures: u32,
     /// How long the open breaker answers at once before letting one probe through, ms.
     pub breaker_cool_down_ms: u64,
+    /// Readiness (`/readyz`) answers the latest BMS exchange for this long, ms; after that
+    /// one probe asks BMS again, however many checks arrive.
+    pub probe_interval_ms: u64,
 }
 
 impl Default for HttpBmsSettings {
@@ -66,6 +69,7 @@ impl Default for HttpBmsSettings {
             cache_max_entries: 100_000,
             breaker_failures: 5,
             breaker_cool_down_ms: 5_000,
+            probe_interval_ms: 1_000,
         }
     }
 }
@@ -98,6 +102,9 @@ impl HttpBmsSettings {
             return Err(
                 "bms.breaker_failures and bms.breaker_cool_down_ms must be above 0".to_owned(),
             );
+        }
+        if self.probe_interval_ms == 0 {
+            return Err("bms.probe_interval_ms must be above 0".to_owned());
         }
         Ok(())
     }

@@ -1,7 +1,6 @@
 //! The guard every signed route goes through: lockout check, then `auth-v2` verification
 //! over the raw body bytes, counting failures per client address.
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::SystemTime;
 
 use actix_web::HttpRequest;
@@ -10,6 +9,7 @@ use calldata_model::auth::{
     AuthError, HeaderSource, SignableRequest, SigningKeyCache, verify_cached,
 };
 
+use crate::auth::client_address::client_address;
 use crate::auth::keys::Scope;
 use crate::auth::lockout::FailureVerdict;
 use crate::auth::worker_keys::WorkerKeyCache;
@@ -69,9 +69,14 @@ pub fn authenticate<'s>(
         Err(error) => {
             state.metrics.auth_failure(&error);
             tracing::debug!(client = %address, reason = %error, "signature refused");
-            if state.lockout.record_failure(address) == FailureVerdict::LockedOut {
+            if let FailureVerdict::LockedOut { displaced } = state.lockout.record_failure(address) {
                 state.metrics.lockouts.inc();
-                tracing::warn!(client = %address, "client address locked out after repeated signature failures");
+                if let Some(displaced) = displaced {
+                    state.metrics.lockouts_displaced.inc();
+                    tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
+                } else {
+                    tracing::warn!(client = %address, "client address locked out after repeated signature failures");
+                }
             }
             Err(Refusal::unauthorized(&error))
         }
@@ -134,26 +139,6 @@ fn visible_ascii(bytes: &[u8]) -> Option<&str> {
     } else {
         None
     }
-}
-
-/// The client's IP address: the socket peer, or, when the peer is a trusted proxy, the
-/// rightmost `X-Forwarded-For` entry that is not itself a trusted proxy.
-pub fn client_address(request: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
-    let peer = request
-        .peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-    if !trusted_proxies.contains(&peer) {
-        return peer;
-    }
-    request
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-        .rev()
-        .find(|ip| !trusted_proxies.contains(ip))
-        .unwrap_or(peer)
 }
 
 #[cfg(test)]

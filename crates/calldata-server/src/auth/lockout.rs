@@ -1,14 +1,17 @@
 //! `Lockout`: after repeated signature failures from one client address, that address gets
-//! 403 for a while. Both tables are bounded caches, so an attacker rotating addresses cannot
-//! grow memory without limit.
+//! 403 for a while. Both tables are bounded, so an attacker rotating addresses cannot grow
+//! memory without limit, and they are kept apart, so failure counts never push out a lock:
+//! the counts are a cache (an evicted count starts again from zero), the locks a
+//! `LockTable` that, when full, ends its oldest lock first.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
 
+use crate::auth::lock_table::{LockTable, Placed};
 use crate::config::LockoutSettings;
 
 /// Failure counting and lockout state for client addresses.
@@ -16,12 +19,12 @@ use crate::config::LockoutSettings;
 pub struct Lockout {
     max_failures: u32,
     failures: Cache<IpAddr, Arc<AtomicU32>>,
-    locked: Cache<IpAddr, ()>,
+    locked: Arc<RwLock<LockTable>>,
     /// When the latest lockout ends, in ms since `epoch`: past it no address can be locked,
     /// so the common case (no lockout at all) costs one atomic load instead of a lookup.
     all_clear_at: Arc<AtomicU64>,
     epoch: Instant,
-    lock_for: Duration,
+    lock_for_ms: u64,
 }
 
 /// What a failure did to its address.
@@ -30,32 +33,47 @@ pub enum FailureVerdict {
     /// Counted; the address may try again.
     Counted,
     /// This failure locked the address out.
-    LockedOut,
+    LockedOut {
+        /// The address whose lock ended early because the lock table was full, if any.
+        displaced: Option<IpAddr>,
+    },
 }
 
 impl Lockout {
     /// Lockout with the configured limits.
     pub fn new(settings: &LockoutSettings) -> Self {
+        let lock_for = Duration::from_secs(settings.lock_secs);
         Self {
             max_failures: settings.max_failures,
             failures: Cache::builder()
                 .max_capacity(settings.max_tracked_addresses)
                 .time_to_live(Duration::from_secs(settings.window_secs))
                 .build(),
-            locked: Cache::builder()
-                .max_capacity(settings.max_tracked_addresses)
-                .time_to_live(Duration::from_secs(settings.lock_secs))
-                .build(),
+            locked: Arc::new(RwLock::new(LockTable::new(
+                usize::try_from(settings.max_tracked_addresses).unwrap_or(usize::MAX),
+            ))),
             all_clear_at: Arc::new(AtomicU64::new(0)),
             epoch: Instant::now(),
-            lock_for: Duration::from_secs(settings.lock_secs),
+            lock_for_ms: u64::try_from(lock_for.as_millis()).unwrap_or(u64::MAX),
         }
     }
 
     /// Whether the address is locked out now.
     pub fn is_locked(&self, address: IpAddr) -> bool {
-        self.millis_now() < self.all_clear_at.load(Ordering::Relaxed)
-            && self.locked.contains_key(&tracked(address))
+        let now = self.millis_now();
+        now < self.all_clear_at.load(Ordering::Relaxed)
+            && self
+                .locked
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_locked(tracked(address), now)
+    }
+
+    /// How many addresses (IPv6: /64 networks) are locked out now.
+    pub fn held(&self) -> usize {
+        let mut table = self.locked.write().unwrap_or_else(PoisonError::into_inner);
+        table.expire(self.millis_now());
+        table.len()
     }
 
     fn millis_now(&self) -> u64 {
@@ -69,27 +87,31 @@ impl Lockout {
             .failures
             .get_with(address, || Arc::new(AtomicU32::new(0)));
         let count = counter.fetch_add(1, Ordering::Relaxed) + 1;
-        if count >= self.max_failures {
-            self.failures.invalidate(&address);
-            self.locked.insert(address, ());
-            let until = self
-                .millis_now()
-                .saturating_add(u64::try_from(self.lock_for.as_millis()).unwrap_or(u64::MAX));
-            // One millisecond of slack: the cache's own expiry must come first.
-            self.all_clear_at
-                .fetch_max(until.saturating_add(1), Ordering::Relaxed);
-            FailureVerdict::LockedOut
-        } else {
-            FailureVerdict::Counted
+        if count < self.max_failures {
+            return FailureVerdict::Counted;
+        }
+        self.failures.invalidate(&address);
+        let mut table = self.locked.write().unwrap_or_else(PoisonError::into_inner);
+        // The clock is read under the write lock, so locks enter the table in the order
+        // they end.
+        let now = self.millis_now();
+        let end = now.saturating_add(self.lock_for_ms);
+        match table.lock(address, now, end) {
+            Placed::Locked { displaced } => {
+                self.all_clear_at.fetch_max(end, Ordering::Relaxed);
+                FailureVerdict::LockedOut { displaced }
+            }
+            Placed::AlreadyLocked => FailureVerdict::Counted,
         }
     }
 }
 
-/// The unit an address is tracked as: IPv4 addresses alone, IPv6 by their /64 network (one
-/// host usually owns a whole /64 and could rotate through it).
+/// The unit an address is tracked as, from its canonical form (an IPv4-mapped IPv6
+/// address is its IPv4 address): IPv4 addresses alone, IPv6 by their /64 network (one host
+/// usually owns a whole /64 and could rotate through it).
 fn tracked(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V4(_) => address,
+    match address.to_canonical() {
+        v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {
             let network = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(network.into())
@@ -118,7 +140,10 @@ mod tests {
         assert_eq!(lockout.record_failure(ip), FailureVerdict::Counted);
         assert_eq!(lockout.record_failure(ip), FailureVerdict::Counted);
         assert!(!lockout.is_locked(ip));
-        assert_eq!(lockout.record_failure(ip), FailureVerdict::LockedOut);
+        assert_eq!(
+            lockout.record_failure(ip),
+            FailureVerdict::LockedOut { displaced: None }
+        );
         assert!(lockout.is_locked(ip));
         assert!(!lockout.is_locked(other));
     }
@@ -144,5 +169,65 @@ mod tests {
             "{}",
             lockout.failures.entry_count()
         );
+    }
+
+    fn settings_capped(max_failures: u32, cap: u64) -> LockoutSettings {
+        LockoutSettings {
+            max_tracked_addresses: cap,
+            ..settings(max_failures)
+        }
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_their_ipv4_address_not_a_64() {
+        let lockout = Lockout::new(&settings(2));
+        lockout.record_failure("::ffff:127.0.0.1".parse().unwrap());
+        lockout.record_failure("127.0.0.1".parse().unwrap());
+        assert!(lockout.is_locked("127.0.0.1".parse().unwrap()));
+        assert!(lockout.is_locked("::ffff:127.0.0.1".parse().unwrap()));
+        for free in ["127.0.0.2", "::ffff:127.0.0.2", "::1", "::ffff:0:0"] {
+            assert!(!lockout.is_locked(free.parse().unwrap()), "{free}");
+        }
+    }
+
+    #[test]
+    fn a_full_lock_table_keeps_the_newest_locks_and_reports_what_it_holds() {
+        let lockout = Lockout::new(&settings_capped(1, 1_000));
+        let address = |i: u32| IpAddr::from((0x0a00_0000 + i).to_be_bytes());
+        let mut displaced = 0;
+        for i in 0..3_000 {
+            match lockout.record_failure(address(i)) {
+                FailureVerdict::LockedOut { displaced: None } => {}
+                FailureVerdict::LockedOut {
+                    displaced: Some(oldest),
+                } => {
+                    // Each lock past the cap ends the oldest one, in the order placed.
+                    assert_eq!(oldest, address(i - 1_000));
+                    displaced += 1;
+                }
+                FailureVerdict::Counted => panic!("address {i} was not locked"),
+            }
+        }
+        assert_eq!(displaced, 2_000);
+        let kept: Vec<u32> = (0..3_000)
+            .filter(|&i| lockout.is_locked(address(i)))
+            .collect();
+        assert_eq!(kept, (2_000..3_000).collect::<Vec<_>>());
+        assert_eq!(lockout.held(), 1_000);
+    }
+
+    #[test]
+    fn failure_counts_never_push_out_a_lock() {
+        let lockout = Lockout::new(&settings_capped(3, 100));
+        let locked: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..3 {
+            lockout.record_failure(locked);
+        }
+        for i in 0..10_000u32 {
+            lockout.record_failure(IpAddr::from((0x0a00_0000 + i).to_be_bytes()));
+        }
+        lockout.failures.run_pending_tasks();
+        assert!(lockout.is_locked(locked));
+        assert_eq!(lockout.held(), 1);
     }
 }

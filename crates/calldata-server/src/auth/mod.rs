@@ -1,12 +1,16 @@
 //! The server side of `auth-v2`: the key registry with its ccId/vdn scopes, the lockout of
-//! addresses that keep failing, and the guard every signed route goes through.
+//! addresses that keep failing, the client address they are charged to, and the guard every
+//! signed route goes through.
 
+pub mod client_address;
 pub mod guard;
 pub mod keys;
+mod lock_table;
 pub mod lockout;
 pub mod rate_limit;
 pub mod worker_keys;
 
+pub use client_address::client_address;
 pub use guard::{Caller, authenticate};
 pub use keys::{KeyRegistry, Scope};
 pub use lockout::Lockout;

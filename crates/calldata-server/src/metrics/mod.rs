@@ -10,6 +10,7 @@ use calldata_model::auth::AuthError;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::exponential_buckets;
 use prometheus_client::registry::Registry;
 
@@ -49,8 +50,12 @@ pub struct Metrics {
     latency: Family<RouteLabels, LatencyHistogram, fn() -> LatencyHistogram>,
     auth_failures: Family<ReasonLabels, Counter>,
     lookups: Family<LookupLabels, ShardedCounter>,
-    /// Addresses locked out.
+    /// Lockouts given (events, not what the lock table holds: see `locked_addresses`).
     pub lockouts: Counter,
+    /// Locks ended early because the lock table was full (the oldest lock makes room).
+    pub lockouts_displaced: Counter,
+    /// Addresses (IPv6: /64 networks) the lock table holds, set when metrics are read.
+    pub locked_addresses: Gauge,
     /// Requests refused because their address was locked out.
     pub lockout_refusals: Counter,
     /// Requests refused with 429 because their key was over its rate limit.
@@ -115,7 +120,23 @@ impl Metrics {
             auth_failures.clone(),
         );
         let lockouts = Counter::default();
-        registry.register("lockouts", "Client addresses locked out", lockouts.clone());
+        registry.register(
+            "lockouts",
+            "Lockouts given to client addresses (events; locked_addresses is what is held now)",
+            lockouts.clone(),
+        );
+        let lockouts_displaced = Counter::default();
+        registry.register(
+            "lockouts_displaced",
+            "Locks ended early because the lock table was full (the oldest lock goes first)",
+            lockouts_displaced.clone(),
+        );
+        let locked_addresses = Gauge::default();
+        registry.register(
+            "locked_addresses",
+            "Client addresses (IPv6: /64 networks) locked out now",
+            locked_addresses.clone(),
+        );
         let lockout_refusals = Counter::default();
         registry.register(
             "lockout_refusals",
@@ -141,6 +162,8 @@ impl Metrics {
             auth_failures,
             lookups,
             lockouts,
+            lockouts_displaced,
+            locked_addresses,
             lockout_refusals,
             rate_limited,
             hot: HotSeries::default(),

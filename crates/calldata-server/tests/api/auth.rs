@@ -188,6 +188,49 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_locked_out_not_the_proxy
 }
 
 #[actix_web::test]
+async fn a_full_lock_table_ends_the_oldest_lock_and_the_gauge_says_what_it_holds() {
+    let app = spawn_app_with(|s| {
+        s.lockout.max_failures = 1;
+        s.lockout.max_tracked_addresses = 2;
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let (key, _) = existing_call();
+    let body = query_body(&key);
+    let post_from = |client: &'static str, authorization: Option<String>| {
+        let mut request = app
+            .http
+            .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
+            .header("content-type", "application/json;charset=UTF-8")
+            .header("x-forwarded-for", client)
+            .body(body.clone());
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.send()
+    };
+    for client in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        assert_eq!(post_from(client, None).await.unwrap().status(), 401);
+    }
+    let good = || Some(app.authorization(AK, SK, "POST", QUERY_BASIC_CALL_INFO_PATH, &body));
+    assert_eq!(post_from("192.0.2.1", good()).await.unwrap().status(), 200);
+    for client in ["192.0.2.2", "192.0.2.3"] {
+        assert_eq!(post_from(client, good()).await.unwrap().status(), 403);
+    }
+    let metrics = app.metrics().await;
+    for line in [
+        "calldata_locked_addresses 2",
+        "calldata_lockouts_total 3",
+        "calldata_lockouts_displaced_total 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line:?} in\n{metrics}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn a_repeated_host_header_fails_the_signature() {
     let app = spawn_app_with(|s| s.lockout.max_failures = 100).await;
     let (key, _) = existing_call();

@@ -166,6 +166,7 @@ fn help_documents_every_setting() {
         "--bms-cache-max-entries",
         "--bms-breaker-failures",
         "--bms-breaker-cool-down-ms",
+        "--bms-probe-interval-ms",
     ] {
         assert!(help.contains(flag), "--help does not mention {flag}");
     }

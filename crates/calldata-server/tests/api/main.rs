@@ -13,6 +13,7 @@ mod helpers;
 mod auth;
 mod binary;
 mod bms;
+mod dual_stack;
 mod limits;
 mod operations;
 mod query;
