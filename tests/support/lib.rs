@@ -1,6 +1,8 @@
 //! Support for end-to-end tests: find (or build) the workspace binaries, run them as
 //! processes, read their banners, sign requests, stop them.
 
+pub mod attack;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};

@@ -60,7 +60,7 @@ pub struct Cli {
     /// Idle keep-alive timeout, seconds [default: 75].
     #[arg(long, value_name = "SECS")]
     pub keep_alive_secs: Option<u64>,
-    /// Time a client has to send the request head, milliseconds [default: 5000].
+    /// Time a client has to send each request (head and body), milliseconds [default: 5000].
     #[arg(long, value_name = "MS")]
     pub client_request_timeout_ms: Option<u64>,
     /// Grace period for in-flight requests at shutdown, seconds [default: 30].

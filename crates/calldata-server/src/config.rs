@@ -120,6 +120,9 @@ pub struct ConnectionSettings {
     pub max_tls_handshakes: usize,
     /// Milliseconds an answer gets to reach the socket once the peer stops reading.
     pub write_timeout_ms: u64,
+    /// Kernel send buffer of each connection, bytes (0 leaves the kernel's autotuning):
+    /// what a peer that does not read can make the machine hold for it.
+    pub send_buffer_bytes: usize,
 }
 
 /// Per-access-key rate limit (GCRA): `per_second` on average, bursts up to `burst`.
@@ -226,6 +229,7 @@ impl Default for ConnectionSettings {
             tls_handshake_timeout_ms: 5_000,
             max_tls_handshakes: 2_048,
             write_timeout_ms: 10_000,
+            send_buffer_bytes: 64 * 1024,
         }
     }
 }
@@ -371,31 +375,7 @@ impl Settings {
         if !(100..=60_000).contains(&self.client_request_timeout_ms) {
             return invalid("client_request_timeout_ms", "must be between 100 and 60000");
         }
-        let connections = &self.connections;
-        if !(1..=65_535).contains(&connections.backlog) {
-            return invalid("connections.backlog", "must be between 1 and 65535");
-        }
-        if !(100..=60_000).contains(&connections.tls_handshake_timeout_ms) {
-            return invalid(
-                "connections.tls_handshake_timeout_ms",
-                "must be between 100 and 60000",
-            );
-        }
-        if connections.max_tls_handshakes == 0 {
-            return invalid("connections.max_tls_handshakes", "must be above 0");
-        }
-        if !(100..=600_000).contains(&connections.write_timeout_ms) {
-            return invalid(
-                "connections.write_timeout_ms",
-                "must be between 100 and 600000",
-            );
-        }
-        if connections.max_connections > 10_000_000 {
-            return invalid(
-                "connections.max_connections",
-                "must be at most 10000000 (0 derives it from the open-file limit)",
-            );
-        }
+        self.connections.validate()?;
         if self.workers > 1024 {
             return invalid("workers", "must be at most 1024 (0 means one per core)");
         }
@@ -439,6 +419,51 @@ impl Settings {
     /// Whether the server speaks HTTPS.
     pub fn tls_enabled(&self) -> bool {
         !self.plain_http
+    }
+}
+
+impl ConnectionSettings {
+    /// Checks the connection limits.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, problem: &str| {
+            Err(ConfigError::Invalid {
+                setting,
+                problem: problem.to_owned(),
+            })
+        };
+        if !(1..=65_535).contains(&self.backlog) {
+            return invalid("connections.backlog", "must be between 1 and 65535");
+        }
+        if !(100..=60_000).contains(&self.tls_handshake_timeout_ms) {
+            return invalid(
+                "connections.tls_handshake_timeout_ms",
+                "must be between 100 and 60000",
+            );
+        }
+        if self.max_tls_handshakes == 0 {
+            return invalid("connections.max_tls_handshakes", "must be above 0");
+        }
+        if !(100..=600_000).contains(&self.write_timeout_ms) {
+            return invalid(
+                "connections.write_timeout_ms",
+                "must be between 100 and 600000",
+            );
+        }
+        if self.send_buffer_bytes != 0
+            && !(4 * 1024..=16 * 1024 * 1024).contains(&self.send_buffer_bytes)
+        {
+            return invalid(
+                "connections.send_buffer_bytes",
+                "must be 0 (the kernel's autotuning) or between 4096 and 16777216",
+            );
+        }
+        if self.max_connections > 10_000_000 {
+            return invalid(
+                "connections.max_connections",
+                "must be at most 10000000 (0 derives it from the open-file limit)",
+            );
+        }
+        Ok(())
     }
 }
 

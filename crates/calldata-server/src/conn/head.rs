@@ -1,6 +1,7 @@
 //! What a complete request head says about framing, decided as actix-http decides it, with
 //! the two framings that read a body to the end of the connection taken away: an `Upgrade`
-//! header is dropped (we serve no upgrades) and `CONNECT` is refused.
+//! header and the `upgrade` option of `Connection` are dropped (we serve no upgrades; RFC
+//! 9110 lets a server ignore them) and `CONNECT` is refused.
 
 use std::mem::MaybeUninit;
 
@@ -60,9 +61,9 @@ pub(crate) fn inspect(input: &mut BytesMut, max_head: usize) -> HeadVerdict {
     };
     let mut head_len = found.head_len;
     // Back to front, so the earlier ranges stay where they are.
-    while let Some((start, end)) = found.upgrade_lines.pop() {
-        remove(input, start, end);
-        head_len -= end - start;
+    while let Some(edit) = found.edits.pop() {
+        head_len = head_len - (edit.end - edit.start) + edit.replacement.len();
+        replace(input, &edit);
     }
     HeadVerdict::Serve {
         head_len,
@@ -79,8 +80,16 @@ struct Found {
     chunked: bool,
     content_length: Option<u64>,
     expect_continue: bool,
-    /// Byte ranges of `Upgrade` header lines, in order.
-    upgrade_lines: Vec<(usize, usize)>,
+    /// Header lines to drop or rewrite, in order.
+    edits: Vec<Edit>,
+}
+
+/// One header line replaced (by nothing, to drop it).
+#[derive(Debug)]
+struct Edit {
+    start: usize,
+    end: usize,
+    replacement: Vec<u8>,
 }
 
 impl Found {
@@ -100,7 +109,7 @@ impl Found {
             chunked: false,
             content_length: None,
             expect_continue: false,
-            upgrade_lines: Vec::new(),
+            edits: Vec::new(),
         };
         let mut transfer_encodings = 0;
         for header in request.headers.iter() {
@@ -122,7 +131,16 @@ impl Found {
                     return Err(HeadVerdict::PassThrough);
                 }
             } else if name.eq_ignore_ascii_case("upgrade") {
-                found.upgrade_lines.push(line_of(input, header));
+                let (start, end) = line_of(input, header);
+                found.edits.push(Edit {
+                    start,
+                    end,
+                    replacement: Vec::new(),
+                });
+            } else if name.eq_ignore_ascii_case("connection") {
+                if let Some(edit) = without_upgrade_option(input, header) {
+                    found.edits.push(edit);
+                }
             } else if name.eq_ignore_ascii_case("expect") && http_11 {
                 found.expect_continue |= header
                     .value
@@ -161,10 +179,37 @@ fn line_of(input: &[u8], header: &httparse::Header<'_>) -> (usize, usize) {
     (start, end)
 }
 
-fn remove(input: &mut BytesMut, start: usize, end: usize) {
-    let len = input.len();
-    input.copy_within(end..len, start);
-    input.truncate(len - (end - start));
+/// The edit that takes the `upgrade` option out of a `Connection` header (dropping the
+/// line when nothing else is left), or `None` when it has none.
+fn without_upgrade_option(input: &[u8], header: &httparse::Header<'_>) -> Option<Edit> {
+    let is_upgrade = |option: &&[u8]| option.trim_ascii().eq_ignore_ascii_case(b"upgrade");
+    let options: Vec<&[u8]> = header.value.split(|&b| b == b',').collect();
+    if !options.iter().any(is_upgrade) {
+        return None;
+    }
+    let kept: Vec<&[u8]> = options
+        .into_iter()
+        .filter(|option| !is_upgrade(option) && !option.trim_ascii().is_empty())
+        .map(<[u8]>::trim_ascii)
+        .collect();
+    let (start, end) = line_of(input, header);
+    let replacement = if kept.is_empty() {
+        Vec::new()
+    } else {
+        [b"Connection: ".as_slice(), &kept.join(&b", "[..]), b"\r\n"].concat()
+    };
+    Some(Edit {
+        start,
+        end,
+        replacement,
+    })
+}
+
+fn replace(input: &mut BytesMut, edit: &Edit) {
+    let tail = input.split_off(edit.end);
+    input.truncate(edit.start);
+    input.extend_from_slice(&edit.replacement);
+    input.unsplit(tail);
 }
 
 #[cfg(test)]
@@ -207,12 +252,19 @@ mod tests {
     fn an_upgrade_header_is_dropped_and_the_body_framed_by_its_length() {
         let head = "POST /q HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: 2\r\n\r\n{}GET";
         let (verdict, rest) = verdict(head);
-        let expected = "POST /q HTTP/1.1\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\n{}GET";
+        let expected = "POST /q HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}GET";
         assert_eq!(rest, expected);
         assert_eq!(verdict, serve(expected.len() - 5, BodyFraming::Length(2)));
         let bare = "GET / HTTP/1.1\nupgrade: h2c\nUPGRADE:websocket\n\n";
         let (verdict, rest) = super::tests::verdict(bare);
         assert_eq!(rest, "GET / HTTP/1.1\n\n");
+        assert_eq!(verdict, serve(rest.len(), BodyFraming::None));
+        let kept = "GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade,close\r\nX: 1\r\n\r\n";
+        let (verdict, rest) = super::tests::verdict(kept);
+        assert_eq!(
+            rest,
+            "GET / HTTP/1.1\r\nConnection: keep-alive, close\r\nX: 1\r\n\r\n"
+        );
         assert_eq!(verdict, serve(rest.len(), BodyFraming::None));
     }
 

@@ -87,6 +87,8 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// Time a connection may sit between requests (a backstop behind actix-http's own).
     pub idle_timeout: Duration,
+    /// Kernel send buffer of each connection; `None` leaves the kernel's autotuning.
+    pub send_buffer: Option<usize>,
 }
 
 impl Limits {
@@ -108,6 +110,8 @@ impl Limits {
                 + REQUEST_GRACE,
             write_timeout: Duration::from_millis(connections.write_timeout_ms),
             idle_timeout: Duration::from_secs(settings.keep_alive_secs) + REQUEST_GRACE,
+            send_buffer: (connections.send_buffer_bytes > 0)
+                .then_some(connections.send_buffer_bytes),
         }
     }
 

@@ -56,7 +56,7 @@ impl Conn {
             write_blocked_since: Cell::new(None),
             closed: Cell::new(None),
             waker: Cell::new(None),
-            handshaking: Cell::new(phase == Phase::Handshake),
+            handshaking: Cell::new(false),
         }
     }
 
@@ -190,14 +190,16 @@ impl WorkerConns {
         let phase = if tls { Phase::Handshake } else { Phase::Idle };
         let conn = Rc::new(Conn::new(phase, now));
         let key = self.live.borrow_mut().insert(conn.clone());
-        if tls {
-            self.start_handshake(&conn);
-        }
         Some(Admitted {
             worker: self.clone(),
             key,
             conn,
         })
+    }
+
+    /// The kernel send buffer each connection gets, if set.
+    pub(crate) fn send_buffer(&self) -> Option<usize> {
+        self.limits.send_buffer
     }
 
     /// The handshake of `conn` ended (done, failed, or the connection closed).
@@ -208,7 +210,9 @@ impl WorkerConns {
         }
     }
 
-    fn start_handshake(&self, conn: &Rc<Conn>) {
+    /// The peer of `conn` sent its first bytes: its TLS handshake starts, and counts
+    /// against the handshake limit (a peer that sends nothing holds only its socket).
+    pub(crate) fn start_handshake(&self, conn: &Rc<Conn>) {
         let mut queue = self.handshakes.borrow_mut();
         while self.handshaking.get() >= self.limits.handshakes_per_worker {
             let Some(oldest) = queue.pop_front() else {
@@ -226,6 +230,7 @@ impl WorkerConns {
             queue.pop_front();
         }
         queue.push_back(Rc::downgrade(conn));
+        conn.handshaking.set(true);
         self.handshaking.set(self.handshaking.get() + 1);
     }
 

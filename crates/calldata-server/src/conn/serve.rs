@@ -136,6 +136,9 @@ where
     let peer = tcp.peer_addr().ok();
     // Answers are small and written whole: send them at once.
     let _ = tcp.set_nodelay(true);
+    if let Some(bytes) = worker.send_buffer() {
+        let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(bytes);
+    }
     let conn = admitted.conn.clone();
     Closable::new(conn.clone(), async move {
         let transport = match tls {
@@ -146,6 +149,7 @@ where
                 if tcp.readable().await.is_err() {
                     return;
                 }
+                worker.start_handshake(&conn);
                 match acceptor.accept(tcp).await {
                     Ok(stream) => Transport::Tls(Box::new(stream)),
                     Err(_) => return,

@@ -48,6 +48,7 @@ pub fn configure(config: &mut web::ServiceConfig, sandbox: bool) {
     );
     config.service(
         web::resource("/openapi.json")
+            .app_data(web::Data::new(openapi::DocumentText::default()))
             .route(web::get().to(openapi::document))
             .default_service(only("GET")),
     );

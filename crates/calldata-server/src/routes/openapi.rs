@@ -129,9 +129,18 @@ pub fn document_json() -> String {
     ApiDoc::openapi().to_pretty_json().unwrap_or_default()
 }
 
+/// The document's text, made on the first request a worker serves and kept: building it
+/// costs far more than sending it, and `GET /openapi.json` needs no signature.
+#[derive(Debug, Default)]
+pub struct DocumentText(std::sync::OnceLock<actix_web::web::Bytes>);
+
 /// `GET /openapi.json`.
-pub async fn document() -> HttpResponse {
+pub async fn document(text: actix_web::web::Data<DocumentText>) -> HttpResponse {
+    let body = text
+        .0
+        .get_or_init(|| actix_web::web::Bytes::from(document_json()))
+        .clone();
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, JSON))
-        .body(document_json())
+        .body(body)
 }
