@@ -56,7 +56,7 @@ async fn run(args: &[String]) -> Result<String, calldata_e2e::Failure> {
         }
         "unread-pipeline" => {
             let requests = usize::try_from(arg.max(1))?;
-            attack::unread_pipeline(target, connections, requests, "/openapi.json").await
+            attack::unread_pipeline(target, connections, requests, "/openapi.json", None).await
         }
         other => return Err(format!("unknown mode {other:?}").into()),
     };

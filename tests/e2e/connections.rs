@@ -518,29 +518,44 @@ async fn an_upgrade_header_leaves_the_body_framed_by_its_length_and_a_pipelined_
     .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_the_write_timeout()
-{
-    let write_timeout_ms: u64 = 3_000;
+/// What one unread-pipeline attack did to the server.
+#[derive(Debug)]
+struct UnreadOutcome {
+    idle: u64,
+    peak: u64,
+    after: u64,
+    report: attack::AttackReport,
+    write_timeouts: f64,
+    answered_after: usize,
+}
+
+async fn unread_attack(tls: bool, connections: usize, write_timeout_ms: u64) -> UnreadOutcome {
     let server = Server::start(
-        false,
+        tls,
         &[],
-        &[(
-            "CALLDATA_CONNECTIONS__WRITE_TIMEOUT_MS",
-            &write_timeout_ms.to_string(),
-        )],
+        &[("CALLDATA_CONNECTIONS__WRITE_TIMEOUT_MS", &write_timeout_ms.to_string())],
     )
     .await;
-    // Warm the answer once, so that idle is measured with the document built.
-    let _ = calldata_e2e::raw_exchange(
-        server.address,
-        b"GET /openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        Duration::from_secs(5),
+    let config = tls.then(|| {
+        attack::tls_trusting(&std::fs::read(server.data.path().join("tls/ca.pem")).unwrap())
+            .unwrap()
+    });
+    // One unread request first, so that idle is measured with the document built and the
+    // connection path warm.
+    let _ = attack::unread_pipeline(
+        AttackTarget {
+            server: server.address,
+            source: None,
+            duration: Duration::from_secs(1),
+            receive_buffer: None,
+        },
+        1,
+        1,
+        "/openapi.json",
+        config.clone(),
     )
-    .await
-    .unwrap();
+    .await;
     let idle = server.rss_kib();
-    let connections = 200;
     let attack = tokio::spawn(attack::unread_pipeline(
         AttackTarget {
             server: server.address,
@@ -551,6 +566,7 @@ async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_
         connections,
         8_000,
         "/openapi.json",
+        config,
     ));
     let mut peak = idle;
     while !attack.is_finished() {
@@ -559,35 +575,72 @@ async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_
     }
     let report = attack.await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = server.rss_kib();
-    let write_timeouts = server.closed_by("write_timeout").await;
-    let answered_after = legit_queries(&server, 5).await;
+    UnreadOutcome {
+        idle,
+        peak,
+        after: server.rss_kib(),
+        report,
+        write_timeouts: server.closed_by("write_timeout").await,
+        answered_after: legit_queries(&server, 5).await.len(),
+    }
+}
+
+impl UnreadOutcome {
+    fn describe(&self, what: &str, write_timeout_ms: u64) -> String {
+        format!(
+            "{what}: RSS idle {} MiB, peak {} MiB (+{} MiB), {} MiB after; {} of {} connections closed by the server in {} ms ({} by the {write_timeout_ms} ms write timeout)",
+            self.idle / 1024,
+            self.peak / 1024,
+            (self.peak - self.idle) / 1024,
+            self.after / 1024,
+            self.report.closed_by_server,
+            self.report.connections,
+            self.report.ran_ms,
+            self.write_timeouts,
+        )
+    }
+
+    fn check(&self, what: &str, write_timeout_ms: u64) {
+        assert_eq!(self.answered_after, 5, "{what}");
+        assert!(
+            self.peak - self.idle <= 100 * 1024,
+            "{what}: RSS grew from {} KiB to {} KiB",
+            self.idle,
+            self.peak
+        );
+        assert_eq!(
+            self.report.closed_by_server, self.report.connections as u64,
+            "{what}: every unread connection is closed by the server: {:?}",
+            self.report
+        );
+        assert!(
+            self.report.ran_ms < write_timeout_ms + 8_000,
+            "{what}: the connections were closed only after {} ms",
+            self.report.ran_ms
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_the_write_timeout() {
+    let write_timeout_ms: u64 = 3_000;
+    let plain = unread_attack(false, 200, write_timeout_ms).await;
+    let tls = unread_attack(true, 50, write_timeout_ms).await;
     write_reliability_record(
         "connections_unread_pipeline",
         json!({
-            "attack": "200 plain connections each writing 8,000 x GET /openapi.json without reading",
+            "attack": "200 plain connections (and 50 over TLS) each writing 8,000 x GET /openapi.json without reading",
             "before": "RSS reached 4 GiB in 8 s (about 20 MiB per connection; 1 GiB from 50 over TLS), not returned after they closed; no write timeout closed them",
-            "after": format!("RSS idle {} MiB, peak {} MiB (+{} MiB), {} MiB after; {} of {connections} connections closed by the server in {} ms ({write_timeouts} by the {write_timeout_ms} ms write timeout)", idle / 1024, peak / 1024, (peak - idle) / 1024, after / 1024, report.closed_by_server, report.ran_ms),
-            "idleKiB": idle,
-            "peakKiB": peak,
-            "afterKiB": after,
-            "attack_report": report,
-            "writeTimeouts": write_timeouts,
+            "after": format!("{}; {}", plain.describe("plain", write_timeout_ms), tls.describe("TLS", write_timeout_ms)),
+            "plainIdleKiB": plain.idle,
+            "plainPeakKiB": plain.peak,
+            "tlsIdleKiB": tls.idle,
+            "tlsPeakKiB": tls.peak,
+            "plainAttack": plain.report,
+            "tlsAttack": tls.report,
         }),
     )
     .unwrap();
-    assert_eq!(answered_after.len(), 5);
-    assert!(
-        peak - idle <= 100 * 1024,
-        "RSS grew from {idle} KiB to {peak} KiB"
-    );
-    assert_eq!(
-        report.closed_by_server, connections as u64,
-        "every unread connection is closed by the server: {report:?}"
-    );
-    assert!(
-        report.ran_ms < write_timeout_ms + 8_000,
-        "the connections were closed only after {} ms",
-        report.ran_ms
-    );
+    plain.check("plain", write_timeout_ms);
+    tls.check("TLS", write_timeout_ms);
 }

@@ -187,62 +187,109 @@ pub async fn slow_loris(
     .await
 }
 
-/// Opens `connections` plain HTTP connections that each write `requests` pipelined
-/// `GET path` requests and never read; returns once every connection was closed or
-/// the attack's time ran out.
+/// Opens `connections` connections (over TLS when `tls` names the CA to trust) that each
+/// write `requests` pipelined `GET path` requests and never read; returns once every
+/// connection was closed or the attack's time ran out.
 pub async fn unread_pipeline(
     target: AttackTarget,
     connections: usize,
     requests: usize,
     path: &str,
+    tls: Option<Arc<rustls::ClientConfig>>,
 ) -> AttackReport {
     let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes();
     let all: Arc<Vec<u8>> = Arc::new(request.repeat(requests));
     run(target, connections, move |target, counts, until| {
         let all = all.clone();
+        let tls = tls.clone();
         async move {
-            let Some(mut stream) = target.connect(&counts).await else {
+            let Some(stream) = target.connect(&counts).await else {
                 return;
             };
-            let mut written = 0;
-            while written < all.len() {
-                let write = tokio::time::timeout_at(until.into(), stream.write(&all[written..]));
-                match write.await {
-                    Ok(Ok(0) | Err(_)) => {
-                        counts.closed_by_server.fetch_add(1, Ordering::Relaxed);
-                        counts
-                            .bytes_written
-                            .fetch_add(written as u64, Ordering::Relaxed);
+            let closed = match tls {
+                None => {
+                    let mut stream = stream;
+                    let closed = write_until(&mut stream, &all, until, &counts).await;
+                    closed || wait_for_close(&stream, until).await
+                }
+                Some(config) => {
+                    let connector = tokio_rustls::TlsConnector::from(config);
+                    let name = rustls_pki_types::ServerName::IpAddress(target.server.ip().into());
+                    let Ok(Ok(mut stream)) = tokio::time::timeout(
+                        Duration::from_secs(5),
+                        connector.connect(name, stream),
+                    )
+                    .await
+                    else {
+                        counts.connect_failures.fetch_add(1, Ordering::Relaxed);
                         return;
-                    }
-                    Ok(Ok(n)) => written += n,
-                    Err(_) => break,
+                    };
+                    let closed = write_until(&mut stream, &all, until, &counts).await;
+                    closed || wait_for_close(stream.get_ref().0, until).await
                 }
-            }
-            counts
-                .bytes_written
-                .fetch_add(written as u64, Ordering::Relaxed);
-            // Never read: wait for the server to give up on this connection. A zero-size
-            // peek at the socket's state tells a close without reading any answer.
-            loop {
-                if Instant::now() >= until {
-                    return;
-                }
-                let mut probe = [0u8; 1];
-                let peeked =
-                    tokio::time::timeout(Duration::from_millis(200), stream.peek(&mut probe)).await;
-                // Answers waiting unread make `peek` succeed: a reset shows as its error.
-                if matches!(peeked, Ok(Ok(0) | Err(_)))
-                    || stream.take_error().ok().flatten().is_some()
-                {
-                    counts.closed_by_server.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            if closed {
+                counts.closed_by_server.fetch_add(1, Ordering::Relaxed);
             }
         }
     })
     .await
+}
+
+/// Writes `all` until done or `until`; whether the server closed the connection meanwhile.
+async fn write_until<S: AsyncWriteExt + Unpin>(
+    stream: &mut S,
+    all: &[u8],
+    until: Instant,
+    counts: &Counts,
+) -> bool {
+    let mut written = 0;
+    let closed = loop {
+        if written >= all.len() {
+            break false;
+        }
+        match tokio::time::timeout_at(until.into(), stream.write(&all[written..])).await {
+            Ok(Ok(0) | Err(_)) => break true,
+            Ok(Ok(n)) => written += n,
+            Err(_) => break false,
+        }
+    };
+    counts
+        .bytes_written
+        .fetch_add(written as u64, Ordering::Relaxed);
+    closed
+}
+
+/// Never reading, waits until the server closes the connection (`true`) or `until`.
+async fn wait_for_close(stream: &TcpStream, until: Instant) -> bool {
+    while Instant::now() < until {
+        let mut probe = [0u8; 1];
+        let peeked =
+            tokio::time::timeout(Duration::from_millis(200), stream.peek(&mut probe)).await;
+        // Answers waiting unread make `peek` succeed: a reset shows as its error.
+        if matches!(peeked, Ok(Ok(0) | Err(_))) || stream.take_error().ok().flatten().is_some()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
+/// A TLS client configuration trusting only the CA in `ca_pem` (aws-lc-rs, as the server).
+pub fn tls_trusting(ca_pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, Failure> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(ca_pem) {
+        roots.add(cert?)?;
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
 }
 
 async fn run<F, Fut>(target: AttackTarget, connections: usize, one: F) -> AttackReport

@@ -80,6 +80,7 @@ fn render(records: &Path) -> anyhow::Result<String> {
             let _ = writeln!(page, "\n## {expected}\n\nnot run\n");
         }
     }
+    render_attacks(&mut page, &names)?;
     let regressions = workspace_root().join("crates/calldata-model/tests/data/fuzz-regressions");
     let saved = count_files(&regressions);
     let _ = writeln!(
@@ -96,6 +97,39 @@ fn render(records: &Path) -> anyhow::Result<String> {
         render_value(&mut page, &value);
     }
     Ok(page)
+}
+
+/// One table of the attacks from outside: every record with `attack`, `before` and
+/// `after` is a row (its full figures follow in its own section).
+fn render_attacks(page: &mut String, names: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for path in names {
+        let value: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        if let (Some(attack), Some(before), Some(after)) =
+            (value.get("attack"), value.get("before"), value.get("after"))
+        {
+            let test = value.get("test").map(cell).unwrap_or_default();
+            rows.push(format!(
+                "| {} | {} | {} | `{test}` |",
+                cell(attack),
+                cell(before),
+                cell(after)
+            ));
+        }
+    }
+    if !rows.is_empty() {
+        let _ = writeln!(
+            page,
+            "\n## Attacks from outside: before and after\n\n\
+             Each row is a test over real sockets against the server binary; \"before\" is \
+             what the same attack did to the server before the fix.\n\n\
+             | attack | before | after | record |\n|---|---|---|---|"
+        );
+        for row in rows {
+            let _ = writeln!(page, "{row}");
+        }
+    }
+    Ok(())
 }
 
 fn render_value(page: &mut String, value: &Value) {

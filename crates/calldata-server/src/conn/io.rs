@@ -72,6 +72,24 @@ impl GuardedIo {
         }
     }
 
+    /// Whether the next request can be handed over at once: bytes of it are already here,
+    /// or the socket has some. Otherwise the socket's read is now pending, so the next
+    /// bytes wake the connection without a turn of actix-http for nothing.
+    fn next_request_waiting(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.input.is_empty() || self.eof {
+            return true;
+        }
+        match self.poll_fill(cx) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(())) => true,
+            Poll::Ready(Err(_)) => {
+                // The connection is broken: actix-http gets the end of input and closes.
+                self.eof = true;
+                true
+            }
+        }
+    }
+
     /// Reads more from the socket into `input`.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if self.input.capacity() - self.input.len() < READ_SIZE / 2 {
@@ -202,18 +220,19 @@ impl AsyncWrite for GuardedIo {
         // actix-http flushes once everything it had to write was accepted.
         let was_blocked = this.conn.write_blocked();
         this.conn.write_drained();
+        let mut read_again = was_blocked;
         if std::mem::take(&mut this.wrote) {
             match this.conn.phase() {
                 Phase::Answering => {
                     this.conn.enter(Phase::Idle);
-                    // The next request may come now: have actix-http read again.
-                    cx.waker().wake_by_ref();
+                    read_again |= this.next_request_waiting(cx);
                 }
                 Phase::Reading if !this.framer.expect_continue() => this.answered_early = true,
                 _ => {}
             }
         }
-        if was_blocked {
+        if read_again {
+            // actix-http reads before it writes in each turn: have it turn once more.
             cx.waker().wake_by_ref();
         }
         Poll::Ready(Ok(()))

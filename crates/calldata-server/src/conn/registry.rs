@@ -27,8 +27,27 @@ pub(crate) enum Phase {
     Answering,
 }
 
+/// A worker's reading of the clock, renewed at each sweep and each new connection: phase
+/// changes, several per request, take their time from it instead of the system clock (a
+/// deadline is only checked at the sweeps anyway).
+#[derive(Debug)]
+pub(crate) struct Clock(Cell<Instant>);
+
+impl Clock {
+    fn now(&self) -> Instant {
+        self.0.get()
+    }
+
+    fn renew(&self) -> Instant {
+        let now = Instant::now();
+        self.0.set(now);
+        now
+    }
+}
+
 /// One connection's state, shared by its I/O, its task and its worker's registry.
 pub(crate) struct Conn {
+    clock: Rc<Clock>,
     phase: Cell<Phase>,
     since: Cell<Instant>,
     write_blocked_since: Cell<Option<Instant>>,
@@ -49,8 +68,10 @@ impl std::fmt::Debug for Conn {
 }
 
 impl Conn {
-    fn new(phase: Phase, now: Instant) -> Self {
+    fn new(phase: Phase, clock: Rc<Clock>) -> Self {
+        let now = clock.now();
         Self {
+            clock,
             phase: Cell::new(phase),
             since: Cell::new(now),
             write_blocked_since: Cell::new(None),
@@ -64,10 +85,10 @@ impl Conn {
         self.phase.get()
     }
 
-    /// Enters `phase` now.
+    /// Enters `phase` now (as the worker's clock reads).
     pub(crate) fn enter(&self, phase: Phase) {
         self.phase.set(phase);
-        self.since.set(Instant::now());
+        self.since.set(self.clock.now());
     }
 
     /// Whether a write is waiting for the peer to read.
@@ -130,6 +151,7 @@ impl Conn {
 /// The connections of one worker.
 #[derive(Debug)]
 pub(crate) struct WorkerConns {
+    clock: Rc<Clock>,
     limits: Arc<Limits>,
     stats: Arc<ConnStats>,
     live: RefCell<Slab<Rc<Conn>>>,
@@ -164,6 +186,7 @@ impl Drop for Admitted {
 impl WorkerConns {
     pub(crate) fn new(limits: Arc<Limits>, stats: Arc<ConnStats>) -> Rc<Self> {
         Rc::new(Self {
+            clock: Rc::new(Clock(Cell::new(Instant::now()))),
             limits,
             stats,
             live: RefCell::new(Slab::new()),
@@ -186,9 +209,9 @@ impl WorkerConns {
             self.stats.count_close(CloseReason::Refused);
             return None;
         }
-        let now = Instant::now();
+        self.clock.renew();
         let phase = if tls { Phase::Handshake } else { Phase::Idle };
-        let conn = Rc::new(Conn::new(phase, now));
+        let conn = Rc::new(Conn::new(phase, self.clock.clone()));
         let key = self.live.borrow_mut().insert(conn.clone());
         Some(Admitted {
             worker: self.clone(),
@@ -307,7 +330,8 @@ impl WorkerConns {
                 let Some(worker) = worker.upgrade() else {
                     break;
                 };
-                worker.sweep(Instant::now());
+                let now = worker.clock.renew();
+                worker.sweep(now);
             }
         });
     }
@@ -348,4 +372,98 @@ impl<F: Future<Output = ()>> Future for Closable<F> {
 /// How often a worker sweeps: a tenth of the shortest deadline, within 20 ms and 250 ms.
 pub(crate) fn sweep_tick(shortest: Duration) -> Duration {
     (shortest / 10).clamp(Duration::from_millis(20), Duration::from_millis(250))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conn::limits::ConnStats;
+
+    fn limits(max_connections: usize) -> Arc<Limits> {
+        Arc::new(Limits {
+            max_connections,
+            shed_above: max_connections - max_connections / 10,
+            handshakes_per_worker: 2,
+            handshake_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(6),
+            write_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(76),
+            send_buffer: None,
+        })
+    }
+
+    fn worker(max_connections: usize) -> Rc<WorkerConns> {
+        let mut registry = prometheus_client::registry::Registry::default();
+        WorkerConns::new(limits(max_connections), Arc::new(ConnStats::new(&mut registry)))
+    }
+
+    #[test]
+    fn near_the_limit_idle_connections_are_shed_before_stalled_ones_and_answering_never() {
+        let worker = worker(100);
+        let mut admitted: Vec<Admitted> = (0..90).map(|_| worker.admit(false).unwrap()).collect();
+        // 30 answering, 30 reading a request, 30 idle (the default).
+        for conn in &admitted[..30] {
+            conn.conn.enter(Phase::Answering);
+        }
+        for conn in &admitted[30..60] {
+            conn.conn.enter(Phase::Reading);
+        }
+        admitted.push(worker.admit(false).unwrap());
+        let closed = |range: std::ops::Range<usize>| {
+            admitted[range]
+                .iter()
+                .filter(|a| a.conn.closed().is_some())
+                .count()
+        };
+        assert_eq!(closed(0..30), 0, "answering connections are never shed");
+        assert_eq!(closed(30..60), 0, "idle ones go first");
+        assert!(closed(60..90) >= 1);
+        assert!(admitted[90].conn.closed().is_none(), "the new one stays");
+    }
+
+    #[test]
+    fn past_the_limit_a_new_connection_is_refused() {
+        let worker = worker(10);
+        let admitted: Vec<Admitted> = (0..10).map(|_| worker.admit(false).unwrap()).collect();
+        for conn in &admitted {
+            conn.conn.enter(Phase::Answering);
+        }
+        assert!(worker.admit(false).is_none());
+        drop(admitted);
+        assert!(worker.admit(false).is_some(), "closed connections free their place");
+    }
+
+    #[test]
+    fn past_the_handshake_limit_the_oldest_handshake_is_dropped() {
+        let worker = worker(100);
+        let admitted: Vec<Admitted> = (0..3).map(|_| worker.admit(true).unwrap()).collect();
+        for conn in &admitted {
+            worker.start_handshake(&conn.conn);
+        }
+        assert_eq!(
+            admitted[0].conn.closed(),
+            Some(CloseReason::HandshakeShed)
+        );
+        assert!(admitted[1].conn.closed().is_none() && admitted[2].conn.closed().is_none());
+    }
+
+    #[test]
+    fn each_phase_has_its_deadline_and_a_blocked_write_its_own() {
+        let worker = worker(100);
+        let reading = worker.admit(false).unwrap();
+        reading.conn.enter(Phase::Reading);
+        let answering = worker.admit(false).unwrap();
+        answering.conn.enter(Phase::Answering);
+        let stalled = worker.admit(false).unwrap();
+        stalled.conn.enter(Phase::Answering);
+        stalled.conn.set_write_blocked();
+        let now = Instant::now();
+        worker.sweep(now + Duration::from_secs(7));
+        assert_eq!(reading.conn.closed(), Some(CloseReason::RequestTimeout));
+        assert_eq!(answering.conn.closed(), None);
+        assert_eq!(stalled.conn.closed(), None);
+        worker.sweep(now + Duration::from_secs(11));
+        assert_eq!(stalled.conn.closed(), Some(CloseReason::WriteTimeout));
+        assert_eq!(answering.conn.closed(), None);
+    }
 }
