@@ -267,8 +267,7 @@ async fn wait_for_close(stream: &TcpStream, until: Instant) -> bool {
         let peeked =
             tokio::time::timeout(Duration::from_millis(200), stream.peek(&mut probe)).await;
         // Answers waiting unread make `peek` succeed: a reset shows as its error.
-        if matches!(peeked, Ok(Ok(0) | Err(_))) || stream.take_error().ok().flatten().is_some()
-        {
+        if matches!(peeked, Ok(Ok(0) | Err(_))) || stream.take_error().ok().flatten().is_some() {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

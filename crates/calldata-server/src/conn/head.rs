@@ -42,34 +42,19 @@ pub(crate) enum HeadVerdict {
 
 /// Inspects the head at the front of `input`, dropping its `Upgrade` lines in place.
 pub(crate) fn inspect(input: &mut BytesMut, max_head: usize) -> HeadVerdict {
-    let mut found = match Found::parse(input) {
+    // Nearly every head is a plain one that a line scan decides; the full parse is for the
+    // rest. Where the scan answers, both agree or actix-http refuses the
+    // head anyway (`the_scan_agrees_with_the_parse`).
+    if let Some(found) = Found::scan(input) {
+        return found.verdict(input);
+    }
+    let found = match Found::parse(input) {
         Ok(Some(found)) => found,
         Ok(None) if input.len() > max_head => return HeadVerdict::PassThrough,
         Ok(None) => return HeadVerdict::Partial,
         Err(verdict) => return verdict,
     };
-    if found.connect || (found.chunked && found.content_length.is_some()) {
-        return HeadVerdict::Refuse;
-    }
-    let body = if found.chunked {
-        BodyFraming::Chunked
-    } else {
-        match found.content_length {
-            Some(0) | None => BodyFraming::None,
-            Some(length) => BodyFraming::Length(length),
-        }
-    };
-    let mut head_len = found.head_len;
-    // Back to front, so the earlier ranges stay where they are.
-    while let Some(edit) = found.edits.pop() {
-        head_len = head_len - (edit.end - edit.start) + edit.replacement.len();
-        replace(input, &edit);
-    }
-    HeadVerdict::Serve {
-        head_len,
-        body,
-        expect_continue: found.expect_continue,
-    }
+    found.verdict(input)
 }
 
 /// What the parse of one complete head found.
@@ -93,6 +78,84 @@ struct Edit {
 }
 
 impl Found {
+    /// A plain HTTP/1.1 head, decided by a scan of its lines: `CRLF` line ends, no
+    /// `Transfer-Encoding`, `Upgrade` or `Expect`, no `upgrade` in `Connection`, at most one
+    /// `Content-Length` of plain digits, not `CONNECT`. `None` for anything else, a partial
+    /// head included: the full parse decides those. A head the scan takes that actix-http
+    /// would refuse gets its 400 from actix-http all the same.
+    fn scan(input: &[u8]) -> Option<Self> {
+        let line_end = memchr::memchr(b'\n', input)?;
+        let request_line = input[..line_end].strip_suffix(b"\r")?;
+        if !request_line.ends_with(b" HTTP/1.1") || request_line.starts_with(b"CONNECT ") {
+            return None;
+        }
+        let mut at = line_end + 1;
+        let mut content_length = None;
+        loop {
+            let line_len = memchr::memchr(b'\n', &input[at..])?;
+            let line = input[at..at + line_len].strip_suffix(b"\r")?;
+            at += line_len + 1;
+            if line.is_empty() {
+                break;
+            }
+            let colon = memchr::memchr(b':', line)?;
+            let (name, value) = (&line[..colon], &line[colon + 1..]);
+            match name.len() {
+                14 if name.eq_ignore_ascii_case(b"content-length") => {
+                    if content_length.is_some() {
+                        return None;
+                    }
+                    content_length = Some(plain_digits(value.trim_ascii())?);
+                }
+                17 if name.eq_ignore_ascii_case(b"transfer-encoding") => return None,
+                7 if name.eq_ignore_ascii_case(b"upgrade") => return None,
+                6 if name.eq_ignore_ascii_case(b"expect") => return None,
+                10 if name.eq_ignore_ascii_case(b"connection")
+                    && value.windows(7).any(|w| w.eq_ignore_ascii_case(b"upgrade")) =>
+                {
+                    return None;
+                }
+                0 => return None,
+                _ => {}
+            }
+        }
+        Some(Found {
+            head_len: at,
+            connect: false,
+            chunked: false,
+            content_length,
+            expect_continue: false,
+            edits: Vec::new(),
+        })
+    }
+
+    /// The verdict on this head, its edits applied to `input`.
+    fn verdict(mut self, input: &mut BytesMut) -> HeadVerdict {
+        let found = &mut self;
+        if found.connect || (found.chunked && found.content_length.is_some()) {
+            return HeadVerdict::Refuse;
+        }
+        let body = if found.chunked {
+            BodyFraming::Chunked
+        } else {
+            match found.content_length {
+                Some(0) | None => BodyFraming::None,
+                Some(length) => BodyFraming::Length(length),
+            }
+        };
+        let mut head_len = found.head_len;
+        // Back to front, so the earlier ranges stay where they are.
+        while let Some(edit) = found.edits.pop() {
+            head_len = head_len - (edit.end - edit.start) + edit.replacement.len();
+            replace(input, &edit);
+        }
+        HeadVerdict::Serve {
+            head_len,
+            body,
+            expect_continue: found.expect_continue,
+        }
+    }
+
     /// `Ok(None)` while the head is partial; `Err` with the verdict for a head actix refuses.
     fn parse(input: &[u8]) -> Result<Option<Self>, HeadVerdict> {
         let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
@@ -154,6 +217,18 @@ impl Found {
         }
         Ok(Some(found))
     }
+}
+
+/// A non-empty run of ASCII digits as a number, `None` for anything else or an overflow.
+fn plain_digits(value: &[u8]) -> Option<u64> {
+    if value.is_empty() {
+        return None;
+    }
+    value.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))
+            .flatten()
+    })
 }
 
 fn content_length(value: &[u8]) -> Result<u64, HeadVerdict> {
@@ -289,7 +364,11 @@ mod tests {
             "POST / HTTP/1.0\r\n\r\n",
             "G\0T / HTTP/1.1\r\n\r\n",
         ] {
-            assert_eq!(verdict(head).0, HeadVerdict::PassThrough, "{head:?}");
+            assert_eq!(
+                parsed_verdict(head.as_bytes()),
+                HeadVerdict::PassThrough,
+                "{head:?}"
+            );
         }
     }
 
@@ -299,6 +378,89 @@ mod tests {
         assert_eq!(inspect(&mut input, 64), HeadVerdict::Partial);
         input.extend_from_slice(&[b'a'; 64]);
         assert_eq!(inspect(&mut input, 64), HeadVerdict::PassThrough);
+    }
+
+    /// The full parse's verdict, skipping the scan.
+    fn parsed_verdict(head: &[u8]) -> HeadVerdict {
+        let mut input = BytesMut::from(head);
+        match Found::parse(&input) {
+            Ok(Some(found)) => found.verdict(&mut input),
+            Ok(None) => HeadVerdict::Partial,
+            Err(verdict) => verdict,
+        }
+    }
+
+    #[test]
+    fn the_scan_agrees_with_the_parse() {
+        let names = [
+            "Host",
+            "content-length",
+            "Content-Length",
+            "CONTENT-LENGTH",
+            "Content-Type",
+            "Transfer-Encoding",
+            "Upgrade",
+            "Connection",
+            "Expect",
+            "X-Pad",
+            "Content-Lengt",
+            "Content-Length ",
+            " Content-Length",
+            "Authorization",
+            "",
+        ];
+        let values = [
+            "12",
+            " 12 ",
+            "0",
+            "+1",
+            "1 2",
+            "",
+            "x",
+            "99999999999999999999",
+            "chunked",
+            "keep-alive",
+            "Upgrade",
+            "keep-alive, upgrade",
+            "websocket",
+            "100-continue",
+            "a:b",
+            "\t7",
+        ];
+        let lines = [
+            "GET / HTTP/1.1",
+            "POST /q HTTP/1.1",
+            "POST / HTTP/1.0",
+            "CONNECT a:1 HTTP/1.1",
+            "GET /HTTP/1.1",
+        ];
+        let ends = ["\r\n", "\r\n", "\r\n", "\n"];
+        let mut rng = fastrand::Rng::with_seed(18);
+        let mut scanned = 0;
+        for _ in 0..20_000 {
+            let mut head = String::from(lines[rng.usize(..lines.len())]);
+            head.push_str(ends[rng.usize(..ends.len())]);
+            for _ in 0..rng.usize(0..5) {
+                head.push_str(names[rng.usize(..names.len())]);
+                head.push(':');
+                head.push_str(values[rng.usize(..values.len())]);
+                head.push_str(ends[rng.usize(..ends.len())]);
+            }
+            head.push_str(ends[rng.usize(..ends.len())]);
+            head.push_str("{}");
+            if let Some(found) = Found::scan(head.as_bytes()) {
+                scanned += 1;
+                let mut input = BytesMut::from(head.as_bytes());
+                let parsed = parsed_verdict(head.as_bytes());
+                // Where they differ, actix-http refuses the head (400) and closes: the
+                // framing of what follows no longer matters.
+                assert!(
+                    found.verdict(&mut input) == parsed || parsed == HeadVerdict::PassThrough,
+                    "{head:?}"
+                );
+            }
+        }
+        assert!(scanned > 1_000, "the scan decided only {scanned} heads");
     }
 
     #[test]
