@@ -120,7 +120,7 @@ impl Application {
         });
         let source_kind = state.source.kind();
 
-        let open_files = raise_open_file_limit();
+        let (limits, workers) = connection_limits(settings);
         let listener = conn::listener::bind(settings.listen, settings.connections.backlog)
             .map_err(|source| StartupError::Bind {
                 address: settings.listen,
@@ -130,17 +130,6 @@ impl Application {
             address: settings.listen,
             source,
         })?;
-        let workers = if settings.workers > 0 {
-            settings.workers
-        } else {
-            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
-        };
-        let limits = Limits::resolve(settings, open_files, workers);
-        tracing::info!(
-            max_connections = limits.max_connections,
-            open_files,
-            "connection limits set"
-        );
         let with_sandbox = sandbox.is_some();
         let workers_built = Arc::new(AtomicUsize::new(0));
         let app = move || {
@@ -213,6 +202,33 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The connection limits: the soft open-file limit raised first, then the settings
+/// resolved against it; returns them with the worker count.
+fn connection_limits(settings: &Settings) -> (Limits, usize) {
+    let open_files = raise_open_file_limit();
+    let workers = if settings.workers > 0 {
+        settings.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    let limits = Limits::resolve(settings, open_files, workers);
+    if limits.max_connections > conn::limits::connections_room(open_files) {
+        tracing::warn!(
+            max_connections = limits.max_connections,
+            open_files,
+            "connections.max_connections leaves too few of the open-file limit for the \
+             rest: past it, accepts fail until connections close; raise the hard limit \
+             (LimitNOFILE=) or lower the setting"
+        );
+    }
+    tracing::info!(
+        max_connections = limits.max_connections,
+        open_files,
+        "connection limits set"
+    );
+    (limits, workers)
 }
 
 /// Raises the soft open-file limit to the hard one (connections need a descriptor each)

@@ -127,12 +127,16 @@ impl Limits {
 
 /// Connections the open-file limit leaves room for: a sixteenth (at least 64) of the
 /// descriptors stay for the listener, the BMS pool, logs and files.
-pub fn auto_max_connections(open_files: u64) -> usize {
+pub fn connections_room(open_files: u64) -> usize {
     let open_files = usize::try_from(open_files).unwrap_or(usize::MAX);
     let reserve = (open_files / 16).max(64);
-    open_files
-        .saturating_sub(reserve)
-        .clamp(16, AUTO_MAX_CONNECTIONS)
+    open_files.saturating_sub(reserve)
+}
+
+/// The limit when `connections.max_connections` is 0: the room the open-file limit leaves,
+/// at most [`AUTO_MAX_CONNECTIONS`] (and at least 16).
+pub fn auto_max_connections(open_files: u64) -> usize {
+    connections_room(open_files).clamp(16, AUTO_MAX_CONNECTIONS)
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]

@@ -54,6 +54,8 @@ pub(crate) struct Conn {
     closed: Cell<Option<CloseReason>>,
     waker: Cell<Option<Waker>>,
     handshaking: Cell<bool>,
+    /// At least one answer was written on this connection.
+    served: Cell<bool>,
 }
 
 impl std::fmt::Debug for Conn {
@@ -78,6 +80,7 @@ impl Conn {
             closed: Cell::new(None),
             waker: Cell::new(None),
             handshaking: Cell::new(false),
+            served: Cell::new(false),
         }
     }
 
@@ -87,6 +90,9 @@ impl Conn {
 
     /// Enters `phase` now (as the worker's clock reads).
     pub(crate) fn enter(&self, phase: Phase) {
+        if phase == Phase::Answering {
+            self.served.set(true);
+        }
         self.phase.set(phase);
         self.since.set(self.clock.now());
     }
@@ -134,19 +140,28 @@ impl Conn {
         }
     }
 
-    /// Where this connection stands in the shedding order: idle ones first, then those
-    /// stuck in a handshake, a request or a write, oldest first; `None` while answering.
-    fn shed_rank(&self) -> Option<(u8, Instant)> {
+    /// Where this connection stands in the shedding order: idle keep-alive connections
+    /// first, then those stuck in a handshake, a request, a write, or waiting for their first
+    /// request, oldest first; `None` while answering or within [`SHED_MIN_AGE`] of entering
+    /// its phase (`young_since`), so a new client's connection is not taken for a stuck one.
+    fn shed_rank(&self, young_since: Instant) -> Option<(u8, Instant)> {
+        let since = self.since.get();
+        if since > young_since {
+            return None;
+        }
         if self.write_blocked_since.get().is_some() {
-            return Some((1, self.since.get()));
+            return Some((1, since));
         }
         match self.phase.get() {
-            Phase::Idle => Some((0, self.since.get())),
-            Phase::Handshake | Phase::Reading => Some((1, self.since.get())),
+            Phase::Idle if self.served.get() => Some((0, since)),
+            Phase::Idle | Phase::Handshake | Phase::Reading => Some((1, since)),
             Phase::Answering => None,
         }
     }
 }
+
+/// How long a connection is spared from shedding after it enters a phase.
+const SHED_MIN_AGE: Duration = Duration::from_millis(500);
 
 /// The connections of one worker.
 #[derive(Debug)]
@@ -200,16 +215,16 @@ impl WorkerConns {
     /// the process is near its limit; `None` when it is at the limit and the connection is
     /// to be closed at once.
     pub(crate) fn admit(self: &Rc<Self>, tls: bool) -> Option<Admitted> {
+        let now = self.clock.renew();
         let open = self.stats.opened_one();
         if open > self.limits.shed_above {
-            self.shed(open - self.limits.shed_above);
+            self.shed(open - self.limits.shed_above, now);
         }
         if open > self.limits.max_connections {
             self.stats.closed_one();
             self.stats.count_close(CloseReason::Refused);
             return None;
         }
-        self.clock.renew();
         let phase = if tls { Phase::Handshake } else { Phase::Idle };
         let conn = Rc::new(Conn::new(phase, self.clock.clone()));
         let key = self.live.borrow_mut().insert(conn.clone());
@@ -272,7 +287,8 @@ impl WorkerConns {
 
     /// Closes about `excess` connections (at least a thirty-second of this worker's, so
     /// that shedding under a flood scans the table rarely), best candidates first.
-    fn shed(&self, excess: usize) {
+    fn shed(&self, excess: usize, now: Instant) {
+        let young_since = now.checked_sub(SHED_MIN_AGE).unwrap_or(now);
         let wanted = excess.saturating_sub(self.doomed.get());
         if wanted == 0 {
             return;
@@ -283,7 +299,7 @@ impl WorkerConns {
             let mut candidates: Vec<_> = live
                 .iter()
                 .filter(|(_, c)| c.closed.get().is_none())
-                .filter_map(|(_, c)| c.shed_rank().map(|rank| (rank, c.clone())))
+                .filter_map(|(_, c)| c.shed_rank(young_since).map(|rank| (rank, c.clone())))
                 .collect();
             if candidates.len() > batch {
                 candidates.select_nth_unstable_by_key(batch, |(rank, _)| *rank);
@@ -403,25 +419,36 @@ mod tests {
     #[test]
     fn near_the_limit_idle_connections_are_shed_before_stalled_ones_and_answering_never() {
         let worker = worker(100);
-        let mut admitted: Vec<Admitted> = (0..90).map(|_| worker.admit(false).unwrap()).collect();
-        // 30 answering, 30 reading a request, 30 idle (the default).
+        let admitted: Vec<Admitted> = (0..90).map(|_| worker.admit(false).unwrap()).collect();
+        // 30 answering, 30 reading a request, 30 idle after an answer, 10 new.
         for conn in &admitted[..30] {
             conn.conn.enter(Phase::Answering);
         }
         for conn in &admitted[30..60] {
             conn.conn.enter(Phase::Reading);
         }
-        admitted.push(worker.admit(false).unwrap());
+        for conn in &admitted[60..90] {
+            conn.conn.enter(Phase::Answering);
+            conn.conn.enter(Phase::Idle);
+        }
         let closed = |range: std::ops::Range<usize>| {
             admitted[range]
                 .iter()
                 .filter(|a| a.conn.closed().is_some())
                 .count()
         };
+        // Young connections are spared.
+        worker.shed(1, Instant::now());
+        assert_eq!(closed(0..90), 0);
+        let later = Instant::now() + Duration::from_secs(1);
+        worker.shed(1, later);
         assert_eq!(closed(0..30), 0, "answering connections are never shed");
         assert_eq!(closed(30..60), 0, "idle ones go first");
         assert!(closed(60..90) >= 1);
-        assert!(admitted[90].conn.closed().is_none(), "the new one stays");
+        worker.shed(60, later);
+        assert_eq!(closed(0..30), 0, "answering connections are never shed");
+        assert_eq!(closed(60..90), 30);
+        assert_eq!(closed(30..60), 30, "then the stuck ones");
     }
 
     #[test]
