@@ -225,7 +225,7 @@ impl Default for ConnectionSettings {
     fn default() -> Self {
         Self {
             max_connections: 0,
-            backlog: 1024,
+            backlog: 4096,
             tls_handshake_timeout_ms: 5_000,
             max_tls_handshakes: 2_048,
             write_timeout_ms: 10_000,

@@ -162,6 +162,8 @@ impl Conn {
 
 /// How long a connection is spared from shedding after it enters a phase.
 const SHED_MIN_AGE: Duration = Duration::from_millis(500);
+/// Slots of the table each shedding looks at (at least).
+const SHED_WINDOW: usize = 256;
 
 /// The connections of one worker.
 #[derive(Debug)]
@@ -175,6 +177,8 @@ pub(crate) struct WorkerConns {
     handshaking: Cell<usize>,
     /// Connections closed by this layer whose task has not ended yet.
     doomed: Cell<usize>,
+    /// Where the next shedding window starts.
+    shed_cursor: Cell<usize>,
 }
 
 /// A connection admitted to a worker; leaving the registry when dropped.
@@ -208,6 +212,7 @@ impl WorkerConns {
             handshakes: RefCell::new(VecDeque::new()),
             handshaking: Cell::new(0),
             doomed: Cell::new(0),
+            shed_cursor: Cell::new(0),
         })
     }
 
@@ -285,8 +290,11 @@ impl WorkerConns {
         }
     }
 
-    /// Closes about `excess` connections (at least a thirty-second of this worker's, so
-    /// that shedding under a flood scans the table rarely), best candidates first.
+    /// Closes `excess` connections (fewer when closes already asked for are pending), the
+    /// best candidates of a window of the table: each close makes a flooding peer
+    /// reconnect, so the layer closes no more than it needs, and a window bounds the work
+    /// of each new connection near the limit. Windows follow each other round the table, so
+    /// every connection comes up in turn.
     fn shed(&self, excess: usize, now: Instant) {
         let young_since = now.checked_sub(SHED_MIN_AGE).unwrap_or(now);
         let wanted = excess.saturating_sub(self.doomed.get());
@@ -295,15 +303,23 @@ impl WorkerConns {
         }
         let mut candidates: Vec<((u8, Instant), Rc<Conn>)> = {
             let live = self.live.borrow();
-            let batch = wanted.max(live.len() / 32 + 1);
-            let mut candidates: Vec<_> = live
-                .iter()
-                .filter(|(_, c)| c.closed.get().is_none())
-                .filter_map(|(_, c)| c.shed_rank(young_since).map(|rank| (rank, c.clone())))
-                .collect();
-            if candidates.len() > batch {
-                candidates.select_nth_unstable_by_key(batch, |(rank, _)| *rank);
-                candidates.truncate(batch);
+            let slots = live.capacity().max(1);
+            let mut candidates = Vec::new();
+            let mut looked = 0;
+            // A whole window, then more windows only while too few candidates turned up.
+            while looked < slots && (looked < SHED_WINDOW || candidates.len() < wanted) {
+                let key = (self.shed_cursor.get() + 1) % slots;
+                self.shed_cursor.set(key);
+                looked += 1;
+                if let Some(conn) = live.get(key).filter(|c| c.closed.get().is_none())
+                    && let Some(rank) = conn.shed_rank(young_since)
+                {
+                    candidates.push((rank, conn.clone()));
+                }
+            }
+            if candidates.len() > wanted {
+                candidates.select_nth_unstable_by_key(wanted, |(rank, _)| *rank);
+                candidates.truncate(wanted);
             }
             candidates
         };
