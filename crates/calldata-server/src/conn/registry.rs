@@ -394,7 +394,10 @@ mod tests {
 
     fn worker(max_connections: usize) -> Rc<WorkerConns> {
         let mut registry = prometheus_client::registry::Registry::default();
-        WorkerConns::new(limits(max_connections), Arc::new(ConnStats::new(&mut registry)))
+        WorkerConns::new(
+            limits(max_connections),
+            Arc::new(ConnStats::new(&mut registry)),
+        )
     }
 
     #[test]
@@ -430,7 +433,10 @@ mod tests {
         }
         assert!(worker.admit(false).is_none());
         drop(admitted);
-        assert!(worker.admit(false).is_some(), "closed connections free their place");
+        assert!(
+            worker.admit(false).is_some(),
+            "closed connections free their place"
+        );
     }
 
     #[test]
@@ -440,10 +446,7 @@ mod tests {
         for conn in &admitted {
             worker.start_handshake(&conn.conn);
         }
-        assert_eq!(
-            admitted[0].conn.closed(),
-            Some(CloseReason::HandshakeShed)
-        );
+        assert_eq!(admitted[0].conn.closed(), Some(CloseReason::HandshakeShed));
         assert!(admitted[1].conn.closed().is_none() && admitted[2].conn.closed().is_none());
     }
 
