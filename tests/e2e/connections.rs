@@ -533,7 +533,10 @@ async fn unread_attack(tls: bool, connections: usize, write_timeout_ms: u64) -> 
     let server = Server::start(
         tls,
         &[],
-        &[("CALLDATA_CONNECTIONS__WRITE_TIMEOUT_MS", &write_timeout_ms.to_string())],
+        &[(
+            "CALLDATA_CONNECTIONS__WRITE_TIMEOUT_MS",
+            &write_timeout_ms.to_string(),
+        )],
     )
     .await;
     let config = tls.then(|| {
@@ -622,7 +625,8 @@ impl UnreadOutcome {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_the_write_timeout() {
+async fn pipelined_requests_never_read_keep_memory_bounded_and_are_closed_after_the_write_timeout()
+{
     let write_timeout_ms: u64 = 3_000;
     let plain = unread_attack(false, 200, write_timeout_ms).await;
     let tls = unread_attack(true, 50, write_timeout_ms).await;
