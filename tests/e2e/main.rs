@@ -14,5 +14,6 @@ mod dual_stack_lockout;
 mod faults_under_load;
 mod hostile;
 mod readyz_flood;
+mod refused_log;
 mod server_binary;
 mod shutdown_under_load;

@@ -57,6 +57,11 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Load balancers whose `X-Forwarded-For` header names the real client (exact addresses).
     pub trusted_proxies: Vec<IpAddr>,
+    /// `Host` values a signed request may carry (`name` or `name:port`, any letter case);
+    /// empty accepts any host.
+    pub accepted_hosts: Vec<String>,
+    /// Signatures already seen, for refusing replayed sandbox changes.
+    pub replay: ReplaySettings,
     /// Which call source answers queries.
     pub backend: Backend,
     /// Settings of the embedded call store.
@@ -135,6 +140,14 @@ pub struct RateLimitSettings {
     pub burst: u32,
 }
 
+/// Replay protection: the signatures seen within the clock-skew window.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplaySettings {
+    /// Most signatures each table (sandbox changes; queries, with the rate limit on) holds.
+    pub max_signatures: usize,
+}
+
 /// Embedded store settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -149,6 +162,8 @@ pub struct EmbeddedSettings {
     pub sandbox: bool,
     /// Most calls the store may hold; sandbox additions beyond it are refused.
     pub max_calls: usize,
+    /// Most bytes the sandbox's additions may hold (above what the store held at start).
+    pub max_sandbox_bytes: usize,
 }
 
 /// One access key.
@@ -179,6 +194,9 @@ pub struct LogSettings {
     pub filter: String,
     /// Output format.
     pub format: LogFormat,
+    /// Request-log lines of refused requests (401, 403, 404, ...) written per second, per
+    /// process; the rest are counted in a summary line each second.
+    pub refused_lines_per_second: u32,
 }
 
 /// Log line format.
@@ -211,6 +229,8 @@ impl Default for Settings {
             connections: ConnectionSettings::default(),
             lockout: LockoutSettings::default(),
             trusted_proxies: Vec::new(),
+            accepted_hosts: Vec::new(),
+            replay: ReplaySettings::default(),
             rate_limit: RateLimitSettings::default(),
             backend: Backend::Embedded,
             embedded: EmbeddedSettings::default(),
@@ -251,6 +271,7 @@ impl Default for EmbeddedSettings {
             demo_calls: 1_000,
             demo_seed: 42,
             max_calls: 2_000_000,
+            max_sandbox_bytes: 256 * 1024 * 1024,
             calls_file: None,
             sandbox: true,
         }
@@ -262,6 +283,15 @@ impl Default for LogSettings {
         Self {
             filter: "info".to_owned(),
             format: LogFormat::Text,
+            refused_lines_per_second: 20,
+        }
+    }
+}
+
+impl Default for ReplaySettings {
+    fn default() -> Self {
+        Self {
+            max_signatures: 100_000,
         }
     }
 }
@@ -289,7 +319,7 @@ pub enum ConfigError {
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
-const TOP_LEVEL: [&str; 23] = [
+const TOP_LEVEL: [&str; 25] = [
     "listen",
     "plain_http",
     "allow_plain_http_on_any_address",
@@ -307,6 +337,8 @@ const TOP_LEVEL: [&str; 23] = [
     "connections",
     "lockout",
     "trusted_proxies",
+    "accepted_hosts",
+    "replay",
     "rate_limit",
     "backend",
     "embedded",
@@ -395,6 +427,27 @@ impl Settings {
         if self.embedded.demo_calls > self.embedded.max_calls {
             return invalid("embedded.max_calls", "must be at least embedded.demo_calls");
         }
+        if self.embedded.max_sandbox_bytes < self.body_limit_bytes {
+            return invalid(
+                "embedded.max_sandbox_bytes",
+                "must be at least body_limit_bytes (room for one record)",
+            );
+        }
+        if !(1..=10_000_000).contains(&self.replay.max_signatures) {
+            return invalid("replay.max_signatures", "must be between 1 and 10000000");
+        }
+        if self.log.refused_lines_per_second > 1_000_000 {
+            return invalid("log.refused_lines_per_second", "must be at most 1000000");
+        }
+        if let Some(host) = self.accepted_hosts.iter().find(|host| !is_host_value(host)) {
+            return Err(ConfigError::Invalid {
+                setting: "accepted_hosts",
+                problem: format!(
+                    "{host:?} is not a Host value: give a name or address, optionally with \
+                     :port (e.g. \"cms.example.com\" or \"cms.example.com:8443\")"
+                ),
+            });
+        }
         let mut seen = std::collections::HashSet::new();
         for key in &self.keys {
             validate_key(key)?;
@@ -465,6 +518,15 @@ impl ConnectionSettings {
         }
         Ok(())
     }
+}
+
+/// Whether `host` can be a `Host` header value: 1 to 255 visible ASCII characters, none of
+/// which ends a host (`/ ? # @ ,`) or is a blank.
+fn is_host_value(host: &str) -> bool {
+    (1..=255).contains(&host.len())
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"/?#@,".contains(&b))
 }
 
 fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
@@ -634,6 +696,32 @@ mod tests {
             )?;
             let error = load(&["--config", "scope.toml"]).unwrap_err().to_string();
             assert!(error.contains("vdns"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn new_bounds_have_documented_defaults_and_are_checked() {
+        Jail::expect_with(|jail| {
+            let settings = load(&[]).map_err(|e| e.to_string())?;
+            assert!(settings.accepted_hosts.is_empty());
+            assert_eq!(settings.replay.max_signatures, 100_000);
+            assert_eq!(settings.log.refused_lines_per_second, 20);
+            assert_eq!(settings.embedded.max_sandbox_bytes, 256 * 1024 * 1024);
+            jail.create_file(
+                "hosts.toml",
+                r#"accepted_hosts = ["cms.example.com", "CMS.example.com:8443", "[::1]:8443"]"#,
+            )?;
+            load(&["--config", "hosts.toml"]).map_err(|e| e.to_string())?;
+            jail.create_file(
+                "bad.toml",
+                r#"accepted_hosts = ["https://cms.example.com"]"#,
+            )?;
+            let error = load(&["--config", "bad.toml"]).unwrap_err().to_string();
+            assert!(error.contains("accepted_hosts"), "{error}");
+            jail.set_env("CALLDATA_REPLAY__MAX_SIGNATURES", "0");
+            let error = load(&[]).unwrap_err().to_string();
+            assert!(error.contains("replay.max_signatures"), "{error}");
             Ok(())
         });
     }

@@ -1,4 +1,5 @@
-//! Transport-level refusals (401, 403, 404, 405, 413, 415) in the platform's Spring style:
+//! Transport-level refusals (400, 401, 403, 404, 405, 408, 413, 415, 421, 429) in the
+//! platform's Spring style:
 //! `{"timestamp": <ms>, "status": 401, "error": "Unauthorized", "message": "...", "path": "..."}`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,9 +33,21 @@ struct SpringError<'a> {
 }
 
 impl Refusal {
-    /// 401: the signature is missing, invalid or expired (one message for every cause).
-    pub fn unauthorized(error: &AuthError) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, error.public_message())
+    /// 401: the signature is missing, invalid, expired or already used (one message for
+    /// every cause).
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            AuthError::Missing.public_message(),
+        )
+    }
+
+    /// 421: a signed request for a `Host` this deployment does not serve.
+    pub fn misdirected() -> Self {
+        Self::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this server does not serve the requested host",
+        )
     }
 
     /// 403: the client address is locked out.
@@ -53,6 +66,22 @@ impl Refusal {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate limit exceeded for this access key",
             )
+        }
+    }
+
+    /// 429: a replayed query's client address is over its rate limit; retry after `wait`.
+    pub fn address_rate_limited(wait: std::time::Duration) -> Self {
+        Self {
+            message: "rate limit exceeded for this client address",
+            ..Self::rate_limited(wait)
+        }
+    }
+
+    /// 429: the table of sandbox signatures is full of live ones; retry after `wait`.
+    pub fn sandbox_changes_full(wait: std::time::Duration) -> Self {
+        Self {
+            message: "too many sandbox changes within the signature window; try again later",
+            ..Self::rate_limited(wait)
         }
     }
 

@@ -14,6 +14,7 @@ pub mod conn;
 pub mod data_dir;
 pub mod errors;
 pub mod metrics;
+pub mod refused_lines;
 pub mod request_log;
 pub mod routes;
 pub mod startup;

@@ -5,7 +5,8 @@
 //!
 //! The log line is `info`: when that level is filtered out (`--log-filter warn`), nothing
 //! of it is computed (client address, method, masked numbers), so an unlogged request
-//! costs only its request ID and its metrics.
+//! costs only its request ID and its metrics. The lines of refused requests (401, 404, ...)
+//! are limited per second (`RefusedLines`); answered requests always get theirs.
 
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
@@ -22,6 +23,7 @@ use actix_web::{HttpMessage, web};
 use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
 use crate::metrics::{Padded, SHARDS, Shard};
+use crate::refused_lines::RefusedLines;
 use crate::routes::body::status_label;
 use crate::routes::{PING_PATH, SANDBOX_CALLS_PATH};
 use crate::state::AppState;
@@ -258,7 +260,10 @@ fn record<B>(
         .state
         .metrics
         .observe_request(route, outcome, elapsed.as_secs_f64(), worker.shard);
-    if logs_requests() {
+    // An answer is always logged; a refusal only within the allowance (a flood of refused
+    // requests must not fill the disk), and the allowance is not touched by answers.
+    if logs_requests() && (!RefusedLines::is_refusal(status) || worker.state.refused_lines.admit())
+    {
         log_request(response, route, outcome, elapsed, &worker.state);
     }
 }

@@ -14,11 +14,13 @@ use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
 use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
 
-use crate::auth::{KeyRegistry, Lockout, Scope, WorkerKeyCache};
+use crate::auth::replay::Replays;
+use crate::auth::{AcceptedHosts, KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
 use crate::conn::{self, ConnStats, Limits, ServeOptions};
 use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::{Metrics, Shard};
+use crate::refused_lines::RefusedLines;
 use crate::routes;
 use crate::state::AppState;
 use crate::tls::{self, TlsError};
@@ -97,27 +99,13 @@ impl Application {
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
         let sandbox = settings.embedded.sandbox.then(|| store.clone()).flatten();
-        let state = web::Data::new(AppState {
+        let state = web::Data::new(build_state(
+            settings,
             source,
-            sandbox: sandbox.clone(),
+            sandbox.clone(),
             keys,
-            sandbox_max_calls: settings.embedded.max_calls,
-            verify_policy: VerifyPolicy {
-                max_clock_skew: Duration::from_secs(settings.max_clock_skew_secs),
-            },
-            lockout: Lockout::new(&settings.lockout),
-            rate_limits: crate::auth::rate_limit::RateLimits::new(
-                settings.rate_limit.per_second,
-                settings.rate_limit.burst,
-            ),
             metrics,
-            legacy_fields: settings.legacy_fields,
-            cti_version: settings.cti_version,
-            body_limit: settings.body_limit_bytes,
-            request_ids: crate::request_log::RequestIds::new(),
-            trusted_proxies: settings.trusted_proxies.clone(),
-            body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
-        });
+        ));
         let source_kind = state.source.kind();
 
         let (limits, workers) = connection_limits(settings);
@@ -229,6 +217,56 @@ fn connection_limits(settings: &Settings) -> (Limits, usize) {
         "connection limits set"
     );
     (limits, workers)
+}
+
+/// The state every handler shares, from the settings and what `build` made of them; starts
+/// the ticker of refused requests' log lines.
+fn build_state(
+    settings: &Settings,
+    source: Arc<dyn CallSource>,
+    sandbox: Option<Arc<EmbeddedStore>>,
+    keys: KeyRegistry,
+    metrics: Metrics,
+) -> AppState {
+    let refused_lines = Arc::new(RefusedLines::new(settings.log.refused_lines_per_second));
+    if let Err(error) = refused_lines.start_ticker() {
+        // Without the ticker the allowance never starts afresh: after the first lines,
+        // refused requests go unlogged (answered ones keep their lines).
+        tracing::error!(%error, "cannot start the ticker of refused requests' log lines");
+    }
+    let sandbox_base_bytes = sandbox.as_ref().map_or(0, |s| s.bytes_held());
+    let window = Duration::from_secs(settings.max_clock_skew_secs);
+    AppState {
+        source,
+        sandbox,
+        keys,
+        sandbox_max_calls: settings.embedded.max_calls,
+        sandbox_max_bytes: settings.embedded.max_sandbox_bytes,
+        sandbox_base_bytes,
+        verify_policy: VerifyPolicy {
+            max_clock_skew: window,
+        },
+        lockout: Lockout::new(&settings.lockout),
+        rate_limits: crate::auth::rate_limit::RateLimits::new(
+            settings.rate_limit.per_second,
+            settings.rate_limit.burst,
+            settings.replay.max_signatures,
+        ),
+        replays: Replays::new(
+            settings.replay.max_signatures,
+            window,
+            settings.rate_limit.per_second > 0,
+        ),
+        accepted_hosts: AcceptedHosts::new(&settings.accepted_hosts),
+        refused_lines,
+        metrics,
+        legacy_fields: settings.legacy_fields,
+        cti_version: settings.cti_version,
+        body_limit: settings.body_limit_bytes,
+        request_ids: crate::request_log::RequestIds::new(),
+        trusted_proxies: settings.trusted_proxies.clone(),
+        body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
+    }
 }
 
 /// Raises the soft open-file limit to the hard one (connections need a descriptor each)

@@ -17,12 +17,22 @@ pub struct AppState {
     pub sandbox: Option<Arc<EmbeddedStore>>,
     /// Most calls the sandbox may bring the store to.
     pub sandbox_max_calls: usize,
+    /// Most bytes the sandbox's additions may hold, above `sandbox_base_bytes`.
+    pub sandbox_max_bytes: usize,
+    /// What the store held at start (demo calls or the calls file).
+    pub sandbox_base_bytes: usize,
     /// Accepted access keys.
     pub keys: KeyRegistry,
     /// Clock-skew window and other verification rules.
     pub verify_policy: VerifyPolicy,
     /// Per-access-key rate limits.
     pub rate_limits: crate::auth::rate_limit::RateLimits,
+    /// Signatures seen: sandbox changes are used once, replayed queries charged apart.
+    pub replays: crate::auth::replay::Replays,
+    /// The `Host` values signed requests may carry; `None` accepts any.
+    pub accepted_hosts: Option<crate::auth::AcceptedHosts>,
+    /// Allowance of request-log lines for refused requests.
+    pub refused_lines: Arc<crate::refused_lines::RefusedLines>,
     /// Failure counting per client address.
     pub lockout: Lockout,
     /// Metrics registry.

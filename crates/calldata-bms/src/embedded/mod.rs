@@ -6,6 +6,10 @@
 //! Each call is kept packed (see `packed`: about 95 bytes instead of about 650 for a
 //! `BasicCallInfo` and its strings), and a lookup unpacks a fresh copy, so a million calls
 //! take under 200 bytes each.
+//!
+//! The store also counts the bytes its calls hold ([`EmbeddedStore::bytes_held`]: each
+//! call's packed size plus its key and map slot), so that the sandbox API can bound what
+//! its additions hold by bytes as well as by count.
 
 pub mod demo;
 mod error;
@@ -16,6 +20,7 @@ pub mod record;
 use std::collections::BinaryHeap;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, Vdn};
 
@@ -31,6 +36,17 @@ pub use record::CallRecord;
 pub struct EmbeddedStore {
     /// foldhash (seeded per process) rather than `SipHash`: every query hashes its key once.
     calls: papaya::HashMap<CallKey, PackedCall, foldhash::fast::RandomState>,
+    /// What the stored calls hold, by [`entry_bytes`]; only writers touch it, so queries
+    /// pay nothing for it. Concurrent writers may leave it off by what they are writing.
+    bytes: AtomicUsize,
+}
+
+/// What one stored call holds besides its packed bytes: its key and its map slot.
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<(CallKey, PackedCall)>();
+
+/// The bytes a stored packed call counts for.
+fn entry_bytes(packed: &PackedCall) -> usize {
+    ENTRY_OVERHEAD + packed.len()
 }
 
 /// Which calls [`EmbeddedStore::list`] returns; the default matches every call.
@@ -55,6 +71,7 @@ impl EmbeddedStore {
     pub fn new() -> Self {
         Self {
             calls: papaya::HashMap::default(),
+            bytes: AtomicUsize::new(0),
         }
     }
 
@@ -65,6 +82,7 @@ impl EmbeddedStore {
                 capacity,
                 foldhash::fast::RandomState::default(),
             ),
+            bytes: AtomicUsize::new(0),
         }
     }
 
@@ -82,7 +100,11 @@ impl EmbeddedStore {
         {
             let calls = store.calls.pin();
             for record in records {
-                calls.insert(record.key, PackedCall::pack(&record.call));
+                let packed = PackedCall::pack(&record.call);
+                store.counted_in(&packed);
+                if let Some(old) = calls.insert(record.key, packed) {
+                    store.counted_out(old);
+                }
             }
         }
         store
@@ -123,7 +145,10 @@ impl EmbeddedStore {
     )]
     pub fn add(&self, key: CallKey, call: BasicCallInfo) -> Result<(), StoreError> {
         match self.calls.pin().try_insert(key, PackedCall::pack(&call)) {
-            Ok(_) => Ok(()),
+            Ok(added) => {
+                self.counted_in(added);
+                Ok(())
+            }
             Err(_) => Err(StoreError::AlreadyExists(key)),
         }
     }
@@ -134,18 +159,52 @@ impl EmbeddedStore {
         reason = "callers hand the call over; the store keeps its packed form"
     )]
     pub fn replace(&self, key: CallKey, call: BasicCallInfo) -> Option<Arc<BasicCallInfo>> {
-        self.calls
-            .pin()
-            .insert(key, PackedCall::pack(&call))
-            .map(|old| Arc::new(old.unpack()))
+        let packed = PackedCall::pack(&call);
+        self.counted_in(&packed);
+        let calls = self.calls.pin();
+        calls.insert(key, packed).map(|old| {
+            self.counted_out(old);
+            Arc::new(old.unpack())
+        })
     }
 
     /// Removes a call that has ended; returns it if it was in progress.
     pub fn remove(&self, key: &CallKey) -> Option<Arc<BasicCallInfo>> {
-        self.calls
-            .pin()
-            .remove(key)
-            .map(|old| Arc::new(old.unpack()))
+        let calls = self.calls.pin();
+        calls.remove(key).map(|old| {
+            self.counted_out(old);
+            Arc::new(old.unpack())
+        })
+    }
+
+    /// The bytes the stored calls hold: each call's packed size plus its key and map slot
+    /// (about 140 bytes for a demo call; what a map of millions of calls costs besides is
+    /// the map's own spare room).
+    pub fn bytes_held(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The bytes `call` would count for in [`Self::bytes_held`] once stored.
+    pub fn bytes_for(call: &BasicCallInfo) -> usize {
+        entry_bytes(&PackedCall::pack(call))
+    }
+
+    /// The bytes the call stored under `key` counts for, if there is one.
+    pub fn bytes_of(&self, key: &CallKey) -> Option<usize> {
+        self.calls.pin().get(key).map(entry_bytes)
+    }
+
+    fn counted_in(&self, packed: &PackedCall) {
+        self.bytes.fetch_add(entry_bytes(packed), Ordering::Relaxed);
+    }
+
+    fn counted_out(&self, packed: &PackedCall) {
+        // Saturating: a count that concurrent writers left behind never wraps.
+        let _ = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(entry_bytes(packed)))
+            });
     }
 
     /// Up to `limit` calls passing `filter`, sorted by ccId, vdn, then callId text.
@@ -501,6 +560,37 @@ mod tests {
         for record in demo_records(&settings) {
             assert_eq!(*store.get(&record.key).unwrap(), record.call);
         }
+    }
+
+    #[test]
+    fn bytes_held_follow_additions_replacements_and_removals() {
+        let store = EmbeddedStore::new();
+        assert_eq!(store.bytes_held(), 0);
+        let small = call(1);
+        let large = BasicCallInfo {
+            calling_num: "1".repeat(10_000),
+            ..call(2)
+        };
+        store.add(key(1, 1, "100-1"), small.clone()).unwrap();
+        let one = EmbeddedStore::bytes_for(&small);
+        assert_eq!(store.bytes_held(), one);
+        assert_eq!(store.bytes_of(&key(1, 1, "100-1")), Some(one));
+        assert_eq!(store.bytes_of(&key(1, 1, "100-2")), None);
+        store.replace(key(1, 1, "100-1"), large.clone());
+        let big = EmbeddedStore::bytes_for(&large);
+        assert!(big > 10_000, "{big}");
+        assert_eq!(store.bytes_held(), big);
+        store.replace(key(1, 1, "100-2"), small);
+        assert_eq!(store.bytes_held(), big + one);
+        store.remove(&key(1, 1, "100-1"));
+        assert_eq!(store.bytes_held(), one);
+        store.remove(&key(1, 1, "100-2"));
+        assert_eq!(store.bytes_held(), 0);
+        let loaded = EmbeddedStore::with_demo_calls(&DemoSettings { count: 10, seed: 1 });
+        let sum: usize = demo_records(&DemoSettings { count: 10, seed: 1 })
+            .map(|r| EmbeddedStore::bytes_for(&r.call))
+            .sum();
+        assert_eq!(loaded.bytes_held(), sum);
     }
 
     #[test]

@@ -280,7 +280,6 @@ impl PackedCall {
     }
 
     /// Bytes the packed form takes (without its allocation's overhead).
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

@@ -1,17 +1,20 @@
-//! The guard every signed route goes through: lockout check, then `auth-v2` verification
-//! over the raw body bytes, counting failures per client address.
+//! The guard every signed route goes through: lockout check, accepted host, then `auth-v2`
+//! verification over the raw body bytes, counting failures per client address; then the
+//! replay rules (a change's signature is used once) and the rate limit.
 
+use std::net::IpAddr;
 use std::time::SystemTime;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap};
 use calldata_model::auth::{
-    AuthError, HeaderSource, SignableRequest, SigningKeyCache, verify_cached,
+    AuthError, AuthorizationHeader, HeaderSource, SignableRequest, SigningKeyCache, verify_cached,
 };
 
 use crate::auth::client_address::client_address;
 use crate::auth::keys::Scope;
-use crate::auth::lockout::FailureVerdict;
+use crate::auth::lockout::{FailureVerdict, tracked};
+use crate::auth::replay::{FirstUse, Signature};
 use crate::auth::worker_keys::WorkerKeyCache;
 use crate::errors::Refusal;
 use crate::state::AppState;
@@ -46,53 +49,153 @@ impl HeaderSource for ActixHeaders<'_> {
     }
 }
 
-/// Verifies the request's signature; refuses with 403 (locked out), 429 (the key's rate
-/// limit) or 401 (anything else).
+/// Verifies the signature of a read (a query, ping, a sandbox list); refuses with 403
+/// (locked out), 421 (a host not accepted), 429 (the key's rate limit, or the replaying
+/// address' for a signature already seen) or 401 (anything else).
+///
+/// A read's signature may be sent again within the clock-skew window (idempotent, and
+/// clients retry with it). Only with the rate limit on is it looked up, so the common path
+/// does no more than verify.
 pub fn authenticate<'s>(
     request: &HttpRequest,
     body: &[u8],
     state: &'s AppState,
 ) -> Result<Caller<'s>, Refusal> {
+    let (caller, authorization, address) = verified(request, body, state)?;
+    if !state.rate_limits.is_on() {
+        return Ok(caller);
+    }
+    let replayed = signature_of(authorization)
+        .is_some_and(|(signature, _)| state.replays.query_seen(signature));
+    let charged = if replayed {
+        state
+            .rate_limits
+            .check_address(tracked(address))
+            .map_err(Refusal::address_rate_limited)
+    } else {
+        state
+            .rate_limits
+            .check(caller.access_key)
+            .map_err(Refusal::rate_limited)
+    };
+    if charged.is_err() {
+        state.metrics.rate_limited.inc();
+    }
+    charged.map(|()| caller)
+}
+
+/// Verifies the signature of a change (sandbox `POST`, `PUT`, `DELETE`), which is used at
+/// most once: a signature already seen is refused with 401 like any bad signature and counts
+/// towards the lockout of the address sending it. Otherwise as [`authenticate`], plus 429
+/// when the table of signatures seen is full of live ones.
+pub fn authenticate_once<'s>(
+    request: &HttpRequest,
+    body: &[u8],
+    state: &'s AppState,
+) -> Result<Caller<'s>, Refusal> {
+    let (caller, authorization, address) = verified(request, body, state)?;
+    let Some((signature, signed_at)) = signature_of(authorization) else {
+        // A verified header parses; refusing is the safe answer if it ever did not.
+        return Err(refuse_signature(state, address, "malformed", &"unparsable"));
+    };
+    match state
+        .replays
+        .first_use(signature, signed_at, SystemTime::now())
+    {
+        FirstUse::Fresh => match state.rate_limits.check(caller.access_key) {
+            Ok(()) => Ok(caller),
+            Err(wait) => {
+                // Refused before it changed anything: the same request may come again.
+                state.replays.forget(&signature);
+                state.metrics.rate_limited.inc();
+                Err(Refusal::rate_limited(wait))
+            }
+        },
+        FirstUse::Replayed => Err(refuse_signature(
+            state,
+            address,
+            "replay",
+            &"signature already used",
+        )),
+        FirstUse::Full(wait) => {
+            state.metrics.rate_limited.inc();
+            tracing::warn!(
+                "the table of sandbox signatures is full (replay.max_signatures); refusing changes until its oldest expires"
+            );
+            Err(Refusal::sandbox_changes_full(wait))
+        }
+    }
+}
+
+/// The lockout, host and signature checks every signed request goes through: the caller,
+/// the `Authorization` value and the client address.
+fn verified<'s, 'r>(
+    request: &'r HttpRequest,
+    body: &[u8],
+    state: &'s AppState,
+) -> Result<(Caller<'s>, &'r str, IpAddr), Refusal> {
     let address = client_address(request, &state.trusted_proxies);
     if state.lockout.is_locked(address) {
         state.metrics.lockout_refusals.inc();
         return Err(Refusal::locked_out());
     }
+    if let Some(hosts) = &state.accepted_hosts
+        && !hosts.accepts(request.headers())
+    {
+        return Err(Refusal::misdirected());
+    }
     match verify_signature(request, body, state) {
-        Ok((access_key, scope)) => match state.rate_limits.check(access_key) {
-            Ok(()) => Ok(Caller { access_key, scope }),
-            Err(wait) => {
-                state.metrics.rate_limited.inc();
-                Err(Refusal::rate_limited(wait))
-            }
-        },
+        Ok((access_key, scope, authorization)) => {
+            Ok((Caller { access_key, scope }, authorization, address))
+        }
         Err(error) => {
             state.metrics.auth_failure(&error);
-            tracing::debug!(client = %address, reason = %error, "signature refused");
-            if let FailureVerdict::LockedOut { displaced } = state.lockout.record_failure(address) {
-                state.metrics.lockouts.inc();
-                if let Some(displaced) = displaced {
-                    state.metrics.lockouts_displaced.inc();
-                    tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
-                } else {
-                    tracing::warn!(client = %address, "client address locked out after repeated signature failures");
-                }
-            }
-            Err(Refusal::unauthorized(&error))
+            Err(refuse_signature(state, address, "", &error))
         }
     }
 }
 
-fn verify_signature<'s>(
-    request: &HttpRequest,
+/// The 401 of a refused signature, counted towards the lockout of `address`; `reason` is
+/// the metrics label when the failure is not an [`AuthError`] (which counts itself).
+fn refuse_signature(
+    state: &AppState,
+    address: IpAddr,
+    reason: &'static str,
+    error: &dyn std::fmt::Display,
+) -> Refusal {
+    if !reason.is_empty() {
+        state.metrics.auth_failure_reason(reason);
+    }
+    tracing::debug!(client = %address, reason = %error, "signature refused");
+    if let FailureVerdict::LockedOut { displaced } = state.lockout.record_failure(address) {
+        state.metrics.lockouts.inc();
+        if let Some(displaced) = displaced {
+            state.metrics.lockouts_displaced.inc();
+            tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
+        } else {
+            tracing::warn!(client = %address, "client address locked out after repeated signature failures");
+        }
+    }
+    Refusal::unauthorized()
+}
+
+/// The signature and its time of a verified `Authorization` value.
+fn signature_of(authorization: &str) -> Option<(Signature, SystemTime)> {
+    AuthorizationHeader::parse(authorization)
+        .ok()
+        .map(|header| (header.signature, header.timestamp.to_system_time()))
+}
+
+fn verify_signature<'s, 'r>(
+    request: &'r HttpRequest,
     body: &[u8],
     state: &'s AppState,
-) -> Result<(&'s str, &'s Scope), AuthError> {
+) -> Result<(&'s str, &'s Scope, &'r str), AuthError> {
     let mut values = request.headers().get_all(AUTHORIZATION);
     let authorization = match (values.next(), values.next()) {
-        (None, _) => None,
+        (None, _) => return Err(AuthError::Missing),
         (Some(value), None) => {
-            Some(visible_ascii(value.as_bytes()).ok_or(AuthError::Malformed("not visible ASCII"))?)
+            visible_ascii(value.as_bytes()).ok_or(AuthError::Malformed("not visible ASCII"))?
         }
         (Some(_), Some(_)) => return Err(AuthError::Malformed("repeated Authorization header")),
     };
@@ -107,7 +210,7 @@ fn verify_signature<'s>(
     let now = SystemTime::now();
     let verify = |cache: &mut SigningKeyCache| {
         verify_cached(
-            authorization,
+            Some(authorization),
             &signable,
             &state.keys,
             &state.verify_policy,
@@ -121,10 +224,11 @@ fn verify_signature<'s>(
         Some(cache) => cache.with(verify),
         None => verify(&mut SigningKeyCache::new(0)),
     }?;
-    state
+    let (access_key, scope) = state
         .keys
         .entry(verified.access_key)
-        .ok_or(AuthError::UnknownAccessKey)
+        .ok_or(AuthError::UnknownAccessKey)?;
+    Ok((access_key, scope, authorization))
 }
 
 /// `bytes` as text when every byte is visible ASCII or a tab (what `HeaderValue::to_str`

@@ -109,7 +109,7 @@ impl Lockout {
 /// The unit an address is tracked as, from its canonical form (an IPv4-mapped IPv6
 /// address is its IPv4 address): IPv4 addresses alone, IPv6 by their /64 network (one host
 /// usually owns a whole /64 and could rotate through it).
-fn tracked(address: IpAddr) -> IpAddr {
+pub(crate) fn tracked(address: IpAddr) -> IpAddr {
     match address.to_canonical() {
         v4 @ IpAddr::V4(_) => v4,
         IpAddr::V6(v6) => {

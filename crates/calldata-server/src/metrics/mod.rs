@@ -222,6 +222,12 @@ impl Metrics {
             AuthError::UnknownAccessKey => "unknown_key",
             _ => "signature",
         };
+        self.auth_failure_reason(reason);
+    }
+
+    /// Counts one refused signature under `reason` (`replay`: a sandbox change's signature
+    /// sent again).
+    pub fn auth_failure_reason(&self, reason: &'static str) {
         self.auth_failures
             .get_or_create(&ReasonLabels { reason })
             .inc();

@@ -104,6 +104,8 @@ impl Modify for AuthV2 {
         (status = 408, description = "The body did not arrive in time", body = SpringError),
         (status = 413, description = "Body larger than the limit (16 KiB by default)", body = SpringError),
         (status = 415, description = "Content-Type is not application/json", body = SpringError),
+        (status = 421, description = "Signed for a Host that accepted_hosts does not list", body = SpringError),
+        (status = 429, description = "Over the rate limit of the access key, or of the client address for a replayed signature; Retry-After says when to try again", body = SpringError),
     ),
     security(("auth-v2" = []))
 )]
@@ -118,6 +120,8 @@ fn query_basic_call_info() {}
         (status = 200, description = "The service answers", body = QueryAnswer),
         (status = 401, description = "A signature was given and is invalid", body = SpringError),
         (status = 403, description = "Client address locked out", body = SpringError),
+        (status = 421, description = "Signed for a Host that accepted_hosts does not list", body = SpringError),
+        (status = 429, description = "A signature was given and is over a rate limit", body = SpringError),
     ),
     security((), ("auth-v2" = []))
 )]

@@ -10,6 +10,11 @@
 //! | `POST` | add a call (`0100002` if it exists) | one call record |
 //! | `PUT` | add or replace a call | one call record |
 //! | `DELETE` | end a call (`0100001` if absent) | `?ccId=&vdn=&callId=` |
+//!
+//! A change (`POST`, `PUT`, `DELETE`) is accepted once per signature: a replay gets 401.
+//! Additions are bounded by count (`embedded.max_calls`) and by the bytes they hold
+//! (`embedded.max_sandbox_bytes`). A list scans the whole store, so it runs on the blocking
+//! pool, not on the worker, whose other clients would wait for it.
 
 // Errors here are complete answers, built at most once per request; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -22,7 +27,7 @@ use calldata_model::request::Sent;
 use calldata_model::{CallKey, CcId, QueryBasicCallInfo, ResultCode, Vdn};
 use serde::Deserialize;
 
-use crate::auth::{Caller, authenticate};
+use crate::auth::{Caller, authenticate, authenticate_once};
 use crate::errors::Refusal;
 use crate::routes::body::{is_json, read_body, status_label};
 use crate::routes::reply::{Answer, failed, success_with, unless_panicked};
@@ -35,7 +40,7 @@ const MAX_LIMIT: usize = 1000;
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     counted(&request, async {
-        let (caller, store) = match signed_without_body(&request, &state) {
+        let (caller, store) = match signed_without_body(&request, &state, authenticate) {
             Ok(pair) => pair,
             Err(answer) => return answer,
         };
@@ -58,11 +63,21 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             cc_id: query.cc_id,
             vdn: query.vdn,
         };
-        let records = store.list_where(
-            |key| filter.matches(key) && caller.scope.allows(key.cc_id, key.vdn),
-            query.limit,
-        );
-        success_with(&records)
+        let scope = caller.scope.clone();
+        let listed = web::block(move || {
+            store.list_where(
+                |key| filter.matches(key) && scope.allows(key.cc_id, key.vdn),
+                query.limit,
+            )
+        })
+        .await;
+        match listed {
+            Ok(records) => success_with(&records),
+            Err(error) => {
+                tracing::error!(%error, "the sandbox list did not finish");
+                failed(ResultCode::UnknownError, "unknown error")
+            }
+        }
     })
     .await
 }
@@ -108,7 +123,7 @@ pub async fn replace(
 /// `DELETE`: ends a call.
 pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     counted(&request, async {
-        let (caller, store) = match signed_without_body(&request, &state) {
+        let (caller, store) = match signed_without_body(&request, &state, authenticate_once) {
             Ok(pair) => pair,
             Err(answer) => return answer,
         };
@@ -148,12 +163,17 @@ fn store_of(state: &AppState, request: &HttpRequest) -> Result<Arc<EmbeddedStore
         .ok_or_else(|| refused(&Refusal::not_found(), request))
 }
 
+/// How a route checks a signature: [`authenticate`] (a read) or [`authenticate_once`]
+/// (a change, whose signature is used once).
+type Guard = for<'s> fn(&HttpRequest, &[u8], &'s AppState) -> Result<Caller<'s>, Refusal>;
+
 fn signed_without_body<'s>(
     request: &HttpRequest,
     state: &'s AppState,
+    guard: Guard,
 ) -> Result<(Caller<'s>, Arc<EmbeddedStore>), Answer> {
     let store = store_of(state, request)?;
-    let caller = authenticate(request, &[], state).map_err(|r| refused(&r, request))?;
+    let caller = guard(request, &[], state).map_err(|r| refused(&r, request))?;
     Ok((caller, store))
 }
 
@@ -182,7 +202,7 @@ async fn signed_record(
     let body = read_body(request, payload, state.body_limit, state.body_deadline)
         .await
         .map_err(|r| refused(&r, request))?;
-    let caller = authenticate(request, &body, state).map_err(|r| refused(&r, request))?;
+    let caller = authenticate_once(request, &body, state).map_err(|r| refused(&r, request))?;
     let text = std::str::from_utf8(&body).map_err(|_| {
         failed(
             ResultCode::InvalidParameter,
@@ -198,12 +218,31 @@ async fn signed_record(
     if let Some(answer) = out_of_scope(&caller, &record.key) {
         return Err(answer);
     }
-    if store.len() >= state.sandbox_max_calls && store.get(&record.key).is_none() {
+    let held = store.bytes_of(&record.key);
+    if store.len() >= state.sandbox_max_calls && held.is_none() {
         return Err(failed(
             ResultCode::InvalidParameter,
             format!(
                 "invalid parameter: the sandbox store is full ({} calls); end calls first",
                 state.sandbox_max_calls
+            ),
+        ));
+    }
+    // What the store would hold with this record, replacing the call it may replace;
+    // concurrent additions may each pass the bound by the one record they add.
+    let after = (store.bytes_held() + EmbeddedStore::bytes_for(&record.call))
+        .saturating_sub(held.unwrap_or(0));
+    if after
+        > state
+            .sandbox_base_bytes
+            .saturating_add(state.sandbox_max_bytes)
+    {
+        return Err(failed(
+            ResultCode::InvalidParameter,
+            format!(
+                "invalid parameter: the sandbox store is full (its additions may hold {} bytes, \
+                 embedded.max_sandbox_bytes); end calls first",
+                state.sandbox_max_bytes
             ),
         ));
     }

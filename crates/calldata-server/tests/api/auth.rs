@@ -258,13 +258,31 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not()
     .await;
     let (key, _) = existing_call();
     let body = query_body(&key);
+    // Signed with milliseconds: the same request signed twice within a second would carry
+    // the same signature, and a signature seen before is charged to the address, not the key.
+    let fresh = || {
+        let auth = app.authorization_with(
+            AK,
+            SK,
+            ("POST", QUERY_BASIC_CALL_INFO_PATH, &body),
+            SystemTime::now(),
+            calldata_model::auth::TimestampPrecision::Milliseconds,
+        );
+        app.http
+            .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
+            .header("content-type", "application/json;charset=UTF-8")
+            .header("authorization", auth)
+            .body(body.clone())
+            .send()
+    };
     for _ in 0..2 {
         assert_eq!(
-            json_200(app.query(&body).await).await["resultCode"],
+            json_200(fresh().await.unwrap()).await["resultCode"],
             "0100000"
         );
+        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
     }
-    let limited = app.query(&body).await;
+    let limited = fresh().await.unwrap();
     let retry_after: u64 = limited.headers()["retry-after"]
         .to_str()
         .unwrap()

@@ -7,7 +7,9 @@ use std::time::SystemTime;
 use actix_web::dev::ServerHandle;
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::{demo_records, sample_keys};
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_model::auth::{
+    Credentials, SignableRequest, SigningOptions, TimestampPrecision, sign,
+};
 use calldata_model::{BasicCallInfo, CallKey, QUERY_BASIC_CALL_INFO_PATH};
 use calldata_server::config::KeySettings;
 use calldata_server::{Application, Settings};
@@ -147,6 +149,25 @@ impl TestApp {
         body: &str,
         at: SystemTime,
     ) -> String {
+        self.authorization_with(
+            ak,
+            sk,
+            (method, path_and_query, body),
+            at,
+            TimestampPrecision::Seconds,
+        )
+    }
+
+    /// The Authorization value for `(method, path_and_query, body)`, signed at `at` with
+    /// a timestamp of `precision`.
+    pub fn authorization_with(
+        &self,
+        ak: &str,
+        sk: &str,
+        (method, path_and_query, body): (&str, &str, &str),
+        at: SystemTime,
+        precision: TimestampPrecision,
+    ) -> String {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
@@ -166,6 +187,7 @@ impl TestApp {
         };
         let options = SigningOptions {
             signed_headers: signed,
+            precision,
             ..SigningOptions::default()
         };
         sign(&Credentials::new(ak, sk), &request, &options, at)
@@ -225,10 +247,29 @@ impl TestApp {
         } else {
             format!("/sandbox/v1/calls?{query}")
         };
-        let auth = self.authorization(ak, sk, method.as_str(), &path_and_query, body);
+        // Milliseconds: a sandbox change is accepted once per signature, and tests send the
+        // same change twice within a second.
+        let auth = self.authorization_with(
+            ak,
+            sk,
+            (method.as_str(), &path_and_query, body),
+            SystemTime::now(),
+            TimestampPrecision::Milliseconds,
+        );
+        self.send_signed(method, &path_and_query, body, &auth).await
+    }
+
+    /// Sends a sandbox request with the given `Authorization` value (a replay, say).
+    pub async fn send_signed(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        body: &str,
+        auth: &str,
+    ) -> reqwest::Response {
         let mut request = self
             .http
-            .request(method, self.url(&path_and_query))
+            .request(method, self.url(path_and_query))
             .header("authorization", auth);
         if !body.is_empty() {
             request = request

@@ -17,6 +17,7 @@ mod dual_stack;
 mod limits;
 mod operations;
 mod query;
+mod replay;
 mod request_log;
 mod sandbox;
 mod transport;
