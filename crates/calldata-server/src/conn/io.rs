@@ -27,6 +27,46 @@ pub(crate) enum Transport {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_write(cx, bytes),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, bytes),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Self::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Self::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
 /// The guarded stream of one connection.
 #[derive(Debug)]
 pub(crate) struct GuardedIo {
@@ -95,14 +135,8 @@ impl GuardedIo {
         if self.input.capacity() - self.input.len() < READ_SIZE / 2 {
             self.input.reserve(READ_SIZE);
         }
-        let read = match &mut self.transport {
-            Transport::Plain(stream) => {
-                tokio_util::io::poll_read_buf(Pin::new(stream), cx, &mut self.input)
-            }
-            Transport::Tls(stream) => {
-                tokio_util::io::poll_read_buf(Pin::new(stream.as_mut()), cx, &mut self.input)
-            }
-        };
+        let read =
+            tokio_util::io::poll_read_buf(Pin::new(&mut self.transport), cx, &mut self.input);
         match read {
             Poll::Ready(Ok(0)) => {
                 self.eof = true;
@@ -183,10 +217,7 @@ impl AsyncWrite for GuardedIo {
         if let Some(error) = this.closed_error() {
             return Poll::Ready(Err(error));
         }
-        let written = match &mut this.transport {
-            Transport::Plain(stream) => Pin::new(stream).poll_write(cx, bytes),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, bytes),
-        };
+        let written = Pin::new(&mut this.transport).poll_write(cx, bytes);
         match written {
             Poll::Ready(Ok(n)) => {
                 this.wrote |= n > 0;
@@ -205,10 +236,7 @@ impl AsyncWrite for GuardedIo {
         if let Some(error) = this.closed_error() {
             return Poll::Ready(Err(error));
         }
-        let flushed = match &mut this.transport {
-            Transport::Plain(stream) => Pin::new(stream).poll_flush(cx),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
-        };
+        let flushed = Pin::new(&mut this.transport).poll_flush(cx);
         match flushed {
             Poll::Ready(Ok(())) => {}
             Poll::Pending => {
@@ -239,10 +267,6 @@ impl AsyncWrite for GuardedIo {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        match &mut this.transport {
-            Transport::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
-            Transport::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
-        }
+        Pin::new(&mut self.get_mut().transport).poll_shutdown(cx)
     }
 }

@@ -1,16 +1,15 @@
 //! The connection limits in force (resolved once from the settings and the process's
 //! open-file limit) and the counts of connections this layer opened and closed.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::config::Settings;
+use crate::metrics::ReasonLabels;
 
 /// Time a late request part gets beyond `client_request_timeout_ms` before its connection
 /// is closed, so that the HTTP layer's own 408 (first head, body deadline) goes out first.
@@ -115,13 +114,14 @@ impl Limits {
         }
     }
 
-    /// How often a worker looks for connections past their deadline.
+    /// How often a worker looks for connections past their deadline: a tenth of the
+    /// shortest deadline, within 20 ms and 250 ms.
     pub(crate) fn sweep_tick(&self) -> Duration {
         let shortest = self
             .handshake_timeout
             .min(self.request_timeout)
             .min(self.write_timeout);
-        crate::conn::registry::sweep_tick(shortest)
+        (shortest / 10).clamp(Duration::from_millis(20), Duration::from_millis(250))
     }
 }
 
@@ -139,27 +139,21 @@ pub fn auto_max_connections(open_files: u64) -> usize {
     connections_room(open_files).clamp(16, AUTO_MAX_CONNECTIONS)
 }
 
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ReasonLabels {
-    reason: &'static str,
-}
-
 /// Connections open now and closed by this layer, shared by every worker.
 #[derive(Debug)]
 pub struct ConnStats {
-    open: AtomicUsize,
-    open_gauge: Gauge,
+    open: Gauge,
     closed: Family<ReasonLabels, Counter>,
 }
 
 impl ConnStats {
     /// Counts registered in `registry`.
     pub fn new(registry: &mut Registry) -> Self {
-        let open_gauge = Gauge::default();
+        let open = Gauge::default();
         registry.register(
             "connections_open",
             "Client connections open now",
-            open_gauge.clone(),
+            open.clone(),
         );
         let closed = Family::<ReasonLabels, Counter>::default();
         registry.register(
@@ -173,22 +167,16 @@ impl ConnStats {
                 reason: reason.label(),
             });
         }
-        Self {
-            open: AtomicUsize::new(0),
-            open_gauge,
-            closed,
-        }
+        Self { open, closed }
     }
 
     /// Counts a new connection; returns how many are open with it.
     pub(crate) fn opened_one(&self) -> usize {
-        self.open_gauge.inc();
-        self.open.fetch_add(1, Ordering::Relaxed) + 1
+        usize::try_from(self.open.inc()).map_or(0, |before| before + 1)
     }
 
     pub(crate) fn closed_one(&self) {
-        self.open_gauge.dec();
-        self.open.fetch_sub(1, Ordering::Relaxed);
+        self.open.dec();
     }
 
     pub(crate) fn count_close(&self, reason: CloseReason) {

@@ -401,11 +401,6 @@ impl<F: Future<Output = ()>> Future for Closable<F> {
     }
 }
 
-/// How often a worker sweeps: a tenth of the shortest deadline, within 20 ms and 250 ms.
-pub(crate) fn sweep_tick(shortest: Duration) -> Duration {
-    (shortest / 10).clamp(Duration::from_millis(20), Duration::from_millis(250))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

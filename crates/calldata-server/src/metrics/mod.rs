@@ -31,9 +31,11 @@ struct RouteLabels {
     route: &'static str,
 }
 
+/// Labels of a count kept by reason.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct ReasonLabels {
-    reason: &'static str,
+pub(crate) struct ReasonLabels {
+    /// Why.
+    pub(crate) reason: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
