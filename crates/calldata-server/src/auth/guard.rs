@@ -96,7 +96,8 @@ pub fn authenticate_once<'s>(
     let (caller, authorization, address) = verified(request, body, state)?;
     let Some((signature, signed_at)) = signature_of(authorization) else {
         // A verified header parses; refusing is the safe answer if it ever did not.
-        return Err(refuse_signature(state, address, "malformed", &"unparsable"));
+        state.metrics.auth_failure_reason("malformed");
+        return Err(refuse_signature(state, address, &"unparsable"));
     };
     match state
         .replays
@@ -111,12 +112,10 @@ pub fn authenticate_once<'s>(
                 Err(Refusal::rate_limited(wait))
             }
         },
-        FirstUse::Replayed => Err(refuse_signature(
-            state,
-            address,
-            "replay",
-            &"signature already used",
-        )),
+        FirstUse::Replayed => {
+            state.metrics.auth_failure_reason("replay");
+            Err(refuse_signature(state, address, &"signature already used"))
+        }
         FirstUse::Full(wait) => {
             state.metrics.rate_limited.inc();
             tracing::warn!(
@@ -150,22 +149,14 @@ fn verified<'s, 'r>(
         }
         Err(error) => {
             state.metrics.auth_failure(&error);
-            Err(refuse_signature(state, address, "", &error))
+            Err(refuse_signature(state, address, &error))
         }
     }
 }
 
-/// The 401 of a refused signature, counted towards the lockout of `address`; `reason` is
-/// the metrics label when the failure is not an [`AuthError`] (which counts itself).
-fn refuse_signature(
-    state: &AppState,
-    address: IpAddr,
-    reason: &'static str,
-    error: &dyn std::fmt::Display,
-) -> Refusal {
-    if !reason.is_empty() {
-        state.metrics.auth_failure_reason(reason);
-    }
+/// The 401 of a refused signature (its metric counted by the caller), counted towards the
+/// lockout of `address`.
+fn refuse_signature(state: &AppState, address: IpAddr, error: &dyn std::fmt::Display) -> Refusal {
     tracing::debug!(client = %address, reason = %error, "signature refused");
     if let FailureVerdict::LockedOut { displaced } = state.lockout.record_failure(address) {
         state.metrics.lockouts.inc();
