@@ -1,32 +1,47 @@
-//! Response envelopes (contract section 2): what the server writes for success and
-//! failure, and a tolerant reader for what any CC-CMS version sends back.
+//! Response envelopes (contract section 2, family.md section 0): what the server writes
+//! for success and failure, for every interface, and a tolerant reader of what any CC-CMS
+//! version sends back, generic over the payload.
 
-use std::fmt;
-
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde::ser::SerializeStruct;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
-use crate::call::BasicCallInfo;
+use crate::interface::{EnvelopeKind, Operation};
 use crate::result_code::ResultCode;
 
-/// A success body: `result`, `resultCode`, `resultDatas`, `resultDesc` in that order.
+/// A success body around `payload`, in the envelope of `kind`.
 ///
-/// `result` and `resultDatas` exist for clients of version 8.13 and earlier; with
-/// `legacy_fields` off only `resultCode` and `resultDesc` are written.
+/// Full: `result`, `resultCode`, `resultDatas`, `resultDesc` in that order, where `result`
+/// and `resultDatas` exist for clients of version 8.13 and earlier and are written only
+/// with `legacy_fields` on ([`EnvelopeKind::writes_legacy_fields`]). Short: `resultCode`
+/// and `resultDesc`. Bare: the payload alone.
 #[derive(Debug, Clone, Copy)]
-pub struct SuccessResponse<'a> {
-    /// The call found.
-    pub call: &'a BasicCallInfo,
-    /// Whether to write the 8.13-era `result` and `resultDatas` fields too.
+pub struct Envelope<'a, T: ?Sized> {
+    /// Which envelope.
+    pub kind: EnvelopeKind,
+    /// The `legacy_fields` setting.
     pub legacy_fields: bool,
+    /// The answer.
+    pub payload: &'a T,
+}
+
+impl<'a, T: ?Sized> Envelope<'a, T> {
+    /// The success envelope of operation `Op` around `payload`.
+    pub fn of<Op: Operation>(payload: &'a T, legacy_fields: bool) -> Self {
+        Self {
+            kind: Op::INTERFACE.envelope,
+            legacy_fields,
+            payload,
+        }
+    }
 }
 
 /// A failure body: `resultCode` and a human-readable `resultDesc` string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailureResponse {
-    /// Why the query failed.
+    /// Why the request failed.
     #[serde(rename = "resultCode")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "0100002"))]
     pub code: ResultCode,
@@ -35,32 +50,35 @@ pub struct FailureResponse {
     pub message: String,
 }
 
-impl Serialize for SuccessResponse<'_> {
+impl<T: Serialize + ?Sized> Serialize for Envelope<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let len = if self.legacy_fields { 4 } else { 2 };
-        let mut body = serializer.serialize_struct("SuccessResponse", len)?;
-        if self.legacy_fields {
+        if self.kind == EnvelopeKind::Bare {
+            return self.payload.serialize(serializer);
+        }
+        let legacy = self.kind.writes_legacy_fields(self.legacy_fields);
+        let mut body = serializer.serialize_struct("Envelope", if legacy { 4 } else { 2 })?;
+        if legacy {
             body.serialize_field("result", "0")?;
         }
         body.serialize_field("resultCode", ResultCode::Success.as_str())?;
-        if self.legacy_fields {
-            body.serialize_field("resultDatas", self.call)?;
+        if legacy {
+            body.serialize_field("resultDatas", self.payload)?;
         }
-        body.serialize_field("resultDesc", self.call)?;
+        body.serialize_field("resultDesc", self.payload)?;
         body.end()
     }
 }
 
 /// What a CC-CMS answered, read tolerantly.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiReply {
-    /// `0100000` with the call.
-    Found(Box<BasicCallInfo>),
+pub enum ApiReply<T> {
+    /// `0100000` with its payload.
+    Answered(T),
     /// Any other result code, with the server's message (may be empty).
     Failed {
         /// The result code.
         code: ResultCode,
-        /// The `resultDesc` text, or `""` when it was not a string.
+        /// The `resultDesc` text, or `""` when it was not a string or a number.
         message: String,
     },
 }
@@ -68,45 +86,67 @@ pub enum ApiReply {
 /// Why a response body could not be read as a CC-CMS reply.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
-    /// Not JSON, or a field of the wrong shape.
+    /// Not JSON, or a payload of the wrong shape.
     #[error("response is not a CC-CMS reply: {0}")]
     Json(#[from] serde_json::Error),
     /// Neither `resultCode` nor `result` was present.
     #[error("response has no resultCode")]
     NoResultCode,
-    /// Success was reported but no call object came with it.
-    #[error("response reports success but carries no call object")]
-    NoCall,
+    /// Success was reported but no payload of the expected shape came with it.
+    #[error("response reports success but carries no answer")]
+    NoPayload,
 }
 
-/// Reads a reply body: `resultDesc` as an object, an array or a string; `resultDatas` for
-/// 8.13-era servers; `resultCode` as a string or number, or the old `result` field alone.
-pub fn read_reply(body: &[u8]) -> Result<ApiReply, DecodeError> {
+/// Reads the reply of operation `Op` (see [`read_envelope`]).
+pub fn read_reply<Op: Operation>(body: &[u8]) -> Result<ApiReply<Op::Answer>, DecodeError> {
+    read_envelope(Op::INTERFACE.envelope, body)
+}
+
+/// Reads a reply body in the envelope of `kind` with a payload of type `T`.
+///
+/// Tolerant as family.md section 0 asks: `resultCode` as a string or a number, or the old
+/// `result` field alone; the payload from `resultDesc`, or from `resultDatas` when
+/// `resultDesc` carries none (8.13-era servers); a payload sent as an array is read as
+/// its first element when `T` is not an array. A bare answer is its own payload unless it
+/// is a failure envelope (it has a `resultCode`).
+pub fn read_envelope<T: DeserializeOwned>(
+    kind: EnvelopeKind,
+    body: &[u8],
+) -> Result<ApiReply<T>, DecodeError> {
+    // A struct also deserializes from an array (by position): only an object is an envelope.
+    let object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !object {
+        if kind == EnvelopeKind::Bare {
+            return Ok(ApiReply::Answered(serde_json::from_slice(body)?));
+        }
+        serde_json::from_slice::<serde::de::IgnoredAny>(body)?;
+        return Err(DecodeError::NoResultCode);
+    }
     let raw: RawReply<'_> = serde_json::from_slice(body)?;
     let code = match (raw.result_code, raw.result) {
         (Some(code), _) => code,
+        (None, _) if kind == EnvelopeKind::Bare => {
+            return Ok(ApiReply::Answered(serde_json::from_slice(body)?));
+        }
         (None, Some(result)) if result.trim() == "0" => ResultCode::Success,
         (None, Some(_)) => ResultCode::UnknownError,
         (None, None) => return Err(DecodeError::NoResultCode),
     };
     if code.is_success() {
         // `resultDatas` repeats `resultDesc` on current servers: it is decoded only when
-        // `resultDesc` carries no call (8.13-era servers).
-        let call = match raw.result_desc.and_then(ResultDesc::into_call) {
-            Some(call) => call,
+        // `resultDesc` carries no payload (8.13-era servers).
+        let payload = match raw.result_desc.map(payload::<T>).transpose()?.flatten() {
+            Some(payload) => payload,
             None => raw
                 .result_datas
-                .map(|datas| serde_json::from_str::<ResultDesc>(datas.get()))
+                .map(payload::<T>)
                 .transpose()?
-                .and_then(ResultDesc::into_call)
-                .ok_or(DecodeError::NoCall)?,
+                .flatten()
+                .ok_or(DecodeError::NoPayload)?,
         };
-        return Ok(ApiReply::Found(Box::new(call)));
+        return Ok(ApiReply::Answered(payload));
     }
-    let message = match raw.result_desc {
-        Some(ResultDesc::Text(text)) => text,
-        _ => String::new(),
-    };
+    let message = raw.result_desc.map(text_of).unwrap_or_default();
     Ok(ApiReply::Failed { code, message })
 }
 
@@ -116,91 +156,56 @@ struct RawReply<'a> {
     result_code: Option<ResultCode>,
     #[serde(default, deserialize_with = "opt_string")]
     result: Option<String>,
-    #[serde(rename = "resultDesc", default)]
-    result_desc: Option<ResultDesc>,
+    #[serde(rename = "resultDesc", default, borrow)]
+    result_desc: Option<&'a RawValue>,
     #[serde(rename = "resultDatas", default, borrow)]
-    result_datas: Option<&'a serde_json::value::RawValue>,
+    result_datas: Option<&'a RawValue>,
 }
 
 fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     crate::lenient::string(d).map(Some)
 }
 
-/// The shapes `resultDesc` / `resultDatas` take across versions.
-enum ResultDesc {
-    Call(Box<BasicCallInfo>),
-    Calls(Vec<BasicCallInfo>),
-    Text(String),
-    Nothing,
-}
-
-impl ResultDesc {
-    fn into_call(self) -> Option<BasicCallInfo> {
-        match self {
-            Self::Call(call) => Some(*call),
-            Self::Calls(calls) => calls.into_iter().next(),
-            Self::Text(_) | Self::Nothing => None,
-        }
+/// The payload in `raw`: `None` when it holds none (a string, `null`, an empty array, as
+/// failure texts and 8.13-era servers send), an error when it has the wrong shape.
+fn payload<T: DeserializeOwned>(raw: &RawValue) -> Result<Option<T>, serde_json::Error> {
+    let text = raw.get();
+    match serde_json::from_str::<T>(text) {
+        Ok(payload) => Ok(Some(payload)),
+        Err(error) => match text.as_bytes().first() {
+            Some(b'"' | b'n') => Ok(None),
+            Some(b'[') => {
+                let mut items = serde_json::from_str::<Vec<&RawValue>>(text)?;
+                if items.is_empty() {
+                    return Ok(None);
+                }
+                serde_json::from_str(items.swap_remove(0).get()).map(Some)
+            }
+            _ => Err(error),
+        },
     }
 }
 
-impl<'de> Deserialize<'de> for ResultDesc {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ResultDescVisitor)
-    }
-}
-
-struct ResultDescVisitor;
-
-impl<'de> Visitor<'de> for ResultDescVisitor {
-    type Value = ResultDesc;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a call object, an array of calls, a string or null")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        let call = BasicCallInfo::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(ResultDesc::Call(Box::new(call)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let calls = Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
-        Ok(ResultDesc::Calls(calls))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Text(v.to_owned()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Text(v.to_string()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Text(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Text(v.to_string()))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Text(v.to_string()))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Nothing)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(ResultDesc::Nothing)
+/// The failure text in `resultDesc`: a string's value, a number or boolean as written,
+/// and nothing for an object, an array or `null`.
+fn text_of(raw: &RawValue) -> String {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str(text).unwrap_or_default(),
+        Some(b'{' | b'[' | b'n') | None => String::new(),
+        Some(_) => text.to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::BasicCallInfo;
+    use crate::request::QueryBasicCallInfo;
+
+    fn read_call(body: &[u8]) -> Result<ApiReply<BasicCallInfo>, DecodeError> {
+        read_reply::<QueryBasicCallInfo>(body)
+    }
 
     #[test]
     fn failure_body_has_code_and_string_desc() {
@@ -220,10 +225,7 @@ mod tests {
             dsn: Some(3),
             ..BasicCallInfo::default()
         };
-        let body = SuccessResponse {
-            call: &call,
-            legacy_fields: false,
-        };
+        let body = Envelope::of::<QueryBasicCallInfo>(&call, false);
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"resultCode":"0100000","resultDesc":{"dsn":3,"keyId":"","callingNum":"","calledNum":"","callSkill":"","orgiCalledNum":""}}"#
@@ -243,7 +245,7 @@ mod tests {
             (r#"{"resultCode":"0100001","resultDesc":1.5}"#, "1.5"),
         ] {
             assert_eq!(
-                read_reply(body.as_bytes()).unwrap(),
+                read_call(body.as_bytes()).unwrap(),
                 ApiReply::Failed {
                     code: ResultCode::InterfaceCallFailed,
                     message: message.into()
@@ -256,12 +258,12 @@ mod tests {
     #[test]
     fn reads_success_from_an_array_or_from_legacy_result_datas() {
         let array = br#"{"resultCode":"0100000","resultDesc":[{"dsn":"5"}]}"#;
-        let ApiReply::Found(call) = read_reply(array).unwrap() else {
+        let ApiReply::Answered(call) = read_call(array).unwrap() else {
             panic!("not found")
         };
         assert_eq!(call.dsn, Some(5));
         let legacy = br#"{"result":"0","resultDatas":{"dsn":6}}"#;
-        let ApiReply::Found(call) = read_reply(legacy).unwrap() else {
+        let ApiReply::Answered(call) = read_call(legacy).unwrap() else {
             panic!("not found")
         };
         assert_eq!(call.dsn, Some(6));
@@ -270,13 +272,80 @@ mod tests {
     #[test]
     fn success_without_a_call_or_a_body_without_code_is_an_error() {
         assert!(matches!(
-            read_reply(br#"{"resultCode":"0100000","resultDesc":"ok"}"#),
-            Err(DecodeError::NoCall)
+            read_call(br#"{"resultCode":"0100000","resultDesc":"ok"}"#),
+            Err(DecodeError::NoPayload)
         ));
         assert!(matches!(
-            read_reply(br#"{"x":1}"#),
+            read_call(br#"{"x":1}"#),
             Err(DecodeError::NoResultCode)
         ));
-        assert!(matches!(read_reply(b"<html>"), Err(DecodeError::Json(_))));
+        assert!(matches!(read_call(b"<html>"), Err(DecodeError::Json(_))));
+    }
+
+    #[test]
+    fn the_legacy_fields_are_written_for_the_full_envelope_only() {
+        let payload = ["1605492949-1447"];
+        for (kind, legacy_fields, expected) in [
+            (
+                EnvelopeKind::Full,
+                true,
+                r#"{"result":"0","resultCode":"0100000","resultDatas":["1605492949-1447"],"resultDesc":["1605492949-1447"]}"#,
+            ),
+            (
+                EnvelopeKind::Full,
+                false,
+                r#"{"resultCode":"0100000","resultDesc":["1605492949-1447"]}"#,
+            ),
+            (
+                EnvelopeKind::Short,
+                true,
+                r#"{"resultCode":"0100000","resultDesc":["1605492949-1447"]}"#,
+            ),
+            (EnvelopeKind::Bare, true, r#"["1605492949-1447"]"#),
+        ] {
+            let envelope = Envelope {
+                kind,
+                legacy_fields,
+                payload: &payload,
+            };
+            assert_eq!(serde_json::to_string(&envelope).unwrap(), expected);
+            let read: ApiReply<Vec<String>> = read_envelope(kind, expected.as_bytes()).unwrap();
+            assert_eq!(read, ApiReply::Answered(vec!["1605492949-1447".to_owned()]));
+        }
+    }
+
+    #[test]
+    fn a_bare_answer_is_its_own_payload_unless_it_is_a_failure_envelope() {
+        let echo: ApiReply<crate::PingEcho> = read_envelope(
+            EnvelopeKind::Bare,
+            br#"{"request":{"b":1,"a":2},"status":"UP"}"#,
+        )
+        .unwrap();
+        let ApiReply::Answered(echo) = echo else {
+            panic!("not answered")
+        };
+        assert_eq!(echo.request.get(), r#"{"b":1,"a":2}"#);
+        let failed: ApiReply<crate::PingEcho> = read_envelope(
+            EnvelopeKind::Bare,
+            br#"{"resultCode":"0100002","resultDesc":"invalid parameter"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            failed,
+            ApiReply::Failed {
+                code: ResultCode::InvalidParameter,
+                message: "invalid parameter".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_bare_number_payload_reads_from_desc_or_datas() {
+        let read: ApiReply<i64> = read_envelope(
+            EnvelopeKind::Full,
+            br#"{"result":"0","resultCode":"0100000","resultDatas":1605057110000,"resultDesc":1605057110000}"#,
+        )
+        .unwrap();
+        assert_eq!(read, ApiReply::Answered(1_605_057_110_000));
     }
 }

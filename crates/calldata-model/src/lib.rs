@@ -1,5 +1,6 @@
-//! The CC-CMS call-data open API in types: request, call record, enums, result codes,
-//! response envelopes and the `auth-v2` request signature.
+//! The CC-CMS call-data open API in types: every interface's description
+//! ([`INTERFACES`], [`Operation`]), requests, call record, enums, result codes, response
+//! envelopes and the `auth-v2` request signature.
 //!
 //! Invariant: this crate does no I/O and knows nothing of HTTP frameworks (actix, reqwest).
 //! Everything here is a pure function over bytes and values, shared by the server, the
@@ -43,6 +44,8 @@ pub mod call_id;
 pub mod enums;
 pub mod envelope;
 pub mod ids;
+pub mod interface;
+pub mod interfaces;
 pub mod lenient;
 pub mod local_server;
 pub mod request;
@@ -52,10 +55,15 @@ pub use call::BasicCallInfo;
 pub use call_fields::{CallField, CallFieldSink};
 pub use call_id::{CallId, CallIdError, CallStart};
 pub use enums::{CallFeature, DeviceType, EnterReason, MediaType};
-pub use envelope::{ApiReply, DecodeError, FailureResponse, SuccessResponse, read_reply};
+pub use envelope::{ApiReply, DecodeError, Envelope, FailureResponse, read_envelope, read_reply};
 pub use ids::{CcId, Vdn};
+pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Scope};
+pub use interfaces::{INTERFACES, Ping, PingEcho, interface_at};
 pub use request::{CallKey, FieldViolation, InvalidRequest, QueryBasicCallInfo};
 pub use result_code::ResultCode;
 
-/// Path of the public endpoint, as the CC-CMS serves it.
-pub const QUERY_BASIC_CALL_INFO_PATH: &str = "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo";
+/// Path of `querybasiccallinfo`, as the CC-CMS serves it.
+pub const QUERY_BASIC_CALL_INFO_PATH: &str = <QueryBasicCallInfo as Operation>::INTERFACE.path;
+
+/// Path of the signed `ping`.
+pub const PING_PATH: &str = <Ping as Operation>::INTERFACE.path;

@@ -76,10 +76,10 @@ fn saved_authorization_inputs_never_verify_a_forgery() {
 #[test]
 fn saved_replies_read_without_panicking_and_calls_round_trip() {
     for body in inputs("lenient_reply") {
-        if let Ok(ApiReply::Found(call)) = read_reply(&body) {
-            let text = serde_json::to_vec(&*call).unwrap();
+        if let Ok(ApiReply::Answered(call)) = read_reply::<QueryBasicCallInfo>(&body) {
+            let text = serde_json::to_vec(&call).unwrap();
             let again: BasicCallInfo = serde_json::from_slice(&text).unwrap();
-            assert_eq!(again, *call);
+            assert_eq!(again, call);
         }
     }
 }

@@ -5,8 +5,8 @@
 
 use calldata_model::call::FIELD_ORDER;
 use calldata_model::{
-    ApiReply, BasicCallInfo, CallFeature, DeviceType, EnterReason, MediaType, ResultCode,
-    SuccessResponse, read_reply,
+    ApiReply, BasicCallInfo, CallFeature, DeviceType, EnterReason, Envelope, MediaType,
+    QueryBasicCallInfo, ResultCode, read_reply,
 };
 use serde_json::Value;
 
@@ -18,8 +18,8 @@ fn minified(text: &str) -> String {
 }
 
 fn reference_call() -> BasicCallInfo {
-    match read_reply(REFERENCE.as_bytes()).unwrap() {
-        ApiReply::Found(call) => *call,
+    match read_reply::<QueryBasicCallInfo>(REFERENCE.as_bytes()).unwrap() {
+        ApiReply::Answered(call) => call,
         other @ ApiReply::Failed { .. } => panic!("reference is a success, read {other:?}"),
     }
 }
@@ -27,22 +27,14 @@ fn reference_call() -> BasicCallInfo {
 #[test]
 fn reference_example_round_trips_to_the_same_bytes() {
     let call = reference_call();
-    let written = serde_json::to_string(&SuccessResponse {
-        call: &call,
-        legacy_fields: true,
-    })
-    .unwrap();
+    let written = serde_json::to_string(&Envelope::of::<QueryBasicCallInfo>(&call, true)).unwrap();
     assert_eq!(written, minified(REFERENCE));
 }
 
 #[test]
 fn reference_example_round_trips_to_the_same_json_value() {
     let call = reference_call();
-    let written = serde_json::to_value(SuccessResponse {
-        call: &call,
-        legacy_fields: true,
-    })
-    .unwrap();
+    let written = serde_json::to_value(Envelope::of::<QueryBasicCallInfo>(&call, true)).unwrap();
     let expected: Value = serde_json::from_str(REFERENCE).unwrap();
     assert_eq!(written, expected);
 }
@@ -155,7 +147,7 @@ fn garbage_in_a_number_field_fails_loudly() {
 
 #[test]
 fn failure_replies_keep_their_code_and_message() {
-    let reply = read_reply(
+    let reply = read_reply::<QueryBasicCallInfo>(
         br#"{"resultCode":"0100002","resultDesc":"invalid parameter: vdn must be between 1 and 5000"}"#,
     )
     .unwrap();

@@ -1,0 +1,49 @@
+//! Every CC-CMS interface this project speaks, one file each, and [`INTERFACES`], the one
+//! list of them that the server mounts from and the shared test suites run over.
+//!
+//! Adding an interface: a file here with its request body implementing
+//! [`Operation`](crate::Operation), and its [`Interface`] in [`INTERFACES`]
+//! (`docs/architecture.md` lists the other steps).
+
+pub mod ping;
+pub mod query_basic_call_info;
+
+pub use ping::{Ping, PingEcho};
+
+use crate::interface::{Interface, Operation};
+use crate::request::QueryBasicCallInfo;
+
+/// Every interface, in the order the documentation lists them.
+pub const INTERFACES: &[Interface] = &[Ping::INTERFACE, QueryBasicCallInfo::INTERFACE];
+
+/// The interface served on `path`, if any.
+pub fn interface_at(path: &str) -> Option<&'static Interface> {
+    INTERFACES.iter().find(|interface| interface.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_paths_are_unique_and_every_path_is_under_the_cms_prefix() {
+        let mut names = std::collections::HashSet::new();
+        let mut paths = std::collections::HashSet::new();
+        for interface in INTERFACES {
+            assert!(names.insert(interface.name), "{} twice", interface.name);
+            assert!(paths.insert(interface.path), "{} twice", interface.path);
+            assert!(
+                interface.path.starts_with("/rest/cmsapp/v1/"),
+                "{}",
+                interface.path
+            );
+            assert!(
+                interface.path.ends_with(interface.name),
+                "{}",
+                interface.path
+            );
+            assert_eq!(interface_at(interface.path), Some(interface));
+        }
+        assert_eq!(interface_at("/rest/cmsapp/v1/nothing"), None);
+    }
+}
