@@ -6,6 +6,7 @@
 //! [`startup::Application::build`] from one [`config::Settings`]; there is no global state
 //! besides the logger the binary installs.
 
+pub mod answer;
 pub mod auth;
 pub mod banner;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod data_dir;
 pub mod errors;
 pub mod metrics;
 pub mod refused_lines;
+pub mod request_ids;
 pub mod request_log;
 pub mod routes;
 pub mod startup;

@@ -11,8 +11,6 @@
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -20,12 +18,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpMessage, web};
-use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH};
 
-use crate::metrics::{Padded, SHARDS, Shard};
+use crate::answer::{Outcome, status_label};
+use crate::metrics::{RouteSeries, Shard, UNKNOWN_ROUTE};
 use crate::refused_lines::RefusedLines;
-use crate::routes::body::status_label;
-use crate::routes::{PING_PATH, SANDBOX_CALLS_PATH};
 use crate::state::AppState;
 
 /// The request ID header.
@@ -34,80 +30,23 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest incoming request ID honoured.
 const MAX_REQUEST_ID: usize = 128;
 
-/// What a handler answered, for the log line and the metrics (result code or HTTP status).
-#[derive(Debug, Clone, Copy)]
-pub struct Outcome(pub &'static str);
-
-/// The call that was answered; its numbers are masked only if the request is logged.
-#[derive(Debug, Clone)]
-pub struct CallNumbers(pub Arc<BasicCallInfo>);
-
-/// Makes request IDs: a random per-process prefix and a counter, counted per metrics shard
-/// (each worker counts on its own cache line) and interleaved: shard `s` hands out
-/// `s`, `s + 16`, `s + 32`, ... so the IDs stay unique within the process.
-#[derive(Debug)]
-pub struct RequestIds {
-    prefix: u32,
-    next: [Padded<AtomicU64>; SHARDS],
+/// The calling and called numbers of an answer, already masked, for its log line: a
+/// handler puts them on the response only when the line is written ([`logs_requests`]).
+#[derive(Debug, Clone, Default)]
+pub struct LoggedNumbers {
+    /// The calling number, masked.
+    pub calling: String,
+    /// The called number, masked.
+    pub called: String,
 }
 
-impl RequestIds {
-    /// A generator with a random prefix.
-    pub fn new() -> Self {
-        let mut bytes = [0u8; 4];
-        // Without randomness the prefix is 0: IDs stay unique within the process.
-        let _ = getrandom::fill(&mut bytes);
-        Self::starting_at(u32::from_le_bytes(bytes), 0)
-    }
-
-    /// A generator with this prefix whose every shard starts at its `first`th ID.
-    fn starting_at(prefix: u32, first: u64) -> Self {
+impl LoggedNumbers {
+    /// The numbers of an answer, masked with [`mask_number`].
+    pub fn masked(calling: &str, called: &str) -> Self {
         Self {
-            prefix,
-            next: std::array::from_fn(|_| Padded(AtomicU64::new(first))),
+            calling: mask_number(calling),
+            called: mask_number(called),
         }
-    }
-
-    #[cfg(test)]
-    fn make(&self, shard: Shard) -> String {
-        self.header(shard).to_str().unwrap_or_default().to_owned()
-    }
-
-    /// A new ID from `shard`, `{prefix:08x}-{counter:010x}`, as a header value.
-    fn header(&self, shard: Shard) -> HeaderValue {
-        let Some(Padded(next)) = self.next.get(shard.index()) else {
-            return HeaderValue::from_static("");
-        };
-        let sequence = next.fetch_add(1, Ordering::Relaxed);
-        let counter = sequence
-            .wrapping_mul(SHARDS as u64)
-            .wrapping_add(shard.index() as u64);
-        if counter >> 40 != 0 {
-            // Past 16^10 IDs the counter needs more than ten digits.
-            let text = format!("{:08x}-{counter:010x}", self.prefix);
-            return HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static(""));
-        }
-        let mut id = [b'-'; 19];
-        write_hex(&mut id[..8], u64::from(self.prefix));
-        write_hex(&mut id[9..], counter);
-        HeaderValue::from_bytes(&id).unwrap_or(HeaderValue::from_static(""))
-    }
-}
-
-/// Writes `value` as lower-case hex filling `out` (leading zeros; higher digits dropped).
-fn write_hex(out: &mut [u8], mut value: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for slot in out.iter_mut().rev() {
-        #[allow(clippy::cast_possible_truncation, reason = "masked to 4 bits")]
-        let digit = (value & 0xf) as usize;
-        *slot = DIGITS[digit];
-        value >>= 4;
-    }
-}
-
-impl Default for RequestIds {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -123,20 +62,6 @@ pub fn mask_number(number: &str) -> String {
     let keep = chars.len().min(4);
     let hidden = chars.len() - keep;
     "*".repeat(hidden) + &chars[hidden..].iter().collect::<String>()
-}
-
-/// The route label of a path.
-pub fn route_name(path: &str) -> &'static str {
-    match path {
-        QUERY_BASIC_CALL_INFO_PATH => "query",
-        PING_PATH => "ping",
-        SANDBOX_CALLS_PATH => "sandbox",
-        "/healthz" => "healthz",
-        "/readyz" => "readyz",
-        "/metrics" => "metrics",
-        "/openapi.json" => "openapi",
-        _ => "unknown",
-    }
 }
 
 /// The middleware: request ID, then the handler, then the metrics and the log line.
@@ -200,12 +125,10 @@ where
         let worker = Rc::clone(&self.worker);
         let request_id =
             incoming_id(&request).unwrap_or_else(|| worker.state.request_ids.header(worker.shard));
-        let route = route_name(request.path());
         Observed {
             inner: self.service.call(request),
             started,
             request_id: Some(request_id),
-            route,
             worker,
         }
     }
@@ -218,7 +141,6 @@ pin_project_lite::pin_project! {
         inner: F,
         started: Instant,
         request_id: Option<HeaderValue>,
-        route: &'static str,
         worker: Rc<Observe>,
     }
 }
@@ -238,19 +160,19 @@ where
         if let Some(request_id) = this.request_id.take() {
             response.headers_mut().insert(X_REQUEST_ID, request_id);
         }
-        record(&response, this.route, this.started.elapsed(), this.worker);
+        record(&response, this.started.elapsed(), this.worker);
         Poll::Ready(Ok(response))
     }
 }
 
 /// The metrics observation and, when `info` is on, the log line of one answered request.
-fn record<B>(
-    response: &ServiceResponse<B>,
-    route: &'static str,
-    elapsed: Duration,
-    worker: &Observe,
-) {
+///
+/// The route is the one whose mount took the request: its series are in the request's
+/// data ([`crate::routes::mount`] puts them there); none means no route did (404).
+fn record<B>(response: &ServiceResponse<B>, elapsed: Duration, worker: &Observe) {
     let status = response.status();
+    let series = response.request().app_data::<RouteSeries>();
+    let route = series.map_or(UNKNOWN_ROUTE, RouteSeries::label);
     let outcome = response
         .request()
         .extensions()
@@ -259,7 +181,7 @@ fn record<B>(
     worker
         .state
         .metrics
-        .observe_request(route, outcome, elapsed.as_secs_f64(), worker.shard);
+        .observe_request(series, outcome, elapsed.as_secs_f64(), worker.shard);
     // An answer is always logged; a refusal only within the allowance (a flood of refused
     // requests must not fill the disk), and the allowance is not touched by answers.
     if logs_requests() && (!RefusedLines::is_refusal(status) || worker.state.refused_lines.admit())
@@ -279,13 +201,12 @@ fn log_request<B>(
     let request = response.request();
     let request_id = response.headers().get(X_REQUEST_ID);
     let client = crate::auth::client_address(request, &state.trusted_proxies);
-    let call = response
+    let numbers = response
         .response()
         .extensions()
-        .get::<CallNumbers>()
-        .cloned();
-    let calling = call.as_ref().map(|c| mask_number(&c.0.calling_num));
-    let called = call.as_ref().map(|c| mask_number(&c.0.called_num));
+        .get::<LoggedNumbers>()
+        .cloned()
+        .unwrap_or_default();
     tracing::info!(
         request_id = request_id.and_then(|v| v.to_str().ok()).unwrap_or_default(),
         method = %request.method(),
@@ -294,8 +215,8 @@ fn log_request<B>(
         outcome,
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         client = %client,
-        calling = calling.as_deref().unwrap_or_default(),
-        called = called.as_deref().unwrap_or_default(),
+        calling = numbers.calling,
+        called = numbers.called,
         "request"
     );
 }
@@ -322,36 +243,5 @@ mod tests {
         assert_eq!(mask_number("1234"), "1234");
         assert_eq!(mask_number("12"), "12");
         assert_eq!(mask_number(""), "");
-    }
-
-    #[test]
-    fn request_ids_are_unique_across_shards_and_share_the_process_prefix() {
-        let ids = RequestIds::new();
-        let mut seen = std::collections::HashSet::new();
-        for round in 0..3 {
-            for worker in 0..SHARDS + 2 {
-                let id = ids.make(Shard::of_worker(worker));
-                assert!(seen.insert(id.clone()), "{id} twice (round {round})");
-            }
-        }
-        let prefixes: std::collections::HashSet<_> =
-            seen.iter().map(|id| id[..8].to_owned()).collect();
-        assert_eq!(prefixes.len(), 1, "{prefixes:?}");
-    }
-
-    #[test]
-    fn request_ids_are_hex_with_a_fixed_shape() {
-        let ids = RequestIds::starting_at(0xdead_beef, 0xab);
-        assert_eq!(ids.make(Shard::default()), "deadbeef-0000000ab0");
-        assert_eq!(ids.make(Shard::of_worker(1)), "deadbeef-0000000ab1");
-        assert_eq!(ids.make(Shard::default()), "deadbeef-0000000ac0");
-        let far = RequestIds::starting_at(1, 1 << 40);
-        assert_eq!(far.make(Shard::of_worker(3)), "00000001-100000000003");
-    }
-
-    #[test]
-    fn routes_have_fixed_labels() {
-        assert_eq!(route_name(QUERY_BASIC_CALL_INFO_PATH), "query");
-        assert_eq!(route_name("/etc/passwd"), "unknown");
     }
 }

@@ -130,7 +130,7 @@ impl Application {
                 .app_data(WorkerKeyCache::default())
                 .app_data(shard)
                 .wrap(crate::request_log::Observe::new(state.clone(), shard))
-                .configure(|config| routes::configure(config, with_sandbox))
+                .configure(|config| routes::configure(config, &state.metrics, with_sandbox))
         };
         let mut ca_cert = None;
         let tls = if settings.tls_enabled() {
@@ -263,7 +263,7 @@ fn build_state(
         legacy_fields: settings.legacy_fields,
         cti_version: settings.cti_version,
         body_limit: settings.body_limit_bytes,
-        request_ids: crate::request_log::RequestIds::new(),
+        request_ids: crate::request_ids::RequestIds::new(),
         trusted_proxies: settings.trusted_proxies.clone(),
         body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
     }

@@ -46,7 +46,7 @@ pub struct AppState {
     /// Proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Request ID generator.
-    pub request_ids: crate::request_log::RequestIds,
+    pub request_ids: crate::request_ids::RequestIds,
     /// Longest wait for a whole body.
     pub body_deadline: std::time::Duration,
 }

@@ -24,6 +24,18 @@ impl Scope {
         (self.cc_ids.is_empty() || self.cc_ids.contains(&cc_id.get()))
             && (self.vdns.is_empty() || self.vdns.contains(&vdn.get()))
     }
+
+    /// Whether this scope covers what a request reaches: anything for the platform, the
+    /// call center alone for a request without a VDN.
+    pub fn permits(&self, reach: calldata_model::Scope) -> bool {
+        match reach {
+            calldata_model::Scope::Platform => true,
+            calldata_model::Scope::CallCenter(cc_id) => {
+                self.cc_ids.is_empty() || self.cc_ids.contains(&cc_id.get())
+            }
+            calldata_model::Scope::Vdn(cc_id, vdn) => self.allows(cc_id, vdn),
+        }
+    }
 }
 
 #[derive(Debug)]

@@ -65,21 +65,34 @@ pub struct Metrics {
     hot: HotSeries,
 }
 
-/// The series every served query touches, resolved on first use and then kept, so that a
-/// query takes no family lock and hashes no labels. A series still appears in the output
-/// only once it has been counted.
+/// The lookup series every served query touches, resolved on first use and then kept, so
+/// that a query takes no family lock and hashes no labels. A series still appears in the
+/// output only once it has been counted.
 #[derive(Debug, Default)]
 struct HotSeries {
-    /// `requests{route="query",outcome="0100000"}`.
-    query_success: OnceLock<ShardedCounter>,
-    /// `request_duration_seconds{route="query"}`.
-    query_latency: OnceLock<LatencyHistogram>,
     /// `call_source_lookups{source,outcome="found"}` by source.
     found: [OnceLock<ShardedCounter>; 2],
 }
 
-/// Route label of the query endpoint.
-const QUERY_ROUTE: &str = "query";
+/// The series of one mounted route, resolved when it is mounted: its label, its success
+/// count and its latency, counted without a family lock or a label hash. Mounting creates
+/// them, so every route appears in `/metrics` from the start.
+#[derive(Debug, Clone)]
+pub struct RouteSeries {
+    label: &'static str,
+    answered: ShardedCounter,
+    latency: LatencyHistogram,
+}
+
+impl RouteSeries {
+    /// The route's label (`query`, `ping`, `sandbox`, ...).
+    pub fn label(&self) -> &'static str {
+        self.label
+    }
+}
+
+/// Label of requests no route took (404).
+pub const UNKNOWN_ROUTE: &str = "unknown";
 /// Outcome label of a successful answer.
 const SUCCESS: &str = "0100000";
 /// Call sources whose `found` lookups have a kept series.
@@ -177,15 +190,35 @@ impl Metrics {
         &mut self.registry
     }
 
-    /// Counts one answered request and its duration, in the worker's `shard`.
+    /// The series of the route labelled `label`, for its mount.
+    pub fn route(&self, label: &'static str) -> RouteSeries {
+        RouteSeries {
+            label,
+            answered: self
+                .requests
+                .get_or_create(&RequestLabels {
+                    route: label,
+                    outcome: SUCCESS,
+                })
+                .clone(),
+            latency: self
+                .latency
+                .get_or_create(&RouteLabels { route: label })
+                .clone(),
+        }
+    }
+
+    /// Counts one answered request of `route` (`None`: no route took it) and its
+    /// duration, in the worker's `shard`.
     pub fn observe_request(
         &self,
-        route: &'static str,
+        route: Option<&RouteSeries>,
         outcome: &'static str,
         seconds: f64,
         shard: Shard,
     ) {
-        if route != QUERY_ROUTE {
+        let Some(series) = route else {
+            let route = UNKNOWN_ROUTE;
             self.requests
                 .get_or_create(&RequestLabels { route, outcome })
                 .inc(shard);
@@ -193,25 +226,18 @@ impl Metrics {
                 .get_or_create(&RouteLabels { route })
                 .observe(seconds, shard);
             return;
-        }
+        };
         if outcome == SUCCESS {
-            self.hot
-                .query_success
-                .get_or_init(|| {
-                    self.requests
-                        .get_or_create(&RequestLabels { route, outcome })
-                        .clone()
-                })
-                .inc(shard);
+            series.answered.inc(shard);
         } else {
             self.requests
-                .get_or_create(&RequestLabels { route, outcome })
+                .get_or_create(&RequestLabels {
+                    route: series.label,
+                    outcome,
+                })
                 .inc(shard);
         }
-        self.hot
-            .query_latency
-            .get_or_init(|| self.latency.get_or_create(&RouteLabels { route }).clone())
-            .observe(seconds, shard);
+        series.latency.observe(seconds, shard);
     }
 
     /// Counts one refused signature.
@@ -267,14 +293,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kept_series_count_like_the_families_and_appear_only_once_used() {
+    fn route_series_count_like_the_families_and_appear_once_mounted() {
         let metrics = Metrics::new();
         assert!(!metrics.render().contains(r#"route="query""#));
+        let query = metrics.route("query");
+        let ping = metrics.route("ping");
+        let text = metrics.render();
+        assert!(text.contains(r#"calldata_requests_total{route="query",outcome="0100000"} 0"#));
+        assert!(text.contains(r#"calldata_request_duration_seconds_count{route="ping"} 0"#));
         let (one, two) = (Shard::of_worker(0), Shard::of_worker(1));
-        metrics.observe_request("query", "0100000", 0.001, one);
-        metrics.observe_request("query", "0100000", 0.002, two);
-        metrics.observe_request("query", "401", 0.001, one);
-        metrics.observe_request("ping", "0100000", 0.001, two);
+        metrics.observe_request(Some(&query), "0100000", 0.001, one);
+        metrics.observe_request(Some(&metrics.route("query")), "0100000", 0.002, two);
+        metrics.observe_request(Some(&query), "401", 0.001, one);
+        metrics.observe_request(Some(&ping), "0100000", 0.001, two);
+        metrics.observe_request(None, "404", 0.001, two);
         metrics.lookup("embedded", "found", one);
         metrics.lookup("embedded", "found", two);
         metrics.lookup("embedded", "not_in_progress", one);
@@ -284,6 +316,7 @@ mod tests {
             r#"calldata_requests_total{route="query",outcome="0100000"} 2"#,
             r#"calldata_requests_total{route="query",outcome="401"} 1"#,
             r#"calldata_requests_total{route="ping",outcome="0100000"} 1"#,
+            r#"calldata_requests_total{route="unknown",outcome="404"} 1"#,
             r#"calldata_request_duration_seconds_count{route="query"} 3"#,
             r#"calldata_call_source_lookups_total{source="embedded",outcome="found"} 2"#,
             r#"calldata_call_source_lookups_total{source="embedded",outcome="not_in_progress"} 1"#,

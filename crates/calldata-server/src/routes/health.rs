@@ -6,7 +6,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::routes::reply::JSON;
+use crate::answer::JSON;
 use crate::state::AppState;
 
 /// 200 while the process serves requests.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::reply::JSON;
+use crate::answer::JSON;
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -26,6 +26,8 @@ use crate::routes::reply::JSON;
         SuccessBody,
         FailureResponse,
         QueryAnswer,
+        PingEcho,
+        PingAnswer,
         SpringError
     )),
     modifiers(&AuthV2)
@@ -112,18 +114,46 @@ impl Modify for AuthV2 {
 #[allow(dead_code)]
 fn query_basic_call_info() {}
 
-/// Platform health check; a signed request also checks the credentials.
+/// The echo of a ping.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // a schema, never built
+struct PingEcho {
+    /// The object the ping carried, members in the order sent.
+    request: serde_json::Map<String, serde_json::Value>,
+    /// `UP`.
+    #[schema(example = "UP")]
+    status: String,
+}
+
+/// What ping answers with HTTP 200: the echo, or a failure envelope (`0100002` for a body
+/// that is not a JSON object).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // a schema, never built
+enum PingAnswer {
+    /// The platform is up.
+    Echo(PingEcho),
+    /// A failure code with a message.
+    Failure(FailureResponse),
+}
+
+/// Signed health check: echoes the JSON object it is sent (Huawei's `ping`).
 #[utoipa::path(
-    get,
+    post,
     path = "/rest/cmsapp/v1/ping",
+    request_body(content = Object, content_type = "application/json", description = "Any JSON object, e.g. {\"say\": \"Hello world!\"}; an empty body means {}"),
     responses(
-        (status = 200, description = "The service answers", body = QueryAnswer),
-        (status = 401, description = "A signature was given and is invalid", body = SpringError),
-        (status = 403, description = "Client address locked out", body = SpringError),
+        (status = 200, description = "{\"request\": <the object>, \"status\": \"UP\"}, or 0100002 for a body that is not a JSON object", body = PingAnswer),
+        (status = 401, description = "Signature missing, invalid or expired", body = SpringError),
+        (status = 403, description = "Client address locked out after repeated failures", body = SpringError),
+        (status = 405, description = "Only POST is allowed", body = SpringError),
+        (status = 408, description = "The body did not arrive in time", body = SpringError),
+        (status = 413, description = "Body larger than the limit", body = SpringError),
+        (status = 415, description = "Content-Type is not application/json", body = SpringError),
         (status = 421, description = "Signed for a Host that accepted_hosts does not list", body = SpringError),
-        (status = 429, description = "A signature was given and is over a rate limit", body = SpringError),
+        (status = 429, description = "Over the rate limit of the access key, or of the client address for a replayed signature", body = SpringError),
     ),
-    security((), ("auth-v2" = []))
+    security(("auth-v2" = []))
 )]
 #[allow(dead_code)]
 fn ping() {}

@@ -1,22 +1,16 @@
-//! `GET /rest/cmsapp/v1/ping`: the platform health check. Unsigned requests get an answer
-//! (load balancers cannot sign); a signed request is verified, so `calldata ping` can
-//! check credentials too.
+//! `ping`: the signed health check, answering `{"request": <the object sent>, "status":
+//! "UP"}` (family.md section 1). Load balancers that cannot sign use `/healthz` and
+//! `/readyz`.
 
-use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, HttpResponse, web};
+use calldata_model::{Ping, PingEcho};
 
-use crate::auth::authenticate;
-use crate::routes::reply::success_with;
-use crate::state::AppState;
+use crate::answer::Answer;
+use crate::routes::mount::Served;
+use crate::routes::reply::answered;
+use crate::routes::signed::Signed;
 
-/// Answers `pong`, after checking the signature when there is one.
-pub async fn ping(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if !request.headers().contains_key(AUTHORIZATION) {
-        return success_with(&"pong").into_response(&request);
-    }
-    match authenticate(&request, &[], &state) {
-        Ok(caller) => success_with(&format!("pong; access key {} accepted", caller.access_key))
-            .into_response(&request),
-        Err(refusal) => refusal.respond(&request),
+impl Served for Ping {
+    async fn answer(signed: Signed<'_>, ping: Ping) -> Answer {
+        answered::<Ping>(&PingEcho::up(ping), signed.state().legacy_fields)
     }
 }

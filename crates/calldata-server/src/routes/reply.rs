@@ -1,33 +1,17 @@
-//! API answers in the CC-CMS envelope: HTTP 200 with `resultCode` and `resultDesc`.
+//! Success answers in their interface's envelope: [`answered`] for any interface, and
+//! [`FoundBody`], the hand-written writer of `querybasiccallinfo`'s call straight from a
+//! [`CallFieldSink`].
 
-use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
-use calldata_model::{BasicCallInfo, CallField, CallFieldSink, FailureResponse, ResultCode};
-use futures_util::FutureExt;
-use serde::Serialize;
+use calldata_model::{
+    BasicCallInfo, CallField, CallFieldSink, Envelope, Operation, QueryBasicCallInfo, ResultCode,
+};
 
-use crate::request_log::Outcome;
+use crate::answer::{Answer, ok_json};
 
-/// The content type of every JSON answer.
-pub const JSON: &str = "application/json;charset=UTF-8";
-
-/// An answer and the label it is counted under.
-#[derive(Debug)]
-pub struct Answer {
-    /// The HTTP response.
-    pub response: HttpResponse,
-    /// Result code or HTTP status, for metrics.
-    pub outcome: &'static str,
-}
-
-impl Answer {
-    /// The response; its outcome is left on `request` for the request log and the metrics
-    /// (actix clears the request's extension map and reuses it with the pooled request; a
-    /// response's would be made anew).
-    pub fn into_response(self, request: &HttpRequest) -> HttpResponse {
-        request.extensions_mut().insert(Outcome(self.outcome));
-        self.response
-    }
+/// `0100000` with `payload`, in the envelope of `Op` (the legacy fields decided by the
+/// model, [`calldata_model::EnvelopeKind::writes_legacy_fields`]).
+pub fn answered<Op: Operation>(payload: &Op::Answer, legacy_fields: bool) -> Answer {
+    Answer::success(&Envelope::of::<Op>(payload, legacy_fields))
 }
 
 /// Bytes reserved for one serialized call (a typical one takes 450 to 600).
@@ -43,7 +27,7 @@ pub fn found(call: &BasicCallInfo, legacy_fields: bool) -> Answer {
 /// A `0100000` answer being written: the envelope up to the call object, then the call's
 /// fields as a [`CallFieldSink`] receives them, then [`FoundBody::finish`].
 ///
-/// Byte for byte what serializing [`calldata_model::SuccessResponse`] writes, but the call
+/// Byte for byte what serializing the [`Envelope`] of [`QueryBasicCallInfo`] writes, but the call
 /// object is written once (names as literals, a string needing no escape copied as it is,
 /// `serde_json` writing the others) and copied from `resultDatas` into `resultDesc`, in one
 /// buffer sized up front. Nothing is allocated before the first field arrives, so offering
@@ -58,11 +42,14 @@ pub struct FoundBody {
 }
 
 impl FoundBody {
-    /// An answer with or without the legacy fields (`result`, `resultDatas`).
+    /// An answer with or without the legacy fields (`result`, `resultDatas`), by the
+    /// `legacy_fields` setting.
     pub fn new(legacy_fields: bool) -> Self {
         Self {
             body: Vec::new(),
-            legacy_fields,
+            legacy_fields: QueryBasicCallInfo::INTERFACE
+                .envelope
+                .writes_legacy_fields(legacy_fields),
             legacy_object_start: None,
         }
     }
@@ -194,77 +181,11 @@ const COMMA_KEYS: [([u8; KEY_SLOT], usize); 25] = [
     slot(b",\"mediaBillType\":"),
 ];
 
-/// Runs `work`; a panic inside becomes `0100999` with no internals, instead of a dropped
-/// connection.
-pub async fn unless_panicked(work: impl Future<Output = Answer>) -> Answer {
-    if let Ok(answer) = std::panic::AssertUnwindSafe(work).catch_unwind().await {
-        answer
-    } else {
-        tracing::error!("a request handler panicked");
-        failed(ResultCode::UnknownError, "unknown error")
-    }
-}
-
-/// A failure with its result code and message.
-pub fn failed(code: ResultCode, message: impl Into<String>) -> Answer {
-    let body = FailureResponse {
-        code,
-        message: message.into(),
-    };
-    let outcome = body.code.as_str_static();
-    Answer {
-        response: json_response(&body),
-        outcome,
-    }
-}
-
-/// `0100000` with any body as `resultDesc` (sandbox API).
-pub fn success_with<T: Serialize>(desc: &T) -> Answer {
-    #[derive(Serialize)]
-    struct Body<'a, T> {
-        #[serde(rename = "resultCode")]
-        code: &'static str,
-        #[serde(rename = "resultDesc")]
-        desc: &'a T,
-    }
-    json(&Body {
-        code: ResultCode::Success.as_str_static(),
-        desc,
-    })
-}
-
-/// A `0100000` answer with `body`.
-fn json<T: Serialize>(body: &T) -> Answer {
-    Answer {
-        response: json_response(body),
-        outcome: ResultCode::Success.as_str_static(),
-    }
-}
-
-fn json_response<T: Serialize>(body: &T) -> HttpResponse {
-    let mut bytes = Vec::with_capacity(2 * CALL_CAPACITY);
-    match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => ok_json(bytes),
-        Err(error) => {
-            tracing::error!(%error, "could not serialize an answer");
-            ok_json(br#"{"resultCode":"0100999","resultDesc":"unknown error"}"#.to_vec())
-        }
-    }
-}
-
-/// HTTP 200 with a JSON body; the content type is a static header value (no copy).
-fn ok_json(body: Vec<u8>) -> HttpResponse {
-    let mut response = HttpResponse::Ok().body(body);
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-    response
-}
-
 #[cfg(test)]
 mod tests {
+    use actix_web::http::header::CONTENT_TYPE;
     use calldata_model::call::FIELD_ORDER;
-    use calldata_model::{CallFeature, DeviceType, EnterReason, MediaType, SuccessResponse};
+    use calldata_model::{CallFeature, DeviceType, EnterReason, MediaType};
 
     use super::*;
 
@@ -287,11 +208,9 @@ mod tests {
             let body = actix_web::body::to_bytes(answer.response.into_body())
                 .await
                 .unwrap();
-            let expected = serde_json::to_vec(&SuccessResponse {
-                call: &call,
-                legacy_fields,
-            })
-            .unwrap();
+            let expected =
+                serde_json::to_vec(&Envelope::of::<QueryBasicCallInfo>(&call, legacy_fields))
+                    .unwrap();
             assert_eq!(body, expected);
         }
     }
@@ -358,10 +277,10 @@ mod tests {
             for legacy_fields in [false, true] {
                 let mut written = FoundBody::new(legacy_fields);
                 call.write_fields(&mut written);
-                let expected = serde_json::to_string(&SuccessResponse {
-                    call: &call,
+                let expected = serde_json::to_string(&Envelope::of::<QueryBasicCallInfo>(
+                    &call,
                     legacy_fields,
-                })
+                ))
                 .unwrap();
                 assert_eq!(body_of(written.finish()).await, expected);
             }
@@ -394,18 +313,5 @@ mod tests {
                 self.0
             }
         }
-    }
-
-    #[actix_web::test]
-    async fn a_panicking_handler_answers_0100999_without_internals() {
-        let answer = unless_panicked(async { panic!("secret internal detail") }).await;
-        assert_eq!(answer.outcome, "0100999");
-        let body = actix_web::body::to_bytes(answer.response.into_body())
-            .await
-            .unwrap();
-        assert_eq!(
-            &body[..],
-            br#"{"resultCode":"0100999","resultDesc":"unknown error"}"#
-        );
     }
 }

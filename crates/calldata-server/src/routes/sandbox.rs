@@ -21,16 +21,17 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
 use calldata_model::request::Sent;
-use calldata_model::{CallKey, CcId, QueryBasicCallInfo, ResultCode, Vdn};
-use serde::Deserialize;
+use calldata_model::{CallKey, CcId, EnvelopeKind, QueryBasicCallInfo, ResultCode, Vdn};
+use serde::{Deserialize, Serialize};
 
-use crate::auth::{Caller, authenticate, authenticate_once};
+use crate::answer::Answer;
+use crate::auth::Caller;
 use crate::errors::Refusal;
-use crate::routes::body::{is_json, read_body, status_label};
-use crate::routes::reply::{Answer, failed, success_with, unless_panicked};
+use crate::routes::mount::SignedRoute;
+use crate::routes::signed::{Access, BodyRule, Rule, Signed};
 use crate::state::AppState;
 
 /// Default and largest page of `GET`.
@@ -38,15 +39,42 @@ const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
-pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(&request, async {
-        let (caller, store) = match signed_without_body(&request, &state, authenticate) {
-            Ok(pair) => pair,
+#[derive(Debug)]
+pub struct List;
+
+/// `POST`: adds a call that must not exist yet.
+#[derive(Debug)]
+pub struct Add;
+
+/// `PUT`: adds or replaces a call.
+#[derive(Debug)]
+pub struct Replace;
+
+/// `DELETE`: ends a call.
+#[derive(Debug)]
+pub struct End;
+
+/// A change with a call record as its body.
+const CHANGE_WITH_RECORD: Rule = Rule {
+    access: Access::Change,
+    body: BodyRule::Json,
+};
+
+impl SignedRoute for List {
+    const RULE: Rule = Rule {
+        access: Access::Read,
+        body: BodyRule::None,
+    };
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let store = match store_of(&signed) {
+            Ok(store) => store,
             Err(answer) => return answer,
         };
-        let query = match ListQuery::parse(request.query_string()) {
+        let caller = signed.caller();
+        let query = match ListQuery::parse(signed.request().query_string()) {
             Ok(query) => query,
-            Err(message) => return failed(ResultCode::InvalidParameter, message),
+            Err(message) => return Answer::failed(ResultCode::InvalidParameter, message),
         };
         let outside = query.cc_id.is_some_and(|cc| {
             !caller.scope.cc_ids.is_empty() && !caller.scope.cc_ids.contains(&cc.get())
@@ -54,7 +82,7 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             !caller.scope.vdns.is_empty() && !caller.scope.vdns.contains(&vdn.get())
         });
         if outside {
-            return failed(
+            return Answer::failed(
                 ResultCode::InsufficientPermission,
                 "insufficient permission: access key may not list that ccId or vdn",
             );
@@ -72,27 +100,27 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         })
         .await;
         match listed {
-            Ok(records) => success_with(&records),
+            Ok(records) => success(&records),
             Err(error) => {
                 tracing::error!(%error, "the sandbox list did not finish");
-                failed(ResultCode::UnknownError, "unknown error")
+                Answer::failed(ResultCode::UnknownError, "unknown error")
             }
         }
-    })
-    .await
+    }
 }
 
-/// `POST`: adds a call that must not exist yet.
-pub async fn add(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    counted(&request, with_record(&request, payload, &state, |store, record| {
+impl SignedRoute for Add {
+    const RULE: Rule = CHANGE_WITH_RECORD;
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let (record, store) = match checked_record(&signed) {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
         let key = record.key;
         match store.add(key, record.call.clone()) {
-            Ok(()) => success_with(record),
-            Err(_) => failed(
+            Ok(()) => success(&record),
+            Err(_) => Answer::failed(
                 ResultCode::InvalidParameter,
                 format!(
                     "invalid parameter: call {} already exists in ccId {} vdn {}; use PUT to replace it",
@@ -100,127 +128,91 @@ pub async fn add(
                 ),
             ),
         }
-    }))
-    .await
+    }
 }
 
-/// `PUT`: adds or replaces a call.
-pub async fn replace(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    counted(
-        &request,
-        with_record(&request, payload, &state, |store, record| {
-            store.replace(record.key, record.call.clone());
-            success_with(record)
-        }),
-    )
-    .await
+impl SignedRoute for Replace {
+    const RULE: Rule = CHANGE_WITH_RECORD;
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        match checked_record(&signed) {
+            Ok((record, store)) => {
+                store.replace(record.key, record.call.clone());
+                success(&record)
+            }
+            Err(answer) => answer,
+        }
+    }
 }
 
-/// `DELETE`: ends a call.
-pub async fn end(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    counted(&request, async {
-        let (caller, store) = match signed_without_body(&request, &state, authenticate_once) {
-            Ok(pair) => pair,
+impl SignedRoute for End {
+    const RULE: Rule = Rule {
+        access: Access::Change,
+        body: BodyRule::None,
+    };
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let store = match store_of(&signed) {
+            Ok(store) => store,
             Err(answer) => return answer,
         };
-        let key = match key_from_query(request.query_string()) {
+        let key = match key_from_query(signed.request().query_string()) {
             Ok(key) => key,
-            Err(message) => return failed(ResultCode::InvalidParameter, message),
+            Err(message) => return Answer::failed(ResultCode::InvalidParameter, message),
         };
-        if let Some(answer) = out_of_scope(&caller, &key) {
+        if let Some(answer) = out_of_scope(signed.caller(), &key) {
             return answer;
         }
         match store.remove(&key) {
-            Some(_) => success_with(&"call ended"),
-            None => failed(
+            Some(_) => success(&"call ended"),
+            None => Answer::failed(
                 ResultCode::InterfaceCallFailed,
                 "call not found or no longer in progress",
             ),
         }
-    })
-    .await
-}
-
-async fn counted(request: &HttpRequest, work: impl Future<Output = Answer>) -> HttpResponse {
-    unless_panicked(work).await.into_response(request)
-}
-
-fn refused(refusal: &Refusal, request: &HttpRequest) -> Answer {
-    Answer {
-        response: refusal.respond(request),
-        outcome: status_label(refusal.status),
     }
 }
 
-fn store_of(state: &AppState, request: &HttpRequest) -> Result<Arc<EmbeddedStore>, Answer> {
-    state
+/// `0100000` with `desc`, in the short envelope (the sandbox is not a CC-CMS interface:
+/// no 8.13-era fields).
+fn success(desc: &impl Serialize) -> Answer {
+    Answer::success(&calldata_model::Envelope {
+        kind: EnvelopeKind::Short,
+        legacy_fields: false,
+        payload: desc,
+    })
+}
+
+fn store_of(signed: &Signed<'_>) -> Result<Arc<EmbeddedStore>, Answer> {
+    signed
+        .state()
         .sandbox
         .clone()
-        .ok_or_else(|| refused(&Refusal::not_found(), request))
+        .ok_or_else(|| Answer::refused(&Refusal::not_found(), signed.request()))
 }
 
-/// How a route checks a signature: [`authenticate`] (a read) or [`authenticate_once`]
-/// (a change, whose signature is used once).
-type Guard = for<'s> fn(&HttpRequest, &[u8], &'s AppState) -> Result<Caller<'s>, Refusal>;
-
-fn signed_without_body<'s>(
-    request: &HttpRequest,
-    state: &'s AppState,
-    guard: Guard,
-) -> Result<(Caller<'s>, Arc<EmbeddedStore>), Answer> {
-    let store = store_of(state, request)?;
-    let caller = guard(request, &[], state).map_err(|r| refused(&r, request))?;
-    Ok((caller, store))
-}
-
-/// Reads, checks and authorizes the record of a `POST`/`PUT`, then applies `store_it`.
-async fn with_record(
-    request: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-    store_it: impl FnOnce(&EmbeddedStore, &CallRecord) -> Answer,
-) -> Answer {
-    match signed_record(request, payload, state).await {
-        Ok((record, store)) => store_it(&store, &record),
-        Err(answer) => answer,
-    }
-}
-
-async fn signed_record(
-    request: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-) -> Result<(CallRecord, Arc<EmbeddedStore>), Answer> {
-    let store = store_of(state, request)?;
-    if !is_json(request) {
-        return Err(refused(&Refusal::unsupported_media_type(), request));
-    }
-    let body = read_body(request, payload, state.body_limit, state.body_deadline)
-        .await
-        .map_err(|r| refused(&r, request))?;
-    let caller = authenticate_once(request, &body, state).map_err(|r| refused(&r, request))?;
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        failed(
+/// Reads, checks and authorizes the record of a `POST`/`PUT`.
+fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Arc<EmbeddedStore>), Answer> {
+    let store = store_of(signed)?;
+    let state: &AppState = signed.state();
+    let text = std::str::from_utf8(signed.body()).map_err(|_| {
+        Answer::failed(
             ResultCode::InvalidParameter,
             "invalid parameter: the body is not UTF-8 text",
         )
     })?;
     let record: CallRecord = serde_json::from_str(text).map_err(|error| {
-        failed(
+        Answer::failed(
             ResultCode::InvalidParameter,
             format!("invalid parameter: {error}"),
         )
     })?;
-    if let Some(answer) = out_of_scope(&caller, &record.key) {
+    if let Some(answer) = out_of_scope(signed.caller(), &record.key) {
         return Err(answer);
     }
     let held = store.bytes_of(&record.key);
     if store.len() >= state.sandbox_max_calls && held.is_none() {
-        return Err(failed(
+        return Err(Answer::failed(
             ResultCode::InvalidParameter,
             format!(
                 "invalid parameter: the sandbox store is full ({} calls); end calls first",
@@ -237,7 +229,7 @@ async fn signed_record(
             .sandbox_base_bytes
             .saturating_add(state.sandbox_max_bytes)
     {
-        return Err(failed(
+        return Err(Answer::failed(
             ResultCode::InvalidParameter,
             format!(
                 "invalid parameter: the sandbox store is full (its additions may hold {} bytes, \
@@ -251,7 +243,7 @@ async fn signed_record(
 
 fn out_of_scope(caller: &Caller<'_>, key: &CallKey) -> Option<Answer> {
     (!caller.scope.allows(key.cc_id, key.vdn)).then(|| {
-        failed(
+        Answer::failed(
             ResultCode::InsufficientPermission,
             format!(
                 "insufficient permission: access key may not use ccId {} vdn {}",

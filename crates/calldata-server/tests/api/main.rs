@@ -14,6 +14,7 @@ mod auth;
 mod binary;
 mod bms;
 mod dual_stack;
+mod interfaces;
 mod limits;
 mod operations;
 mod query;

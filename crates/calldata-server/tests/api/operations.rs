@@ -8,40 +8,75 @@ use crate::helpers::{
 
 const PING: &str = "/rest/cmsapp/v1/ping";
 
+/// POSTs `body` to ping, signed with `ak`/`sk`.
+async fn ping_as(app: &crate::helpers::TestApp, sk: &str, body: &str) -> reqwest::Response {
+    let auth = app.authorization(AK, sk, "POST", PING, body);
+    let mut request = app
+        .http
+        .post(app.url(PING))
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("authorization", auth);
+    if !body.is_empty() {
+        request = request.body(body.to_owned());
+    }
+    request.send().await.unwrap()
+}
+
 #[actix_web::test]
-async fn ping_answers_unsigned_and_checks_a_signature_when_given() {
+async fn ping_echoes_its_object_in_member_order_as_huawei_defines_it() {
     let app = spawn_app().await;
-    let body = json_200(app.http.get(app.url(PING)).send().await.unwrap()).await;
-    assert_eq!(body["resultCode"], "0100000");
-
-    let good = app.authorization(AK, SK, "GET", PING, "");
-    let response = app
-        .http
-        .get(app.url(PING))
-        .header("authorization", good)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        json_200(response).await["resultDesc"]
-            .as_str()
-            .unwrap()
-            .contains(AK)
+    let body = r#"{"say": "Hello world!", "a": [1, {"z": null}], "b": 2}"#;
+    let response = ping_as(&app, SK, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"request":{"say": "Hello world!", "a": [1, {"z": null}], "b": 2},"status":"UP"}"#
     );
+    let empty = ping_as(&app, SK, "").await;
+    assert_eq!(
+        empty.text().await.unwrap(),
+        r#"{"request":{},"status":"UP"}"#
+    );
+    for not_an_object in ["[1]", "\"up\"", "{\"a\":", "{} {}"] {
+        let body = json_200(ping_as(&app, SK, not_an_object).await).await;
+        assert_eq!(body["resultCode"], "0100002", "{not_an_object}");
+        assert!(
+            body["resultDesc"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid parameter: request body is not a JSON object"),
+            "{body}"
+        );
+    }
+}
 
-    let bad = app.authorization(AK, "wrong", "GET", PING, "");
-    let response = app
+#[actix_web::test]
+async fn ping_is_signed_post_only() {
+    let app = spawn_app().await;
+    let unsigned = app
         .http
-        .get(app.url(PING))
-        .header("authorization", bad)
+        .post(app.url(PING))
+        .header("content-type", "application/json")
+        .body("{}")
         .send()
         .await
         .unwrap();
-    spring_refusal(response, 401, PING).await;
-
-    let response = app.http.post(app.url(PING)).send().await.unwrap();
-    assert_eq!(response.headers()["allow"], "GET");
-    spring_refusal(response, 405, PING).await;
+    spring_refusal(unsigned, 401, PING).await;
+    spring_refusal(ping_as(&app, "wrong", "{}").await, 401, PING).await;
+    let get = app.http.get(app.url(PING)).send().await.unwrap();
+    assert_eq!(get.headers()["allow"], "POST");
+    spring_refusal(get, 405, PING).await;
+    // The body is JSON, like every interface's.
+    let auth = app.authorization(AK, SK, "POST", PING, "");
+    let text = app
+        .http
+        .post(app.url(PING))
+        .header("content-type", "text/plain")
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    spring_refusal(text, 415, PING).await;
 }
 
 #[actix_web::test]
