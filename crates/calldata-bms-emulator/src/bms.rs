@@ -2,10 +2,10 @@
 
 use calldata_model::{CallId, CallKey, CcId, Vdn};
 
-use crate::embedded::EmbeddedStore;
-use crate::wire::{BasicCallReply, BmsQuery};
+use calldata_bms::embedded::EmbeddedStore;
+use calldata_bms::wire::{BasicCallReply, BmsQuery};
 
-use super::stats::Counter;
+use crate::stats::Counter;
 
 /// Answers one query body from `store`, with the counter the answer adds to.
 ///
@@ -50,8 +50,8 @@ fn parse(body: &[u8]) -> Result<CallKey, String> {
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
 
-    use crate::embedded::{DemoSettings, sample_keys};
-    use crate::wire::RetCode;
+    use calldata_bms::embedded::{DemoSettings, sample_keys};
+    use calldata_bms::wire::RetCode;
 
     use super::*;
 

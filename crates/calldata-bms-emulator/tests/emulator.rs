@@ -10,11 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use calldata_bms::emulator::{
-    CallsSource, EmulatorSettings, EmulatorStats, Faults, LatencyRange, RunningEmulator,
-};
 use calldata_bms::wire::{BasicCallReply, BmsQuery, QUERY_PATH};
 use calldata_bms::{CallRecord, DemoSettings, embedded};
+use calldata_bms_emulator::{
+    CallsSource, EmulatorSettings, EmulatorStats, Faults, LatencyRange, RunningEmulator,
+};
 use serde_json::{Value, json};
 
 const DEMO: DemoSettings = DemoSettings { count: 50, seed: 7 };
