@@ -2,7 +2,7 @@
 //! single flight (and an optional short cache), one safe retry, a circuit breaker, a bound
 //! on requests in flight, and readiness checks that reach it at most once per interval.
 //!
-//! Each BMS interface is a [`BmsOperation`](operation::BmsOperation) (`basic_call.rs` for
+//! Each BMS interface is a `BmsOperation` (`operation.rs`; `basic_call.rs` for
 //! querybasiccallinfo); every operation goes through the one generic `Inner::call`, so the
 //! protections above are the same for all of them and written once.
 
