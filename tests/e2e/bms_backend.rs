@@ -12,7 +12,7 @@ use calldata_model::CallKey;
 use tokio::process::Command;
 
 async fn start_emulator(listen: &str) -> Process {
-    let mut command = Command::new(binary("calldata-bms", "bms-emulator").unwrap());
+    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
     command.args(["--listen", listen]);
     Process::start(command, "listening on").await.unwrap()
 }

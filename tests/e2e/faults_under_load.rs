@@ -355,7 +355,7 @@ async fn recover(http: &reqwest::Client, emulator: &str, server: SocketAddr) -> 
 }
 
 async fn start_emulator() -> (Process, String) {
-    let mut command = Command::new(binary("calldata-bms", "bms-emulator").unwrap());
+    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
     command.args(["--listen", "127.0.0.1:0"]);
     let emulator = Process::start(command, "listening on").await.unwrap();
     let url = emulator

@@ -16,7 +16,7 @@ const FLOODERS: usize = 32;
 const BREAKER_COOL_DOWN_MS: u64 = 300;
 
 async fn start_emulator(listen: &str) -> Process {
-    let mut command = Command::new(binary("calldata-bms", "bms-emulator").unwrap());
+    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
     command.args(["--listen", listen]);
     Process::start(command, "listening on").await.unwrap()
 }

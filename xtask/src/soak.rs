@@ -61,7 +61,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         "-p",
         "calldata-server",
         "-p",
-        "calldata-bms",
+        "calldata-bms-emulator",
         "--bins",
     ]);
     run_checked(build)?;

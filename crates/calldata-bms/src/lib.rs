@@ -2,11 +2,10 @@
 //!
 //! Invariant: the server knows only [`CallSource`]; the BMS wire format (`vdnId`, `retCode`)
 //! lives in this crate and nowhere else. This crate depends on `calldata-model`, never on
-//! the server.
+//! the server; the BMS emulator (`calldata-bms-emulator`) depends on it for the wire format.
 
 pub mod adapter;
 pub mod embedded;
-pub mod emulator;
 pub mod source;
 pub mod wire;
 

@@ -1,4 +1,5 @@
-//! The `CallSource` seam: an async lookup of one call by (ccId, vdn, callId).
+//! The `CallSource` seam: what the server asks of a place that knows the calls, one method per
+//! CC-CMS interface (today querybasiccallinfo's [`CallSource::lookup`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,20 +14,30 @@ pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Lookup> + Send + 'a>>;
 pub type ReadyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SourceError>> + Send + 'a>>;
 
 /// A place that knows the calls in progress: the embedded store or a BMS.
+///
+/// There is one method per CC-CMS interface: [`lookup`](Self::lookup) answers
+/// querybasiccallinfo. A method added for a new interface comes with a default body that
+/// answers [`SourceError::Unsupported`] naming the interface, so a source written before it
+/// still builds and answers "this call source does not answer that interface" (result code
+/// `0100001`) until it implements the method.
+///
+/// The methods that answer without waiting, [`lookup_now`](Self::lookup_now) and the
+/// fast path [`write_now`](Self::write_now), exist for querybasiccallinfo only (the
+/// embedded store's hot path); other interfaces have their async method alone.
 pub trait CallSource: Send + Sync + 'static {
-    /// Looks up one call.
+    /// querybasiccallinfo: looks up one call.
     fn lookup(&self, key: CallKey) -> LookupFuture<'_>;
 
-    /// Looks up one call without waiting, when the source can (the embedded store); `None`
+    /// querybasiccallinfo without waiting, when the source can (the embedded store); `None`
     /// means "use [`lookup`](Self::lookup)". Saves the boxed future of a source that never
     /// waits.
     fn lookup_now(&self, _key: CallKey) -> Option<Lookup> {
         None
     }
 
-    /// Hands the call's fields to `sink` without waiting and without building a
-    /// [`BasicCallInfo`], when the source can (the embedded store); `None` (and nothing
-    /// handed over) means "use [`lookup`](Self::lookup)".
+    /// querybasiccallinfo's fast path: hands the call's fields to `sink` without waiting and
+    /// without building a [`BasicCallInfo`], when the source can (the embedded store); `None`
+    /// (and nothing handed over) means "use [`lookup`](Self::lookup)".
     fn write_now(&self, _key: CallKey, _sink: &mut dyn CallFieldSink) -> Option<Presence> {
         None
     }
@@ -77,6 +88,12 @@ pub enum SourceError {
     /// The platform runs CTI 3.6 (V300R006), which cannot answer this query.
     #[error("the platform runs CTI V300R006; this query needs V300R008")]
     CtiVersionUnsupported,
+    /// This source does not answer this interface (a method it leaves at its default).
+    #[error("this call source does not answer {interface}")]
+    Unsupported {
+        /// The open API name of the interface (`queryagentcalls`, ...).
+        interface: &'static str,
+    },
     /// Something unexpected; details stay in the logs.
     #[error("unexpected call source failure: {0}")]
     Internal(String),
@@ -86,7 +103,7 @@ impl SourceError {
     /// The result code the open API answers with.
     pub fn result_code(&self) -> ResultCode {
         match self {
-            Self::Unavailable(_) => ResultCode::InterfaceCallFailed,
+            Self::Unavailable(_) | Self::Unsupported { .. } => ResultCode::InterfaceCallFailed,
             Self::ParameterRejected => ResultCode::InvalidParameter,
             Self::CtiVersionUnsupported => ResultCode::CtiVersionUnsupported,
             Self::Internal(_) => ResultCode::UnknownError,
@@ -125,5 +142,23 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn status_detail(&self) -> Option<String> {
         (**self).status_detail()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unsupported_interface_is_an_interface_call_failure_that_names_it() {
+        let error = SourceError::Unsupported {
+            interface: "queryagentcalls",
+        };
+        assert_eq!(error.result_code(), ResultCode::InterfaceCallFailed);
+        assert_eq!(error.result_code().as_str(), "0100001");
+        assert_eq!(
+            error.public_message(),
+            "this call source does not answer queryagentcalls"
+        );
     }
 }

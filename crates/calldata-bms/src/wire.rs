@@ -1,11 +1,13 @@
 //! The BMS monitor wire format (`../shared/spec/bms.md`), the one place the project assumes
-//! how BMS speaks: `POST /ccbms/ws/monitor/querybasecallinfo` with
-//! `{"ccId":1,"vdnId":1,"callId":"..."}`, answered `{"retCode":"0","retMsg":"...","data":{...}}`.
+//! how BMS speaks: each interface is a `POST` of a JSON body to its path (querybasiccallinfo:
+//! `/ccbms/ws/monitor/querybasecallinfo` with `{"ccId":1,"vdnId":1,"callId":"..."}`), answered
+//! with the same envelope, `{"retCode":"0","retMsg":"...","data":{...}}`, whatever the interface.
 
 use calldata_model::{BasicCallInfo, CallKey};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// Path of the BMS interface, appended to the BMS base URL.
+/// Path of the BMS interface behind querybasiccallinfo, appended to the BMS base URL.
 pub const QUERY_PATH: &str = "/ccbms/ws/monitor/querybasecallinfo";
 
 /// The request body the adapter sends.
@@ -32,10 +34,12 @@ impl From<&CallKey> for BmsQuery {
     }
 }
 
-/// A BMS answer, read leniently (`retCode` as string or number, `data` as the open API's
-/// call object with its lenient rules, unknown fields ignored).
+/// A BMS answer to any interface, read leniently (`retCode` and `retMsg` as string or number,
+/// `data` with the lenient rules of its type, unknown fields ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BmsReply {
+// `data` defaults to `None`, which needs no `T: Default` (serde would ask for it).
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct BmsReply<T> {
     /// `"0"` found, `"1"` not in progress, `"2"` parameter rejected, `"3"` CTI version, else failure.
     #[serde(
         rename = "retCode",
@@ -49,12 +53,34 @@ pub struct BmsReply {
         deserialize_with = "calldata_model::lenient::string"
     )]
     pub ret_msg: String,
-    /// The call, when found.
+    /// The payload, when there is one (the call, for querybasiccallinfo).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<BasicCallInfo>,
+    pub data: Option<T>,
 }
 
-/// What a `retCode` means (the table of `bms.md`).
+/// The BMS answer to querybasiccallinfo: `data` is the call, with the open API's field names.
+pub type BasicCallReply = BmsReply<BasicCallInfo>;
+
+impl<T: DeserializeOwned> BmsReply<T> {
+    /// Reads a reply body; anything that is not this envelope (with a readable `data`) is an
+    /// error.
+    pub fn read(body: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(body)
+    }
+}
+
+impl<T> BmsReply<T> {
+    /// A reply without data.
+    pub fn without_data(ret_code: impl Into<String>, ret_msg: impl Into<String>) -> Self {
+        Self {
+            ret_code: ret_code.into(),
+            ret_msg: ret_msg.into(),
+            data: None,
+        }
+    }
+}
+
+/// What a `retCode` means (the table of `bms.md`), the same on every interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetCode {
     /// `0`: found.
@@ -97,8 +123,8 @@ mod tests {
 
     #[test]
     fn replies_are_read_leniently() {
-        let reply: BmsReply =
-            serde_json::from_str(r#"{"retCode":0,"data":{"dsn":"5","waitTime":""},"extra":1}"#)
+        let reply =
+            BasicCallReply::read(br#"{"retCode":0,"data":{"dsn":"5","waitTime":""},"extra":1}"#)
                 .unwrap();
         assert_eq!(RetCode::of(&reply.ret_code), RetCode::Found);
         let call = reply.data.unwrap();
@@ -113,5 +139,24 @@ mod tests {
         ] {
             assert_eq!(RetCode::of(code), meaning, "{code:?}");
         }
+    }
+
+    #[test]
+    fn the_envelope_is_read_the_same_over_any_data() {
+        #[derive(Debug, PartialEq, Eq, Deserialize)]
+        struct Time {
+            time: u64,
+        }
+        let reply =
+            BmsReply::<Time>::read(br#"{"retCode":"0","retMsg":7,"data":{"time":5}}"#).unwrap();
+        assert_eq!(
+            (reply.ret_code.as_str(), reply.ret_msg.as_str()),
+            ("0", "7")
+        );
+        assert_eq!(reply.data, Some(Time { time: 5 }));
+        let reply = BmsReply::<Time>::read(br#"{"retCode":"1"}"#).unwrap();
+        assert_eq!(reply, BmsReply::without_data("1", ""));
+        assert!(BmsReply::<Time>::read(br#"{"retCode":"0","data":{"time":"x"}}"#).is_err());
+        assert!(BmsReply::<Time>::read(b"[1,2,3]").is_err());
     }
 }

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use calldata_bms::adapter::Fault;
 use calldata_bms::embedded::sample_keys;
-use calldata_bms::emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
 use calldata_bms::{CallSource, DemoSettings, HttpBms, HttpBmsSettings, Lookup, SourceError};
+use calldata_bms_emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,

@@ -11,8 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use calldata_bms::emulator::{EmulatorSettings, Faults, LatencyRange, RunningEmulator};
 use calldata_bms::{CallSource, DemoSettings, HttpBms, HttpBmsSettings};
+use calldata_bms_emulator::{EmulatorSettings, Faults, LatencyRange, RunningEmulator};
 use tokio::task::JoinSet;
 
 const DEMO: DemoSettings = DemoSettings { count: 50, seed: 3 };
@@ -20,7 +20,7 @@ const DEMO: DemoSettings = DemoSettings { count: 50, seed: 3 };
 async fn emulator() -> RunningEmulator {
     RunningEmulator::start(EmulatorSettings {
         listen: "127.0.0.1:0".parse().unwrap(),
-        calls: calldata_bms::emulator::CallsSource::Demo(DEMO),
+        calls: calldata_bms_emulator::CallsSource::Demo(DEMO),
         faults: Faults::none(),
     })
     .await

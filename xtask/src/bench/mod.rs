@@ -264,7 +264,7 @@ fn build() -> anyhow::Result<Binaries> {
         "-p",
         "calldata-server",
         "-p",
-        "calldata-bms",
+        "calldata-bms-emulator",
         "-p",
         "xtask",
         "--bin",

@@ -1,9 +1,15 @@
 //! `HttpBms`: the [`CallSource`] that asks a real BMS over HTTP(S), protecting it with
 //! single flight (and an optional short cache), one safe retry, a circuit breaker, a bound
 //! on requests in flight, and readiness checks that reach it at most once per interval.
+//!
+//! Each BMS interface is a `BmsOperation` (`operation.rs`; `basic_call.rs` for
+//! querybasiccallinfo); every operation goes through the one generic `Inner::call`, so the
+//! protections above are the same for all of them and written once.
 
+mod basic_call;
 mod breaker;
 mod metrics;
+mod operation;
 mod readiness;
 mod settings;
 mod transport;
@@ -11,8 +17,8 @@ mod transport;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use calldata_model::CallKey;
-use moka::future::Cache;
 use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
@@ -21,10 +27,12 @@ pub use metrics::BmsMetrics;
 pub use settings::HttpBmsSettings;
 pub use transport::{BuildError, Fault, Transport};
 
+use basic_call::BasicCall;
+use operation::{BmsOperation, Flights};
 use readiness::{ProbeEnded, Readiness, Step};
 
-use crate::source::{CallSource, Lookup, LookupFuture, ReadyFuture, SourceError};
-use crate::wire::{BmsQuery, BmsReply, RetCode};
+use crate::source::{CallSource, LookupFuture, ReadyFuture, SourceError};
+use crate::wire::BmsReply;
 
 /// The call ID used by readiness probes; no real call has it, so BMS answers "not found".
 const PROBE_CALL_ID: &str = "0-0";
@@ -40,7 +48,7 @@ struct Inner {
     transport: Transport,
     breaker: Breaker,
     in_flight: Semaphore,
-    flights: Cache<CallKey, Lookup>,
+    flights: Flights,
     cache_answers: bool,
     retry: Option<Duration>,
     request_timeout: Duration,
@@ -67,11 +75,7 @@ impl HttpBms {
                 reason: e.to_string(),
             })?;
         let cache_ttl = Duration::from_millis(settings.cache_ttl_ms);
-        let flights = Cache::builder()
-            .max_capacity(settings.cache_max_entries)
-            // With the cache off, answers are dropped as soon as their flight lands.
-            .time_to_live(if cache_ttl.is_zero() { Duration::from_secs(1) } else { cache_ttl })
-            .build();
+        let flights = Flights::new(settings, cache_ttl);
         Ok(Self {
             inner: Arc::new(Inner {
                 transport,
@@ -96,23 +100,6 @@ impl HttpBms {
     /// The breaker's state now.
     pub fn breaker_state(&self) -> BreakerState {
         self.inner.breaker.state(Instant::now())
-    }
-
-    /// Looks up one call: concurrent identical lookups share one BMS exchange.
-    async fn lookup_call(&self, key: CallKey) -> Lookup {
-        let inner = &self.inner;
-        inner.metrics.lookups.inc();
-        let flight = inner
-            .flights
-            .try_get_with(key, async move { inner.ask(&key).await })
-            .await;
-        if !inner.cache_answers {
-            inner.flights.invalidate(&key).await;
-        }
-        match flight {
-            Ok(lookup) => lookup,
-            Err(fault) => Lookup::Failed(SourceError::Unavailable(fault.message())),
-        }
     }
 
     /// Whether BMS answers: at once "no" while the breaker is open, else the latest
@@ -156,7 +143,7 @@ impl HttpBms {
             let _ended = ProbeEnded(&inner.readiness);
             inner.metrics.probes.inc();
             // The outcome is recorded by `ask`; the lookup itself is of no use here.
-            let _ = inner.ask(&inner.probe_key).await;
+            let _ = inner.ask::<BasicCall>(&inner.probe_key).await;
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
@@ -186,23 +173,47 @@ impl HttpBms {
 }
 
 impl Inner {
+    /// One request of any operation: concurrent identical requests share one BMS exchange
+    /// (and, with the cache on, its answer for the cache TTL); the answer's outcome is
+    /// counted.
+    async fn call<Op: BmsOperation>(&self, request: Op::Request) -> Op::Answer {
+        self.metrics.lookups.inc();
+        let flights = Op::flights(&self.flights);
+        let flight = flights
+            .try_get_with(request.clone(), self.ask::<Op>(&request))
+            .await;
+        if !self.cache_answers {
+            flights.invalidate(&request).await;
+        }
+        let answer = match flight {
+            Ok(answer) => answer,
+            Err(fault) => Op::failed(SourceError::Unavailable(fault.message())),
+        };
+        self.metrics.outcome(Op::outcome(&answer));
+        answer
+    }
+
     /// One protected exchange, its outcome recorded for readiness.
-    async fn ask(&self, key: &CallKey) -> Result<Lookup, Fault> {
-        let lookup = self.ask_protected(key).await;
+    async fn ask<Op: BmsOperation>(&self, request: &Op::Request) -> Result<Op::Answer, Fault> {
+        let answer = self.ask_protected::<Op>(request).await;
         self.readiness
-            .record(lookup.as_ref().err().copied(), Instant::now());
-        lookup
+            .record(answer.as_ref().err().copied(), Instant::now());
+        answer
     }
 
     /// One protected exchange: breaker, in-flight bound, at most one safe retry.
-    async fn ask_protected(&self, key: &CallKey) -> Result<Lookup, Fault> {
+    async fn ask_protected<Op: BmsOperation>(
+        &self,
+        request: &Op::Request,
+    ) -> Result<Op::Answer, Fault> {
         let admission = self.breaker.admit(Instant::now());
         if admission == Admission::Rejected {
             self.metrics.outcome(Fault::BreakerOpen.class());
             return Err(Fault::BreakerOpen);
         }
-        let body = serde_json::to_vec(&BmsQuery::from(key)).map_err(|_| Fault::BadResponse)?;
-        let mut result = self.exchange_once(body.clone()).await;
+        let body =
+            Bytes::from(serde_json::to_vec(&Op::query(request)).map_err(|_| Fault::BadResponse)?);
+        let mut result = self.exchange_once::<Op>(body.clone()).await;
         if let (Err(fault), Some(backoff)) = (&result, self.retry)
             && fault.retry_is_safe()
             && admission == Admission::Allowed
@@ -210,18 +221,22 @@ impl Inner {
             let jitter = backoff.mul_f64(1.0 + fastrand::f64());
             tokio::time::sleep(jitter).await;
             self.metrics.retries.inc();
-            result = self.exchange_once(body).await;
+            result = self.exchange_once::<Op>(body).await;
         }
-        let lookup = result
-            .and_then(|reply| interpret(reply).inspect_err(|f| self.metrics.outcome(f.class())));
-        self.breaker.record(lookup.is_ok(), Instant::now());
+        let answer = result
+            .and_then(|reply| Op::answer(reply).inspect_err(|f| self.metrics.outcome(f.class())));
+        self.breaker.record(answer.is_ok(), Instant::now());
         self.metrics
             .breaker_state
             .set(self.breaker.state(Instant::now()).gauge());
-        lookup
+        answer
     }
 
-    async fn exchange_once(&self, body: Vec<u8>) -> Result<BmsReply, Fault> {
+    /// One exchange within the in-flight bound, its reply read as the operation's envelope.
+    async fn exchange_once<Op: BmsOperation>(
+        &self,
+        body: Bytes,
+    ) -> Result<BmsReply<Op::Data>, Fault> {
         let Ok(Ok(_permit)) =
             tokio::time::timeout(self.request_timeout, self.in_flight.acquire()).await
         else {
@@ -229,7 +244,11 @@ impl Inner {
             return Err(Fault::Busy);
         };
         let started = Instant::now();
-        let result = self.transport.exchange(body).await;
+        let result = self
+            .transport
+            .exchange(Op::PATH, body)
+            .await
+            .and_then(|bytes| BmsReply::read(&bytes).map_err(|_| Fault::BadResponse));
         self.metrics.observe(started.elapsed().as_secs_f64());
         if let Err(fault) = &result {
             self.metrics.outcome(fault.class());
@@ -238,34 +257,9 @@ impl Inner {
     }
 }
 
-/// What a BMS answer means (the table of `bms.md`).
-fn interpret(reply: BmsReply) -> Result<Lookup, Fault> {
-    match RetCode::of(&reply.ret_code) {
-        RetCode::Found => reply
-            .data
-            .map(|call| Lookup::Found(Arc::new(call)))
-            .ok_or(Fault::BadResponse),
-        RetCode::NotInProgress => Ok(Lookup::NotInProgress),
-        RetCode::ParameterRejected => Ok(Lookup::Failed(SourceError::ParameterRejected)),
-        RetCode::CtiVersionUnsupported => Ok(Lookup::Failed(SourceError::CtiVersionUnsupported)),
-        RetCode::Failure => Err(Fault::BmsFailure),
-    }
-}
-
 impl CallSource for HttpBms {
     fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
-        Box::pin(async move {
-            let lookup = self.lookup_call(key).await;
-            let label = match &lookup {
-                Lookup::Found(_) => "found",
-                Lookup::NotInProgress => "not_found",
-                Lookup::Failed(SourceError::ParameterRejected) => "rejected",
-                Lookup::Failed(SourceError::CtiVersionUnsupported) => "cti_unsupported",
-                Lookup::Failed(_) => "failed",
-            };
-            self.inner.metrics.outcome(label);
-            lookup
-        })
+        Box::pin(self.inner.call::<BasicCall>(key))
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

@@ -1,16 +1,16 @@
-//! One HTTP exchange with the BMS: the pooled reqwest client, the request, a bounded read of
-//! the answer, and the classification of every transport fault into a [`Fault`] that names
-//! its class and never the BMS address or a credential.
+//! One HTTP exchange with the BMS on any interface's path: the pooled reqwest client, the
+//! request, a bounded read of the answer's bytes, and the classification of every transport
+//! fault into a [`Fault`] that names its class and never the BMS address or a credential.
 
 use std::error::Error as _;
 use std::io;
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::settings::HttpBmsSettings;
-use crate::wire::{BmsReply, QUERY_PATH};
 
 /// Largest BMS answer read; anything longer is a bad response.
 const MAX_REPLY_BYTES: usize = 1024 * 1024;
@@ -103,11 +103,12 @@ pub enum BuildError {
     },
 }
 
-/// The pooled HTTP client to one BMS.
+/// The pooled HTTP client to one BMS, for every interface.
 #[derive(Debug)]
 pub struct Transport {
     http: reqwest::Client,
-    url: String,
+    /// The BMS base URL without a trailing `/`; each exchange appends its interface's path.
+    base_url: String,
     bearer: Option<HeaderValue>,
 }
 
@@ -167,15 +168,23 @@ impl Transport {
             })
             .transpose()?;
         let http = builder.build().map_err(|e| invalid("bms settings", &e))?;
-        let url = format!("{}{QUERY_PATH}", settings.url.trim().trim_end_matches('/'));
-        Ok(Self { http, url, bearer })
+        let base_url = settings.url.trim().trim_end_matches('/').to_owned();
+        Ok(Self {
+            http,
+            base_url,
+            bearer,
+        })
     }
 
-    /// Sends one query body and reads the answer.
-    pub async fn exchange(&self, body: Vec<u8>) -> Result<BmsReply, Fault> {
+    /// Posts one request body to `path` (an interface's path, from [`crate::wire`]) and
+    /// reads the whole answer; what the bytes mean is the caller's business.
+    pub async fn exchange(&self, path: &str, body: Bytes) -> Result<Bytes, Fault> {
+        let mut url = String::with_capacity(self.base_url.len() + path.len());
+        url.push_str(&self.base_url);
+        url.push_str(path);
         let mut request = self
             .http
-            .post(&self.url)
+            .post(url)
             .header(CONTENT_TYPE, "application/json;charset=UTF-8")
             .body(body);
         if let Some(bearer) = &self.bearer {
@@ -198,7 +207,7 @@ impl Transport {
             }
             bytes.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&bytes).map_err(|_| Fault::BadResponse)
+        Ok(Bytes::from(bytes))
     }
 }
 

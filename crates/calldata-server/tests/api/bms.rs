@@ -4,7 +4,7 @@
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::{demo_records, sample_keys};
-use calldata_bms::emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
+use calldata_bms_emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
 use calldata_server::config::Backend;
 
 use crate::helpers::{json_200, query_body, spawn_app_with};

@@ -15,8 +15,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 
-use super::service;
-use super::state::Shared;
+use crate::service;
+use crate::state::Shared;
 
 /// A request, made by a handler, to drop its connection with a TCP RST.
 #[derive(Debug, Default)]

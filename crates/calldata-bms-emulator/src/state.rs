@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::embedded::EmbeddedStore;
+use calldata_bms::embedded::EmbeddedStore;
 
-use super::faults::{FaultError, Faults};
-use super::stats::{Counter, Counters, EmulatorStats};
+use crate::faults::{FaultError, Faults};
+use crate::stats::{Counter, Counters, EmulatorStats};
 
 /// Everything a request handler needs; one per running emulator, never global.
 #[derive(Debug)]

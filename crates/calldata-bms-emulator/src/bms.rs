@@ -1,16 +1,16 @@
-//! The BMS query itself: one request body in, one `BmsReply` out, answered from the store.
+//! The BMS query itself: one request body in, one `BasicCallReply` out, answered from the store.
 
 use calldata_model::{CallId, CallKey, CcId, Vdn};
 
-use crate::embedded::EmbeddedStore;
-use crate::wire::{BmsQuery, BmsReply};
+use calldata_bms::embedded::EmbeddedStore;
+use calldata_bms::wire::{BasicCallReply, BmsQuery};
 
-use super::stats::Counter;
+use crate::stats::Counter;
 
 /// Answers one query body from `store`, with the counter the answer adds to.
 ///
 /// `"0"` with the call when found, `"1"` when not, `"2"` when the body is not a valid query.
-pub(crate) fn answer(store: &EmbeddedStore, body: &[u8]) -> (Counter, BmsReply) {
+pub(crate) fn answer(store: &EmbeddedStore, body: &[u8]) -> (Counter, BasicCallReply) {
     let key = match parse(body) {
         Ok(key) => key,
         Err(reason) => {
@@ -29,12 +29,8 @@ pub(crate) fn answer(store: &EmbeddedStore, body: &[u8]) -> (Counter, BmsReply) 
 }
 
 /// A reply without data.
-pub(crate) fn reply(ret_code: &str, ret_msg: String) -> BmsReply {
-    BmsReply {
-        ret_code: ret_code.to_owned(),
-        ret_msg,
-        data: None,
-    }
+pub(crate) fn reply(ret_code: &str, ret_msg: String) -> BasicCallReply {
+    BasicCallReply::without_data(ret_code, ret_msg)
 }
 
 /// Reads a query body and checks its values with the model's rules.
@@ -54,8 +50,8 @@ fn parse(body: &[u8]) -> Result<CallKey, String> {
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
 
-    use crate::embedded::{DemoSettings, sample_keys};
-    use crate::wire::RetCode;
+    use calldata_bms::embedded::{DemoSettings, sample_keys};
+    use calldata_bms::wire::RetCode;
 
     use super::*;
 

@@ -3,15 +3,15 @@
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 
-use crate::wire::QUERY_PATH;
+use calldata_bms::wire::QUERY_PATH;
 
-use super::admin::{self, ADMIN_PREFIX};
-use super::bms;
-use super::connection::ResetSignal;
-use super::faults::Outcome;
-use super::http::{self, Body};
-use super::state::Shared;
-use super::stats::Counter;
+use crate::admin::{self, ADMIN_PREFIX};
+use crate::bms;
+use crate::connection::ResetSignal;
+use crate::faults::Outcome;
+use crate::http::{self, Body};
+use crate::state::Shared;
+use crate::stats::Counter;
 
 /// Bodies the malformed fault answers with, one drawn per query.
 const MALFORMED_BODIES: [(&str, &str); 3] = [

@@ -3,11 +3,11 @@
 use std::io;
 use std::net::SocketAddr;
 
-use crate::embedded::LoadError;
+use calldata_bms::embedded::LoadError;
 
-use super::faults::FaultError;
+use crate::faults::FaultError;
 
-/// Why [`super::RunningEmulator::start`] failed.
+/// Why [`crate::RunningEmulator::start`] failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
     /// The listen address could not be bound.

@@ -10,11 +10,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use calldata_bms::emulator::{
+use calldata_bms::wire::{BasicCallReply, BmsQuery, QUERY_PATH};
+use calldata_bms::{CallRecord, DemoSettings, embedded};
+use calldata_bms_emulator::{
     CallsSource, EmulatorSettings, EmulatorStats, Faults, LatencyRange, RunningEmulator,
 };
-use calldata_bms::wire::{BmsQuery, BmsReply, QUERY_PATH};
-use calldata_bms::{CallRecord, DemoSettings, embedded};
 use serde_json::{Value, json};
 
 const DEMO: DemoSettings = DemoSettings { count: 50, seed: 7 };
@@ -62,7 +62,7 @@ async fn post(
         .await
 }
 
-async fn ask(emulator: &RunningEmulator, query: &Value) -> BmsReply {
+async fn ask(emulator: &RunningEmulator, query: &Value) -> BasicCallReply {
     let response = post(&client(), emulator, query.to_string()).await.unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
@@ -119,7 +119,7 @@ async fn an_invalid_query_is_answered_ret_code_2() {
     ] {
         let response = post(&client(), &emulator, body.clone()).await.unwrap();
         assert_eq!(response.status(), 200, "{body}");
-        let reply: BmsReply = response.json().await.unwrap();
+        let reply: BasicCallReply = response.json().await.unwrap();
         assert_eq!(reply.ret_code, "2", "{body}");
         assert!(
             reply.ret_msg.starts_with("invalid query"),
@@ -184,7 +184,7 @@ async fn a_fixed_latency_delays_the_answer_by_at_least_that_long() {
     assert_eq!(response.status(), 200);
     assert!(elapsed >= Duration::from_millis(150), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
-    let reply: BmsReply = response.json().await.unwrap();
+    let reply: BasicCallReply = response.json().await.unwrap();
     assert_eq!(reply.ret_code, "0");
 }
 
@@ -240,7 +240,7 @@ async fn a_malformed_answer_is_http_200_with_a_body_that_is_not_bms_json() {
         .unwrap();
         assert_eq!(response.status(), 200);
         let body = response.bytes().await.unwrap();
-        let parsed = serde_json::from_slice::<BmsReply>(&body);
+        let parsed = serde_json::from_slice::<BasicCallReply>(&body);
         assert!(parsed.is_err(), "{}", String::from_utf8_lossy(&body));
     }
     assert_eq!(emulator.stats().malformed, 10);
@@ -333,7 +333,10 @@ async fn faults_put_at_run_time_take_effect_and_delete_clears_them() {
     assert_eq!(emulator.faults(), Faults::none());
     let response = post(&client, &emulator, query).await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<BmsReply>().await.unwrap().ret_code, "0");
+    assert_eq!(
+        response.json::<BasicCallReply>().await.unwrap().ret_code,
+        "0"
+    );
 }
 
 #[tokio::test]
@@ -563,7 +566,7 @@ async fn the_bms_emulator_binary_prints_its_address_and_answers_queries() {
         .send()
         .await
         .unwrap();
-    let reply: BmsReply = response.json().await.unwrap();
+    let reply: BasicCallReply = response.json().await.unwrap();
     assert_eq!(reply.ret_code, "0");
     assert_eq!(reply.data, Some(record.call));
 }

@@ -3,9 +3,9 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use crate::embedded::{DemoSettings, EmbeddedStore, LoadError};
+use calldata_bms::embedded::{DemoSettings, EmbeddedStore, LoadError};
 
-use super::faults::Faults;
+use crate::faults::Faults;
 
 /// The address the emulator listens on by default: `127.0.0.1:18080`.
 pub const DEFAULT_LISTEN: SocketAddr =

@@ -8,14 +8,14 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::embedded::EmbeddedStore;
+use calldata_bms::embedded::EmbeddedStore;
 
-use super::connection;
-use super::error::EmulatorError;
-use super::faults::{FaultError, Faults};
-use super::settings::EmulatorSettings;
-use super::state::Shared;
-use super::stats::EmulatorStats;
+use crate::connection;
+use crate::error::EmulatorError;
+use crate::faults::{FaultError, Faults};
+use crate::settings::EmulatorSettings;
+use crate::state::Shared;
+use crate::stats::EmulatorStats;
 
 /// An emulator serving in background tokio tasks; dropping it stops it too (without waiting).
 #[derive(Debug)]

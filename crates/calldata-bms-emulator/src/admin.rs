@@ -3,9 +3,9 @@
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::faults::Faults;
-use super::http::{self, Body};
-use super::state::Shared;
+use crate::faults::Faults;
+use crate::http::{self, Body};
+use crate::state::Shared;
 
 /// Path prefix of the admin API.
 pub const ADMIN_PREFIX: &str = "/emulator/";

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use calldata_bms::DemoSettings;
 use calldata_bms::ListFilter;
-use calldata_bms::emulator::{
+use calldata_bms_emulator::{
     CallsSource, DEFAULT_LISTEN, EmulatorSettings, FAULTS_PATH, Faults, LatencyRange,
     RunningEmulator, STATS_PATH,
 };
