@@ -113,6 +113,15 @@ impl Failure {
                     api_message(error)
                 ),
             ),
+            Error::Undecodable {
+                status: 405,
+                excerpt,
+            } => (
+                OTHER,
+                format!(
+                    "the server at {url} does not take a POST on this path (HTTP 405): {excerpt:?}; check that --url points at the CC-CMS API (a calldata-server from before the signed POST ping answers ping so)"
+                ),
+            ),
             Error::Undecodable { status, excerpt } => (
                 OTHER,
                 format!(
