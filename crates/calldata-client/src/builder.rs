@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
 use calldata_model::auth::{Credentials, SigningOptions};
+use calldata_model::{INTERFACES, Operation, QueryBasicCallInfo};
 use reqwest::Url;
 
-use crate::client::{Client, Endpoints, Inner, PING_PATH};
+use crate::client::{Client, Endpoints, Inner};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner, endpoint, host_header};
@@ -189,21 +189,22 @@ impl ClientBuilder {
         let host_value = reqwest::header::HeaderValue::from_str(&host)
             .map_err(|e| Error::Config(format!("base URL {base}: host {host:?}: {e}")))?;
         let endpoints = Endpoints {
-            query: endpoint(&base_url, QUERY_BASIC_CALL_INFO_PATH),
-            ping: endpoint(&base_url, PING_PATH),
+            urls: Endpoints::urls(&base_url, INTERFACES),
             host,
             host_value,
         };
         let signer = RequestSigner::new(&credentials, &self.signing)
             .map_err(|e| Error::Config(format!("cannot sign requests: {e}")))?;
         // Sign once now with the signer that will send, so that signing options naming a
-        // header the client never sends fail here, not per call.
+        // header the client never sends fail here, not per call. Every interface is a
+        // `POST` with a body, so one of them stands for all.
+        let probe = endpoint(&base_url, QueryBasicCallInfo::INTERFACE.path);
         signer
             .authorization(
                 &OutgoingRequest {
                     method: "POST",
                     host: &endpoints.host,
-                    path: endpoints.query.path(),
+                    path: probe.path(),
                     query: "",
                     content_type: JSON_CONTENT_TYPE,
                     body: b"{}",

@@ -1,6 +1,9 @@
-//! `Client`: validates a query, signs each attempt afresh, sends it, reads the reply and
-//! retries what is worth retrying.
+//! `Client`: one private generic call holding what every interface shares (the URL from
+//! the model's [`Interface`](calldata_model::Interface), a fresh signature per attempt,
+//! retries, the status check and the reply read in the interface's envelope), and one
+//! public method per interface over it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -8,7 +11,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use calldata_model::auth::SigningOptions;
 use calldata_model::{
-    ApiReply, BasicCallInfo, CallKey, DecodeError, QueryBasicCallInfo, read_reply,
+    ApiReply, BasicCallInfo, CallKey, Operation, Ping, PingEcho, QueryBasicCallInfo, read_reply,
 };
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
@@ -16,12 +19,10 @@ use reqwest::{Method, Url};
 use crate::builder::ClientBuilder;
 use crate::error::{Error, excerpt};
 use crate::retry::RetryPolicy;
-use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner};
+use crate::signing::{JSON_CONTENT_TYPE, OutgoingRequest, RequestSigner, endpoint};
 
-/// Path of the platform health check, which also verifies a signature.
-pub const PING_PATH: &str = "/rest/cmsapp/v1/ping";
-
-/// Largest reply body read; a reply holds one call, a few hundred bytes.
+/// Largest reply body read: a call is a few hundred bytes, a ping's echo a little more
+/// than the object sent (which servers limit to 16 KiB by default).
 const MAX_REPLY_BYTES: usize = 1024 * 1024;
 
 /// Most bytes reserved for a reply before it arrives.
@@ -45,11 +46,25 @@ pub(crate) struct Inner {
 
 /// The URLs the client calls and the `Host` value they share.
 pub(crate) struct Endpoints {
-    pub(crate) query: Url,
-    pub(crate) ping: Url,
+    /// The URL of every interface in [`calldata_model::INTERFACES`], by path, built once
+    /// so that a call does not join and parse its URL again.
+    pub(crate) urls: Vec<(&'static str, Url)>,
     pub(crate) host: String,
     /// `host` as a header value, built once.
     pub(crate) host_value: HeaderValue,
+}
+
+impl Endpoints {
+    /// The URLs of the interfaces in `interfaces` under `base`.
+    pub(crate) fn urls(
+        base: &Url,
+        interfaces: &[calldata_model::Interface],
+    ) -> Vec<(&'static str, Url)> {
+        interfaces
+            .iter()
+            .map(|interface| (interface.path, endpoint(base, interface.path)))
+            .collect()
+    }
 }
 
 /// A call and the exact response body it was read from.
@@ -64,6 +79,12 @@ pub struct FoundCall {
 /// One answer: HTTP status and body.
 struct Answer {
     status: u16,
+    body: Vec<u8>,
+}
+
+/// A success payload and the response body it was read from.
+struct Replied<T> {
+    answer: T,
     body: Vec<u8>,
 }
 
@@ -109,32 +130,64 @@ impl Client {
 
     /// Basic information about the call `key` names.
     pub async fn query(&self, key: &CallKey) -> Result<BasicCallInfo, Error> {
-        Ok(self.query_with_body(key).await?.call)
+        Ok(self.call(&QueryBasicCallInfo::from(*key)).await?.answer)
     }
 
     /// The call `key` names, with the response body as received.
     pub async fn query_with_body(&self, key: &CallKey) -> Result<FoundCall, Error> {
-        let body = Bytes::from(query_body(key)?);
-        let url = &self.inner.endpoints.query;
+        let Replied { answer, body } = self.call(&QueryBasicCallInfo::from(*key)).await?;
+        Ok(FoundCall { call: answer, body })
+    }
+
+    /// The signed health check (`POST /rest/cmsapp/v1/ping`): sends `body`, a JSON object,
+    /// and returns the server's echo of it, `{"request": <body>, "status": "UP"}`, which
+    /// also says that the server accepted these credentials.
+    ///
+    /// The echo's `request` is the object's text as the server sent it back, member order
+    /// kept; the status is returned as answered (`UP` when the platform is up), for the
+    /// caller to judge.
+    pub async fn ping(&self, body: &Ping) -> Result<PingEcho, Error> {
+        Ok(self.call(body).await?.answer)
+    }
+
+    /// [`ping`](Self::ping) with the empty object `{}`: is the server there, and does it
+    /// accept these credentials?
+    pub async fn ping_empty(&self) -> Result<PingEcho, Error> {
+        self.ping(&Ping::empty()).await
+    }
+
+    /// Sends `request` to the interface `Op` and reads its answer: the body is written
+    /// once, every attempt is signed afresh, and what is retryable is retried by the
+    /// policy.
+    async fn call<Op: Operation>(&self, request: &Op) -> Result<Replied<Op::Answer>, Error> {
+        let body = serde_json::to_vec(request)
+            .map(Bytes::from)
+            .map_err(|e| Error::Config(format!("cannot write the request body: {e}")))?;
+        let url = self.url_of(Op::INTERFACE.path);
         self.with_retries(|| async {
-            let answer = self.attempt(Method::POST, url, &body).await?;
-            let call = read_call(&answer)?;
-            Ok(FoundCall {
-                call,
+            let answer = self.attempt(&url, &body).await?;
+            let payload = read_answer::<Op>(&answer)?;
+            Ok(Replied {
+                answer: payload,
                 body: answer.body,
             })
         })
         .await
     }
 
-    /// Checks that the server answers and accepts these credentials (a signed ping).
-    pub async fn ping(&self) -> Result<(), Error> {
-        let url = &self.inner.endpoints.ping;
-        self.with_retries(|| async {
-            let answer = self.attempt(Method::GET, url, &Bytes::new()).await?;
-            read_pong(&answer)
-        })
-        .await
+    /// The URL of the interface served on `path`: prepared when the interface is in
+    /// [`calldata_model::INTERFACES`], joined to the base URL otherwise.
+    fn url_of(&self, path: &str) -> Cow<'_, Url> {
+        let inner = &self.inner;
+        inner
+            .endpoints
+            .urls
+            .iter()
+            .find(|(known, _)| *known == path)
+            .map_or_else(
+                || Cow::Owned(endpoint(&inner.base_url, path)),
+                |(_, url)| Cow::Borrowed(url),
+            )
     }
 
     /// Runs `once` until it succeeds, fails for good, or the retry policy is used up.
@@ -158,14 +211,15 @@ impl Client {
         }
     }
 
-    /// Signs (with a fresh timestamp) and sends one request, then reads the whole answer.
+    /// Signs (with a fresh timestamp) and sends one `POST` (every interface is `POST`),
+    /// then reads the whole answer.
     ///
     /// The headers are those of [`sign_request`](crate::signing::sign_request): `host`,
     /// then `content-type` and `content-length` when there is a body, then `authorization`.
-    async fn attempt(&self, method: Method, url: &Url, body: &Bytes) -> Result<Answer, Error> {
+    async fn attempt(&self, url: &Url, body: &Bytes) -> Result<Answer, Error> {
         let inner = &self.inner;
         let request = OutgoingRequest {
-            method: method.as_str(),
+            method: Method::POST.as_str(),
             host: &inner.endpoints.host,
             path: url.path(),
             query: url.query().unwrap_or(""),
@@ -178,7 +232,7 @@ impl Client {
             .map_err(|e| Error::Config(format!("cannot sign the request: {e}")))?;
         let mut builder = inner
             .http
-            .request(method, url.clone())
+            .request(Method::POST, url.clone())
             .header(HOST, inner.endpoints.host_value.clone());
         if !body.is_empty() {
             builder = builder
@@ -209,12 +263,6 @@ impl Client {
     }
 }
 
-/// The request body for `key`: `{"ccId":1,"vdn":1,"callId":"..."}`.
-fn query_body(key: &CallKey) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(&QueryBasicCallInfo::from(*key))
-        .map_err(|e| Error::Config(format!("cannot write the request body: {e}")))
-}
-
 /// Refuses every status but 200: 401, 403, busy statuses, anything else.
 fn check_status(answer: &Answer) -> Result<(), Error> {
     match answer.status {
@@ -225,20 +273,12 @@ fn check_status(answer: &Answer) -> Result<(), Error> {
     }
 }
 
-fn read_call(answer: &Answer) -> Result<BasicCallInfo, Error> {
+/// The payload of a 200 answer of `Op`, read in `Op`'s envelope; a failure envelope is
+/// [`Error::Api`] whatever the interface's envelope.
+fn read_answer<Op: Operation>(answer: &Answer) -> Result<Op::Answer, Error> {
     check_status(answer)?;
-    match read_reply(&answer.body) {
-        Ok(ApiReply::Found(call)) => Ok(*call),
-        Ok(ApiReply::Failed { code, message }) => Err(Error::Api { code, message }),
-        Err(_) => Err(undecodable(answer)),
-    }
-}
-
-/// A ping succeeds with `0100000` and any `resultDesc`.
-fn read_pong(answer: &Answer) -> Result<(), Error> {
-    check_status(answer)?;
-    match read_reply(&answer.body) {
-        Ok(ApiReply::Found(_)) | Err(DecodeError::NoCall) => Ok(()),
+    match read_reply::<Op>(&answer.body) {
+        Ok(ApiReply::Answered(payload)) => Ok(payload),
         Ok(ApiReply::Failed { code, message }) => Err(Error::Api { code, message }),
         Err(_) => Err(undecodable(answer)),
     }

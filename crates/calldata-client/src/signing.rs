@@ -166,13 +166,14 @@ pub fn endpoint(base: &Url, path: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use calldata_model::PING_PATH;
 
     #[test]
     fn endpoints_keep_a_base_path_prefix() {
         let base = Url::parse("https://gw.example/cms/").unwrap();
         assert_eq!(
-            endpoint(&base, "/rest/cmsapp/v1/ping").as_str(),
-            "https://gw.example/cms/rest/cmsapp/v1/ping"
+            endpoint(&base, PING_PATH).as_str(),
+            format!("https://gw.example/cms{PING_PATH}")
         );
         let root = Url::parse("https://127.0.0.1:8443").unwrap();
         assert_eq!(endpoint(&root, "/rest/x").path(), "/rest/x");
@@ -208,7 +209,7 @@ mod tests {
                 let request = OutgoingRequest {
                     method,
                     host: "127.0.0.1:8443",
-                    path: "/rest/cmsapp/v1/ping",
+                    path: PING_PATH,
                     query: "",
                     content_type: JSON_CONTENT_TYPE,
                     body,
@@ -228,7 +229,7 @@ mod tests {
         let request = OutgoingRequest {
             method: "GET",
             host: "h:1",
-            path: "/rest/cmsapp/v1/ping",
+            path: PING_PATH,
             query: "",
             content_type: JSON_CONTENT_TYPE,
             body: b"",

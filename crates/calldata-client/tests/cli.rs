@@ -1,5 +1,6 @@
 //! The `calldata` binary against the real server: table and JSON output, every exit code
-//! with its message, `sign`, `ping`, and the zero-setup path through a data directory.
+//! with its message, `sign`, `ping` and its echo, and the zero-setup path through a data
+//! directory.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,7 +16,7 @@ use std::time::SystemTime;
 
 use assert_cmd::Command;
 use calldata_model::auth::{Credentials, SignableRequest, VerifyPolicy, verify};
-use calldata_model::{BasicCallInfo, CallKey, QUERY_BASIC_CALL_INFO_PATH};
+use calldata_model::{BasicCallInfo, CallKey, PING_PATH, QUERY_BASIC_CALL_INFO_PATH};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -212,22 +213,16 @@ fn an_unreachable_server_exits_5() {
 #[test]
 fn an_untrusted_certificate_exits_5_and_points_to_ca_cert() {
     let server = spawn_default_server();
+    let (key, _) = existing_call();
     calldata()
-        .args(["--url", &server.url, "--ak", AK, "--sk", SK, "ping"])
+        .args(["--url", &server.url, "--ak", AK, "--sk", SK])
+        .args(query_args(&key))
         .assert()
         .code(5)
         .stderr(contains("TLS handshake").and(contains("--ca-cert")));
     calldata()
-        .args([
-            "--url",
-            &server.url,
-            "--ak",
-            AK,
-            "--sk",
-            SK,
-            "--insecure",
-            "ping",
-        ])
+        .args(["--url", &server.url, "--ak", AK, "--sk", SK, "--insecure"])
+        .args(query_args(&key))
         .assert()
         .success();
 }
@@ -254,18 +249,83 @@ fn an_answer_that_is_not_a_cc_cms_reply_exits_6() {
 }
 
 #[test]
-fn ping_exits_0_with_a_good_key_and_4_with_a_bad_one() {
+fn ping_prints_the_echo_and_exits_0_with_a_good_key_and_4_with_a_bad_one() {
     let server = spawn_default_server();
     calldata_at(&server, AK, SK)
         .arg("ping")
         .assert()
         .success()
-        .stdout(contains(format!("accepted access key {AK}")));
+        .stdout(r#"{"request":{},"status":"UP"}"#.to_owned() + "\n")
+        .stderr(contains(format!("accepted access key {AK}")).and(contains("is UP")));
     calldata_at(&server, AK, "wrong-secret")
         .arg("ping")
         .assert()
         .code(4)
+        .stdout("")
         .stderr(contains("HTTP 401"));
+}
+
+#[test]
+fn ping_sends_the_body_or_say_and_prints_the_echo_with_member_order_kept() {
+    let server = spawn_default_server();
+    let body = r#"{"z": 1, "say": "Hello world!", "a": [true, null]}"#;
+    calldata_at(&server, AK, SK)
+        .args(["ping", "--body", body])
+        .assert()
+        .success()
+        .stdout(format!("{{\"request\":{body},\"status\":\"UP\"}}\n"));
+    calldata_at(&server, AK, SK)
+        .args(["ping", "--say", "Hello world!"])
+        .assert()
+        .success()
+        .stdout("{\"request\":{\"say\":\"Hello world!\"},\"status\":\"UP\"}\n");
+}
+
+#[test]
+fn ping_with_a_body_that_is_not_an_object_exits_2_without_sending_anything() {
+    // The URL is a closed port: had anything been sent, the exit code would be 5.
+    let url = format!("https://127.0.0.1:{}", closed_port());
+    for body in ["[1]", "\"hello\"", "{", "{} {}"] {
+        calldata()
+            .args([
+                "--url", &url, "--ak", AK, "--sk", SK, "ping", "--body", body,
+            ])
+            .assert()
+            .code(2)
+            .stderr(contains("nothing was sent").and(contains("one JSON object")));
+    }
+    calldata()
+        .args(["--url", &url, "--ak", AK, "--sk", SK])
+        .args(["ping", "--body", "{}", "--say", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot be used with"));
+}
+
+#[test]
+fn a_ping_answered_with_a_status_other_than_up_prints_the_echo_and_exits_6() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // wiremock serves from a thread of its own, so the runtime need not run meanwhile.
+    let server = runtime.block_on(MockServer::start());
+    let down = r#"{"request":{},"status":"DOWN"}"#;
+    runtime.block_on(
+        Mock::given(method("POST"))
+            .and(path(PING_PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(down, "application/json"))
+            .mount(&server),
+    );
+    calldata()
+        .args(["--url", &server.uri(), "--ak", AK, "--sk", SK, "ping"])
+        .assert()
+        .code(6)
+        .stdout(format!("{down}\n"))
+        .stderr(contains(r#"status "DOWN", not "UP""#));
 }
 
 #[test]
@@ -359,6 +419,7 @@ fn help_documents_every_exit_code() {
     let help = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
     for line in [
         "0  success",
+        "ping: the key was accepted and the server answered UP",
         "2  invalid input",
         "3  the call was not found",
         "4  authentication refused",

@@ -1,6 +1,6 @@
 //! The client against the real `calldata-server` over HTTPS (happy path, not found, invalid
-//! input, bad key, lockout, ping, TLS trust), and the client's signing path against the
-//! published `auth-v2` vectors.
+//! input, bad key, lockout, ping and its echo, TLS trust), and the client's signing path
+//! against the published `auth-v2` vectors.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use calldata_client::signing::{JSON_CONTENT_TYPE, OutgoingRequest, sign_request};
-use calldata_client::{Client, Credentials, Error, RetryPolicy, TransportKind};
+use calldata_client::{Client, Credentials, Error, PING_PATH, Ping, RetryPolicy, TransportKind};
 use calldata_model::auth::{
     QueryLine, SignableRequest, SigningOptions, Timestamp, VerifyPolicy, verify,
 };
@@ -134,23 +134,83 @@ async fn repeated_signature_failures_lock_the_client_out() {
 }
 
 #[tokio::test]
-async fn ping_checks_reachability_and_credentials() {
+async fn ping_echoes_its_object_and_checks_the_credentials() {
     let server = spawn_default_server();
-    client(&server, SK).ping().await.unwrap();
-    let error = client(&server, "wrong-secret").ping().await.unwrap_err();
+    let good = client(&server, SK);
+    let sent = r#"{"say": "Hello world!", "z": 1, "a": [true, null]}"#;
+    let echo = good
+        .ping(&Ping::parse_object(sent.as_bytes()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(echo.request.get(), sent, "member order and values as sent");
+    assert_eq!(echo.status, "UP");
+    let echo = good.ping_empty().await.unwrap();
+    assert_eq!(echo.request.get(), "{}");
+    let error = client(&server, "wrong-secret")
+        .ping_empty()
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::Unauthorized), "{error:?}");
+}
+
+#[tokio::test]
+async fn ping_refuses_a_body_that_is_not_an_object_and_a_get() {
+    let server = spawn_default_server();
+    let pem = std::fs::read(&server.ca_cert).unwrap();
+    let http = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])
+        .build()
+        .unwrap();
+    let url = format!("{}{PING_PATH}", server.url);
+    let host = url
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap();
+
+    // The typed client cannot send anything but an object: sign the array by hand.
+    let body = "[1]";
+    let signed = sign_request(
+        &Credentials::new(AK, SK),
+        &SigningOptions::default(),
+        &OutgoingRequest {
+            method: "POST",
+            host,
+            path: PING_PATH,
+            query: "",
+            content_type: JSON_CONTENT_TYPE,
+            body: body.as_bytes(),
+        },
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let mut request = http.post(&url).body(body);
+    for (name, value) in &signed.headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let reply: serde_json::Value =
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(reply["resultCode"], "0100002", "{reply}");
+
+    let response = http.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    assert_eq!(allow, "POST");
 }
 
 #[tokio::test]
 async fn a_server_whose_ca_is_not_trusted_is_a_tls_failure() {
     let server = spawn_default_server();
+    let (key, _) = existing_call();
     let untrusting = Client::builder()
         .base_url(&server.url)
         .credentials(Credentials::new(AK, SK))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let error = untrusting.ping().await.unwrap_err();
+    let error = untrusting.query(&key).await.unwrap_err();
     assert_eq!(
         error.transport_kind(),
         Some(TransportKind::Tls),
@@ -163,7 +223,7 @@ async fn a_server_whose_ca_is_not_trusted_is_a_tls_failure() {
         .danger_accept_invalid_certs(true)
         .build()
         .unwrap();
-    insecure.ping().await.unwrap();
+    insecure.query(&key).await.unwrap();
 }
 
 /// One case of `crates/calldata-model/tests/data/auth-v2.json`.

@@ -1,5 +1,7 @@
 //! The client against a scripted HTTP server (wiremock): the exact bytes and headers it
-//! sends, a signature that verifies on every attempt, and every error path with its retries.
+//! sends, a signature that verifies on every attempt, and every error path with its
+//! retries, through the one generic call for both envelope kinds (the full envelope of
+//! `querybasiccallinfo`, the bare echo of `ping`).
 
 #![allow(
     clippy::unwrap_used,
@@ -13,12 +15,12 @@ use std::time::{Duration, SystemTime};
 
 use calldata_client::signing::JSON_CONTENT_TYPE;
 use calldata_client::{
-    Client, Credentials, Error, PING_PATH, ResultCode, RetryPolicy, SigningOptions,
+    Client, Credentials, Error, PING_PATH, Ping, ResultCode, RetryPolicy, SigningOptions,
     TimestampPrecision, TransportKind,
 };
 use calldata_model::auth::{SignableRequest, VerifyPolicy, verify};
 use calldata_model::enums::{DeviceType, MediaType};
-use calldata_model::{BasicCallInfo, QUERY_BASIC_CALL_INFO_PATH, SuccessResponse};
+use calldata_model::{BasicCallInfo, Envelope, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -64,11 +66,7 @@ fn sample_call() -> BasicCallInfo {
 }
 
 fn success_body(call: &BasicCallInfo) -> String {
-    serde_json::to_string(&SuccessResponse {
-        call,
-        legacy_fields: true,
-    })
-    .unwrap()
+    serde_json::to_string(&Envelope::of::<QueryBasicCallInfo>(call, true)).unwrap()
 }
 
 fn reply(code: &str, desc: &str) -> ResponseTemplate {
@@ -142,7 +140,7 @@ async fn a_query_sends_the_compact_body_with_signed_host_type_and_length() {
 
     let found = client(&server)
         .query_with_body(
-            &calldata_model::QueryBasicCallInfo::new(1, 1, CALL_ID)
+            &QueryBasicCallInfo::new(1, 1, CALL_ID)
                 .to_call_key()
                 .unwrap(),
         )
@@ -413,20 +411,128 @@ async fn invalid_input_is_refused_before_anything_is_sent() {
     assert!(received(&server).await.is_empty());
 }
 
-#[tokio::test]
-async fn ping_is_a_signed_get_that_signs_only_host() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
+/// Answers a ping as family.md section 1 says: `{"request": <the body>, "status": "UP"}`,
+/// the body's bytes echoed as they arrived.
+struct Echo;
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let object = String::from_utf8(request.body.clone()).unwrap();
+        json(200, &format!(r#"{{"request":{object},"status":"UP"}}"#))
+    }
+}
+
+async fn answer_pings_with(server: &MockServer, response: impl wiremock::Respond + 'static) {
+    Mock::given(method("POST"))
         .and(path(PING_PATH))
-        .respond_with(reply("0100000", "pong"))
-        .mount(&server)
+        .respond_with(response)
+        .mount(server)
         .await;
-    client(&server).ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn ping_is_a_signed_post_whose_echo_keeps_member_order_and_values() {
+    let server = MockServer::start().await;
+    answer_pings_with(&server, Echo).await;
+    let sent = r#"{"z": 1, "a": [true, null], "say": "Hello world!", "n": 1.50}"#;
+    let ping = Ping::parse_object(sent.as_bytes()).unwrap();
+
+    let echo = client(&server).ping(&ping).await.unwrap();
+    assert_eq!(echo.request.get(), sent, "order, spacing and 1.50 as sent");
+    assert_eq!(echo.status, "UP");
+
     let requests = received(&server).await;
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
-    assert!(request.body.is_empty());
-    assert!(request.headers.get("content-type").is_none());
-    assert!(header(request, "authorization").contains("/host/"));
+    assert_eq!(request.method.as_str(), "POST");
+    assert_eq!(request.url.path(), PING_PATH);
+    assert_eq!(request.body, sent.as_bytes(), "the object's bytes as given");
+    assert_eq!(header(request, "content-type"), JSON_CONTENT_TYPE);
+    assert_eq!(header(request, "content-length"), sent.len().to_string());
+    assert!(
+        header(request, "authorization").contains("/content-length;content-type;host/"),
+        "a ping is signed like every request"
+    );
     verify_received(request);
+}
+
+#[tokio::test]
+async fn ping_empty_sends_an_empty_object() {
+    let server = MockServer::start().await;
+    answer_pings_with(&server, Echo).await;
+    let echo = client(&server).ping_empty().await.unwrap();
+    assert_eq!(echo.request.get(), "{}");
+    let requests = received(&server).await;
+    assert_eq!(requests[0].body, b"{}");
+    verify_received(&requests[0]);
+}
+
+#[tokio::test]
+async fn a_ping_refused_with_0100002_is_an_api_error_and_not_retried() {
+    let server = MockServer::start().await;
+    answer_pings_with(
+        &server,
+        reply(
+            "0100002",
+            "invalid parameter: request body is not a JSON object",
+        ),
+    )
+    .await;
+    let error = client(&server).ping_empty().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Api { code: ResultCode::InvalidParameter, message } if message.contains("not a JSON object")),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn every_ping_retry_is_signed_afresh_and_sends_the_same_object() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    answer_pings_with(&server, Echo).await;
+    let ping = Ping::parse_object(br#"{"say":"Hello world!"}"#).unwrap();
+
+    let echo = client(&server).ping(&ping).await.unwrap();
+    assert_eq!(echo.request.get(), ping.as_json());
+
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 3);
+    let signatures: HashSet<&str> = requests
+        .iter()
+        .map(|r| header(r, "authorization"))
+        .collect();
+    assert_eq!(signatures.len(), 3, "each attempt needs its own signature");
+    requests.iter().for_each(verify_received);
+    assert!(requests.iter().all(|r| r.body == ping.as_json().as_bytes()));
+}
+
+#[tokio::test]
+async fn a_ping_answered_in_the_old_pong_envelope_or_405_is_not_an_echo() {
+    // What a server from before the echo answered: success with a string payload.
+    let server = MockServer::start().await;
+    answer_pings_with(&server, reply("0100000", "pong")).await;
+    let error = client(&server).ping_empty().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Undecodable { status: 200, excerpt } if excerpt.contains("pong")),
+        "{error:?}"
+    );
+    // A server that serves ping on GET only refuses the POST.
+    let server = MockServer::start().await;
+    answer_pings_with(
+        &server,
+        json(405, r#"{"status":405,"error":"Method Not Allowed"}"#),
+    )
+    .await;
+    let error = client(&server).ping_empty().await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Undecodable { status: 405, .. }),
+        "{error:?}"
+    );
+    assert_eq!(received(&server).await.len(), 1);
 }

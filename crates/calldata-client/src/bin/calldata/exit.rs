@@ -12,12 +12,12 @@ use crate::settings::Settings;
 /// The exit codes, as `--help` lists them.
 pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0  success (the call was found; ping: reachable and key accepted)
+  0  success (the call was found; ping: the key was accepted and the server answered UP)
   2  invalid input: bad flags or values, missing key or CA file; nothing was sent
   3  the call was not found or is no longer in progress (0100001)
   4  authentication refused: bad signature (401), address locked out (403), key not allowed (0101003)
   5  transport failure: cannot connect, TLS, timeout, server busy or down
-  6  any other API error or an answer that is not a CC-CMS reply";
+  6  any other API error, an answer that is not a CC-CMS reply, or a ping status other than UP";
 
 /// Invalid input; nothing was sent.
 pub(crate) const INVALID_INPUT: u8 = 2;
@@ -111,6 +111,15 @@ impl Failure {
                 format!(
                     "{}; see the result codes in docs/api.md",
                     api_message(error)
+                ),
+            ),
+            Error::Undecodable {
+                status: 405,
+                excerpt,
+            } => (
+                OTHER,
+                format!(
+                    "the server at {url} does not take a POST on this path (HTTP 405): {excerpt:?}; check that --url points at the CC-CMS API (a calldata-server from before the signed POST ping answers ping so)"
                 ),
             ),
             Error::Undecodable { status, excerpt } => (

@@ -1,14 +1,17 @@
 //! `calldata`: query a call, sign a request by hand, or ping a CC-CMS server, from the
 //! command line. With no URL or key given it uses a local `calldata-server`'s defaults.
+//!
+//! One file per subcommand; what the subcommands that call the API share (settings,
+//! client, errors, output) is in `run.rs`.
 
 mod exit;
 mod ping;
 mod query;
+mod run;
 mod settings;
 mod sign;
 mod table;
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -33,14 +36,14 @@ enum Command {
     Query(query::QueryArgs),
     /// Print the Authorization header of a request (and with --curl, a curl command)
     Sign(sign::SignArgs),
-    /// Check that the server answers and accepts the key
-    #[command(after_help = EXIT_CODES_HELP)]
-    Ping,
+    /// Signed health check: send a JSON object, print the server's echo of it
+    #[command(long_about = ping::long_about(), after_help = EXIT_CODES_HELP)]
+    Ping(ping::PingArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    match dispatch(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("calldata: {failure}");
@@ -49,29 +52,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli) -> Result<(), Failure> {
-    if let Command::Sign(args) = &cli.command {
-        return sign::run(args, &cli.connection);
-    }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        match &cli.command {
-            Command::Query(args) => query::run(args, &cli.connection).await,
-            Command::Ping => ping::run(&cli.connection).await,
-            Command::Sign(args) => sign::run(args, &cli.connection),
-        }
-    })
-}
-
-/// Writes command output to stdout; a closed pipe is not worth a message.
-pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::other(format!("cannot write the output: {e}"))),
+/// Runs the subcommand; only those that call the API start a runtime.
+fn dispatch(cli: &Cli) -> Result<(), Failure> {
+    let connection = &cli.connection;
+    match &cli.command {
+        Command::Query(args) => run::block_on(query::run(args, connection)),
+        Command::Ping(args) => run::block_on(ping::run(args, connection)),
+        Command::Sign(args) => sign::run(args, connection),
     }
 }

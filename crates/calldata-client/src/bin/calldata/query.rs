@@ -5,9 +5,9 @@ use calldata_model::QueryBasicCallInfo;
 use clap::Args;
 
 use crate::exit::Failure;
+use crate::run::{self, JsonArg};
 use crate::settings::ConnectionArgs;
 use crate::table::call_table;
-use crate::write_stdout;
 
 /// Arguments of `calldata query`.
 #[derive(Debug, Args)]
@@ -23,9 +23,8 @@ pub(crate) struct QueryArgs {
         help = "Call ID, <call start time>-<sequence>, e.g. 1659513159000-546750"
     )]
     call_id: String,
-    /// Print the response body as received instead of a table
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: JsonArg,
 }
 
 /// Runs the query; nothing is sent when the IDs are invalid.
@@ -33,19 +32,14 @@ pub(crate) async fn run(args: &QueryArgs, connection: &ConnectionArgs) -> Result
     let key = QueryBasicCallInfo::new(args.cc_id, args.vdn, args.call_id.as_str())
         .to_call_key()
         .map_err(|invalid| Failure::invalid_request(&invalid))?;
-    let settings = connection.resolve()?;
-    let client = settings.client()?;
-    let found = client
-        .query_with_body(&key)
-        .await
-        .map_err(|error| Failure::from_client(&error, &settings))?;
-    if args.json {
-        let mut body = found.body;
-        if !body.ends_with(b"\n") {
-            body.push(b'\n');
-        }
-        write_stdout(&body)
+    let found = run::call(connection, |client| async move {
+        client.query_with_body(&key).await
+    })
+    .await?
+    .answer;
+    if args.output.json {
+        run::write_json(found.body)
     } else {
-        write_stdout(format!("{}\n", call_table(&key, &found.call)).as_bytes())
+        run::write_stdout(format!("{}\n", call_table(&key, &found.call)).as_bytes())
     }
 }

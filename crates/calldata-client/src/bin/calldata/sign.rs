@@ -12,8 +12,8 @@ use clap::Args;
 use reqwest::Url;
 
 use crate::exit::Failure;
+use crate::run::write_stdout;
 use crate::settings::{ConnectionArgs, Settings};
-use crate::write_stdout;
 
 /// Arguments of `calldata sign`.
 #[derive(Debug, Args)]
