@@ -189,7 +189,7 @@ impl ClientBuilder {
         let host_value = reqwest::header::HeaderValue::from_str(&host)
             .map_err(|e| Error::Config(format!("base URL {base}: host {host:?}: {e}")))?;
         let endpoints = Endpoints {
-            urls: Endpoints::urls(&base_url, INTERFACES),
+            urls: Endpoints::prepared_urls(&base_url, INTERFACES),
             host,
             host_value,
         };

@@ -56,7 +56,7 @@ pub(crate) struct Endpoints {
 
 impl Endpoints {
     /// The URLs of the interfaces in `interfaces` under `base`.
-    pub(crate) fn urls(
+    pub(crate) fn prepared_urls(
         base: &Url,
         interfaces: &[calldata_model::Interface],
     ) -> Vec<(&'static str, Url)> {
@@ -139,13 +139,25 @@ impl Client {
         Ok(FoundCall { call: answer, body })
     }
 
-    /// The signed health check (`POST /rest/cmsapp/v1/ping`): sends `body`, a JSON object,
-    /// and returns the server's echo of it, `{"request": <body>, "status": "UP"}`, which
-    /// also says that the server accepted these credentials.
+    /// The signed health check (a `POST` to [`PING_PATH`](calldata_model::PING_PATH)):
+    /// sends `body`, a JSON object, and returns the server's echo of it,
+    /// `{"request": <body>, "status": "UP"}`, which also says that the server accepted
+    /// these credentials.
     ///
     /// The echo's `request` is the object's text as the server sent it back, member order
     /// kept; the status is returned as answered (`UP` when the platform is up), for the
     /// caller to judge.
+    ///
+    /// ```no_run
+    /// # async fn run(client: calldata_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use calldata_client::Ping;
+    ///
+    /// let ping = Ping::new(&serde_json::json!({"say": "Hello world!"}))?;
+    /// let echo = client.ping(&ping).await?;
+    /// assert_eq!(echo.request.get(), r#"{"say":"Hello world!"}"#);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ping(&self, body: &Ping) -> Result<PingEcho, Error> {
         Ok(self.call(body).await?.answer)
     }
