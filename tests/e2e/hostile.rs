@@ -238,6 +238,8 @@ enum Expect {
     Status(u16),
     /// 405 with this `Allow` header.
     MethodNotAllowed(&'static str),
+    /// HTTP 200 with exactly this body (ping's echo).
+    Body(&'static str),
     /// HTTP 200 with this result code and a `resultDesc` naming each word, in this order.
     Code(&'static str, &'static [&'static str]),
     /// The head did not arrive in time: 408 from the HTTP layer, or a plain close, within
@@ -253,6 +255,7 @@ impl Expect {
         match self {
             Self::Status(status) => format!("HTTP {status}"),
             Self::MethodNotAllowed(allow) => format!("HTTP 405, Allow: {allow}"),
+            Self::Body(body) => format!("200 {body}"),
             Self::Code(code, []) => format!("200 {code}"),
             Self::Code(code, words) => format!("200 {code} naming {}", words.join(", ")),
             Self::HeadTimeout => {
@@ -1258,29 +1261,46 @@ fn cases(t: &Target) -> Vec<Case> {
         &t.signed_empty("FOO", SANDBOX, "", now),
         Expect::MethodNotAllowed("GET, POST, PUT, DELETE"),
     ));
+    // Ping is a signed POST of a JSON object (here an empty body, which means `{}`).
+    let ping = |at: SystemTime| {
+        t.signed_empty("POST", PING, "", at)
+            .header("Content-Type", "application/json;charset=UTF-8")
+    };
     rows.push(case(
         "ping: garbage Authorization",
-        &Req::new("GET", PING.as_bytes(), &t.host).header("Authorization", "auth-v2/x"),
+        &Req::new("POST", PING.as_bytes(), &t.host)
+            .header("Content-Type", "application/json;charset=UTF-8")
+            .header("Authorization", "auth-v2/x"),
         Expect::Status(401),
     ));
     rows.push(case(
         "ping: Authorization repeated",
         &{
-            let req = t.signed_empty("GET", PING, "", now);
-            let value = req.headers.last().map(|(_, v)| v.clone()).unwrap();
+            let req = ping(now);
+            let value = req
+                .headers
+                .iter()
+                .find(|(name, _)| name.as_slice() == b"Authorization")
+                .map(|(_, v)| v.clone())
+                .unwrap();
             req.header("Authorization", value)
         },
         Expect::Status(401),
     ));
     rows.push(case(
         "ping: signature 20 minutes old",
-        &t.signed_empty("GET", PING, "", now - Duration::from_secs(20 * 60)),
+        &ping(now - Duration::from_secs(20 * 60)),
         Expect::Status(401),
     ));
     rows.push(case(
         "ping: valid signature",
+        &ping(now),
+        Expect::Body(r#"{"request":{},"status":"UP"}"#),
+    ));
+    rows.push(case(
+        "ping: GET",
         &t.signed_empty("GET", PING, "", now),
-        OK,
+        Expect::MethodNotAllowed("POST"),
     ));
 
     // --- Oversized heads ------------------------------------------------------------------
@@ -1444,6 +1464,11 @@ fn check_expectation(
             // 400 and 431 from the HTTP parser carry no body.
             if !matches!(status, 400 | 431) {
                 check_spring_body(response, *status)?;
+            }
+        }
+        Expect::Body(expected) => {
+            if response.status != 200 || response.body != expected.as_bytes() {
+                return Err(format!("expected 200 with {expected}, {}", describe()));
             }
         }
         Expect::MethodNotAllowed(allow) => {
