@@ -11,8 +11,6 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::Cli;
-
 /// The default listen address: loopback, HTTPS port 8443.
 pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8443);
 
@@ -348,10 +346,14 @@ const TOP_LEVEL: [&str; 25] = [
 ];
 
 impl Settings {
-    /// Loads defaults ← `--config` file ← `CALLDATA_*` variables ← flags, then validates.
-    pub fn load(cli: &Cli) -> Result<Self, ConfigError> {
+    /// Loads defaults ← the `config` file ← `CALLDATA_*` variables ← `overrides` (the
+    /// binary's flags, as `(setting, value)` pairs), then validates.
+    pub fn load(
+        config: Option<&std::path::Path>,
+        overrides: impl IntoIterator<Item = (&'static str, serde_json::Value)>,
+    ) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        if let Some(path) = &cli.config {
+        if let Some(path) = config {
             figment = figment.merge(Toml::file_exact(path));
         }
         figment = figment.merge(Env::prefixed("CALLDATA_").split("__").filter(|key| {
@@ -360,7 +362,7 @@ impl Settings {
             let top = top.split('.').next().unwrap_or_default();
             TOP_LEVEL.iter().any(|name| top.eq_ignore_ascii_case(name))
         }));
-        for (key, value) in cli.overrides() {
+        for (key, value) in overrides {
             figment = figment.merge(Serialized::default(key, value));
         }
         let settings: Settings = figment.extract().map_err(Box::new)?;
@@ -577,13 +579,15 @@ fn validate_key(key: &KeySettings) -> Result<(), ConfigError> {
 #[allow(clippy::result_large_err)] // figment::Jail's closures return figment's large error
 mod tests {
     use super::*;
+    use crate::cli::Cli;
     use clap::Parser;
     use figment::Jail;
 
     fn load(args: &[&str]) -> Result<Settings, ConfigError> {
         let mut command_line = vec!["calldata-server"];
         command_line.extend_from_slice(args);
-        Settings::load(&Cli::parse_from(command_line))
+        let cli = Cli::parse_from(command_line);
+        Settings::load(cli.config.as_deref(), cli.overrides())
     }
 
     #[test]

@@ -14,7 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load(&cli) {
+    let settings = match Settings::load(cli.config.as_deref(), cli.overrides()) {
         Ok(settings) => settings,
         Err(error) => {
             eprintln!("calldata-server: {error}");

@@ -200,7 +200,7 @@ fn log_request<B>(
 ) {
     let request = response.request();
     let request_id = response.headers().get(X_REQUEST_ID);
-    let client = crate::auth::client_address(request, &state.trusted_proxies);
+    let client = crate::auth::client_address(request, &state.auth.trusted_proxies);
     let numbers = response
         .response()
         .extensions()

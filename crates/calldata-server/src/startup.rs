@@ -15,7 +15,7 @@ use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
 
 use crate::auth::replay::Replays;
-use crate::auth::{AcceptedHosts, KeyRegistry, Lockout, Scope, WorkerKeyCache};
+use crate::auth::{AcceptedHosts, AuthGuard, KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
 use crate::conn::{self, ConnStats, Limits, ServeOptions};
 use crate::data_dir::{self, DataDirError, DemoKey};
@@ -237,34 +237,36 @@ fn build_state(
     let sandbox_base_bytes = sandbox.as_ref().map_or(0, |s| s.bytes_held());
     let window = Duration::from_secs(settings.max_clock_skew_secs);
     AppState {
+        auth: AuthGuard {
+            keys,
+            verify_policy: VerifyPolicy {
+                max_clock_skew: window,
+            },
+            lockout: Lockout::new(&settings.lockout),
+            rate_limits: crate::auth::rate_limit::RateLimits::new(
+                settings.rate_limit.per_second,
+                settings.rate_limit.burst,
+                settings.replay.max_signatures,
+            ),
+            replays: Replays::new(
+                settings.replay.max_signatures,
+                window,
+                settings.rate_limit.per_second > 0,
+            ),
+            accepted_hosts: AcceptedHosts::new(&settings.accepted_hosts),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        },
         source,
         sandbox,
-        keys,
         sandbox_max_calls: settings.embedded.max_calls,
         sandbox_max_bytes: settings.embedded.max_sandbox_bytes,
         sandbox_base_bytes,
-        verify_policy: VerifyPolicy {
-            max_clock_skew: window,
-        },
-        lockout: Lockout::new(&settings.lockout),
-        rate_limits: crate::auth::rate_limit::RateLimits::new(
-            settings.rate_limit.per_second,
-            settings.rate_limit.burst,
-            settings.replay.max_signatures,
-        ),
-        replays: Replays::new(
-            settings.replay.max_signatures,
-            window,
-            settings.rate_limit.per_second > 0,
-        ),
-        accepted_hosts: AcceptedHosts::new(&settings.accepted_hosts),
         refused_lines,
         metrics,
         legacy_fields: settings.legacy_fields,
         cti_version: settings.cti_version,
         body_limit: settings.body_limit_bytes,
         request_ids: crate::request_ids::RequestIds::new(),
-        trusted_proxies: settings.trusted_proxies.clone(),
         body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
     }
 }

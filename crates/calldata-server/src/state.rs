@@ -2,15 +2,14 @@
 
 use std::sync::Arc;
 
-use calldata_bms::{CallSource, EmbeddedStore};
-use calldata_model::auth::VerifyPolicy;
-
-use crate::auth::{KeyRegistry, Lockout};
 use crate::config::CtiVersion;
 use crate::metrics::Metrics;
+use calldata_bms::{CallSource, EmbeddedStore};
 
 /// Shared state of the running service.
 pub struct AppState {
+    /// Keys, lockout, replay and rate-limit tables: what the signed pipeline checks with.
+    pub auth: crate::auth::AuthGuard,
     /// Where calls are looked up.
     pub source: Arc<dyn CallSource>,
     /// The embedded store, when the sandbox admin API is on.
@@ -21,20 +20,8 @@ pub struct AppState {
     pub sandbox_max_bytes: usize,
     /// What the store held at start (demo calls or the calls file).
     pub sandbox_base_bytes: usize,
-    /// Accepted access keys.
-    pub keys: KeyRegistry,
-    /// Clock-skew window and other verification rules.
-    pub verify_policy: VerifyPolicy,
-    /// Per-access-key rate limits.
-    pub rate_limits: crate::auth::rate_limit::RateLimits,
-    /// Signatures seen: sandbox changes are used once, replayed queries charged apart.
-    pub replays: crate::auth::replay::Replays,
-    /// The `Host` values signed requests may carry; `None` accepts any.
-    pub accepted_hosts: Option<crate::auth::AcceptedHosts>,
     /// Allowance of request-log lines for refused requests.
     pub refused_lines: Arc<crate::refused_lines::RefusedLines>,
-    /// Failure counting per client address.
-    pub lockout: Lockout,
     /// Metrics registry.
     pub metrics: Metrics,
     /// Write `result`/`resultDatas` on success.
@@ -43,8 +30,6 @@ pub struct AppState {
     pub cti_version: CtiVersion,
     /// Largest accepted body.
     pub body_limit: usize,
-    /// Proxies whose `X-Forwarded-For` names the real client.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Request ID generator.
     pub request_ids: crate::request_ids::RequestIds,
     /// Longest wait for a whole body.
@@ -56,7 +41,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("source", &self.source.kind())
             .field("sandbox", &self.sandbox.is_some())
-            .field("keys", &self.keys.len())
+            .field("keys", &self.auth.keys.len())
             .finish_non_exhaustive()
     }
 }

@@ -11,13 +11,37 @@ use calldata_model::auth::{
     AuthError, AuthorizationHeader, HeaderSource, SignableRequest, SigningKeyCache, verify_cached,
 };
 
+use calldata_model::auth::VerifyPolicy;
+
+use crate::auth::accepted_hosts::AcceptedHosts;
 use crate::auth::client_address::client_address;
-use crate::auth::keys::Scope;
-use crate::auth::lockout::{FailureVerdict, tracked};
-use crate::auth::replay::{FirstUse, Signature};
+use crate::auth::keys::{KeyRegistry, Scope};
+use crate::auth::lockout::{FailureVerdict, Lockout, tracked};
+use crate::auth::rate_limit::RateLimits;
+use crate::auth::replay::{FirstUse, Replays, Signature};
 use crate::auth::worker_keys::WorkerKeyCache;
 use crate::errors::Refusal;
-use crate::state::AppState;
+use crate::metrics::Metrics;
+
+/// What the guard decides with: the keys, the verification rules, the lockout, replay and
+/// rate-limit tables, and where client addresses come from. Built once at start.
+#[derive(Debug)]
+pub struct AuthGuard {
+    /// Accepted access keys.
+    pub keys: KeyRegistry,
+    /// Clock-skew window and other verification rules.
+    pub verify_policy: VerifyPolicy,
+    /// Per-access-key rate limits.
+    pub rate_limits: RateLimits,
+    /// Signatures seen: sandbox changes are used once, replayed queries charged apart.
+    pub replays: Replays,
+    /// The `Host` values signed requests may carry; `None` accepts any.
+    pub accepted_hosts: Option<AcceptedHosts>,
+    /// Failure counting per client address.
+    pub lockout: Lockout,
+    /// Proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
 
 /// A caller whose signature checked out.
 #[derive(Debug, Clone)]
@@ -59,27 +83,28 @@ impl HeaderSource for ActixHeaders<'_> {
 pub fn authenticate<'s>(
     request: &HttpRequest,
     body: &[u8],
-    state: &'s AppState,
+    guard: &'s AuthGuard,
+    metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, authorization, address) = verified(request, body, state)?;
-    if !state.rate_limits.is_on() {
+    let (caller, authorization, address) = verified(request, body, guard, metrics)?;
+    if !guard.rate_limits.is_on() {
         return Ok(caller);
     }
     let replayed = signature_of(authorization)
-        .is_some_and(|(signature, _)| state.replays.query_seen(signature));
+        .is_some_and(|(signature, _)| guard.replays.query_seen(signature));
     let charged = if replayed {
-        state
+        guard
             .rate_limits
             .check_address(tracked(address))
             .map_err(Refusal::address_rate_limited)
     } else {
-        state
+        guard
             .rate_limits
             .check(caller.access_key)
             .map_err(Refusal::rate_limited)
     };
     if charged.is_err() {
-        state.metrics.rate_limited.inc();
+        metrics.rate_limited.inc();
     }
     charged.map(|()| caller)
 }
@@ -91,33 +116,39 @@ pub fn authenticate<'s>(
 pub fn authenticate_once<'s>(
     request: &HttpRequest,
     body: &[u8],
-    state: &'s AppState,
+    guard: &'s AuthGuard,
+    metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, authorization, address) = verified(request, body, state)?;
+    let (caller, authorization, address) = verified(request, body, guard, metrics)?;
     let Some((signature, signed_at)) = signature_of(authorization) else {
         // A verified header parses; refusing is the safe answer if it ever did not.
-        state.metrics.auth_failure_reason("malformed");
-        return Err(refuse_signature(state, address, &"unparsable"));
+        metrics.auth_failure_reason("malformed");
+        return Err(refuse_signature(guard, metrics, address, &"unparsable"));
     };
-    match state
+    match guard
         .replays
         .first_use(signature, signed_at, SystemTime::now())
     {
-        FirstUse::Fresh => match state.rate_limits.check(caller.access_key) {
+        FirstUse::Fresh => match guard.rate_limits.check(caller.access_key) {
             Ok(()) => Ok(caller),
             Err(wait) => {
                 // Refused before it changed anything: the same request may come again.
-                state.replays.forget(&signature);
-                state.metrics.rate_limited.inc();
+                guard.replays.forget(&signature);
+                metrics.rate_limited.inc();
                 Err(Refusal::rate_limited(wait))
             }
         },
         FirstUse::Replayed => {
-            state.metrics.auth_failure_reason("replay");
-            Err(refuse_signature(state, address, &"signature already used"))
+            metrics.auth_failure_reason("replay");
+            Err(refuse_signature(
+                guard,
+                metrics,
+                address,
+                &"signature already used",
+            ))
         }
         FirstUse::Full(wait) => {
-            state.metrics.rate_limited.inc();
+            metrics.rate_limited.inc();
             tracing::warn!(
                 "the table of sandbox signatures is full (replay.max_signatures); refusing changes until its oldest expires"
             );
@@ -131,37 +162,43 @@ pub fn authenticate_once<'s>(
 fn verified<'s, 'r>(
     request: &'r HttpRequest,
     body: &[u8],
-    state: &'s AppState,
+    guard: &'s AuthGuard,
+    metrics: &Metrics,
 ) -> Result<(Caller<'s>, &'r str, IpAddr), Refusal> {
-    let address = client_address(request, &state.trusted_proxies);
-    if state.lockout.is_locked(address) {
-        state.metrics.lockout_refusals.inc();
+    let address = client_address(request, &guard.trusted_proxies);
+    if guard.lockout.is_locked(address) {
+        metrics.lockout_refusals.inc();
         return Err(Refusal::locked_out());
     }
-    if let Some(hosts) = &state.accepted_hosts
+    if let Some(hosts) = &guard.accepted_hosts
         && !hosts.accepts(request.headers())
     {
         return Err(Refusal::misdirected());
     }
-    match verify_signature(request, body, state) {
+    match verify_signature(request, body, guard) {
         Ok((access_key, scope, authorization)) => {
             Ok((Caller { access_key, scope }, authorization, address))
         }
         Err(error) => {
-            state.metrics.auth_failure(&error);
-            Err(refuse_signature(state, address, &error))
+            metrics.auth_failure(&error);
+            Err(refuse_signature(guard, metrics, address, &error))
         }
     }
 }
 
 /// The 401 of a refused signature (its metric counted by the caller), counted towards the
 /// lockout of `address`.
-fn refuse_signature(state: &AppState, address: IpAddr, error: &dyn std::fmt::Display) -> Refusal {
+fn refuse_signature(
+    guard: &AuthGuard,
+    metrics: &Metrics,
+    address: IpAddr,
+    error: &dyn std::fmt::Display,
+) -> Refusal {
     tracing::debug!(client = %address, reason = %error, "signature refused");
-    if let FailureVerdict::LockedOut { displaced } = state.lockout.record_failure(address) {
-        state.metrics.lockouts.inc();
+    if let FailureVerdict::LockedOut { displaced } = guard.lockout.record_failure(address) {
+        metrics.lockouts.inc();
         if let Some(displaced) = displaced {
-            state.metrics.lockouts_displaced.inc();
+            metrics.lockouts_displaced.inc();
             tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
         } else {
             tracing::warn!(client = %address, "client address locked out after repeated signature failures");
@@ -180,7 +217,7 @@ fn signature_of(authorization: &str) -> Option<(Signature, SystemTime)> {
 fn verify_signature<'s, 'r>(
     request: &'r HttpRequest,
     body: &[u8],
-    state: &'s AppState,
+    guard: &'s AuthGuard,
 ) -> Result<(&'s str, &'s Scope, &'r str), AuthError> {
     let mut values = request.headers().get_all(AUTHORIZATION);
     let authorization = match (values.next(), values.next()) {
@@ -203,8 +240,8 @@ fn verify_signature<'s, 'r>(
         verify_cached(
             Some(authorization),
             &signable,
-            &state.keys,
-            &state.verify_policy,
+            &guard.keys,
+            &guard.verify_policy,
             now,
             cache,
         )
@@ -215,7 +252,7 @@ fn verify_signature<'s, 'r>(
         Some(cache) => cache.with(verify),
         None => verify(&mut SigningKeyCache::new(0)),
     }?;
-    let (access_key, scope) = state
+    let (access_key, scope) = guard
         .keys
         .entry(verified.access_key)
         .ok_or(AuthError::UnknownAccessKey)?;

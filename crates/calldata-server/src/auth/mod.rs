@@ -14,7 +14,7 @@ pub mod worker_keys;
 
 pub use accepted_hosts::AcceptedHosts;
 pub use client_address::client_address;
-pub use guard::{Caller, authenticate, authenticate_once};
+pub use guard::{AuthGuard, Caller, authenticate, authenticate_once};
 pub use keys::{KeyRegistry, Scope};
 pub use lockout::Lockout;
 pub use worker_keys::WorkerKeyCache;

@@ -37,7 +37,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// The metrics in Prometheus text format.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // The gauge is set here, where it is read, so it counts locks that ended on their own.
-    let held = i64::try_from(state.lockout.held()).unwrap_or(i64::MAX);
+    let held = i64::try_from(state.auth.lockout.held()).unwrap_or(i64::MAX);
     state.metrics.locked_addresses.set(held);
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"))

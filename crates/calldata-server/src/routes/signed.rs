@@ -108,8 +108,8 @@ pub async fn admit<'a>(
         BodyRule::None => Bytes::new(),
     };
     let caller = match rule.access {
-        Access::Read => authenticate(request, &body, state),
-        Access::Change => authenticate_once(request, &body, state),
+        Access::Read => authenticate(request, &body, &state.auth, &state.metrics),
+        Access::Change => authenticate_once(request, &body, &state.auth, &state.metrics),
     }
     .map_err(|refusal| Answer::refused(&refusal, request))?;
     Ok(Signed {
