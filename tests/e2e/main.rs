@@ -13,6 +13,7 @@ mod connections;
 mod dual_stack_lockout;
 mod faults_under_load;
 mod hostile;
+mod independent_signers;
 mod readyz_flood;
 mod refused_log;
 mod server_binary;
