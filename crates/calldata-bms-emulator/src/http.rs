@@ -29,7 +29,7 @@ pub(crate) fn response(
 /// A JSON response (HTTP 500 in the unlikely case `value` cannot be written).
 pub(crate) fn json(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     match serde_json::to_vec(value) {
-        Ok(body) => response(status, "application/json;charset=UTF-8", body),
+        Ok(body) => response(status, calldata_model::JSON_CONTENT_TYPE, body),
         Err(err) => text(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
     }
 }

@@ -17,10 +17,10 @@ use crate::stats::Counter;
 const MALFORMED_BODIES: [(&str, &str); 3] = [
     ("text/html", "<html>gateway error</html>"),
     (
-        "application/json;charset=UTF-8",
+        calldata_model::JSON_CONTENT_TYPE,
         r#"{"retCode":"0","retMsg":"succ"#,
     ),
-    ("application/json;charset=UTF-8", "[1,2,3]"),
+    (calldata_model::JSON_CONTENT_TYPE, "[1,2,3]"),
 ];
 
 /// Answers one request on a connection whose reset is requested through `reset`.

@@ -13,7 +13,7 @@ use calldata_model::auth::{
 use reqwest::Url;
 
 /// The content type the client sends with a JSON body.
-pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+pub const JSON_CONTENT_TYPE: &str = calldata_model::JSON_CONTENT_TYPE;
 
 /// One request as the client puts it on the wire: everything a signature covers.
 #[derive(Debug, Clone, Copy)]

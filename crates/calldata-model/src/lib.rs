@@ -65,5 +65,9 @@ pub use result_code::ResultCode;
 /// Path of `querybasiccallinfo`, as the CC-CMS serves it.
 pub const QUERY_BASIC_CALL_INFO_PATH: &str = <QueryBasicCallInfo as Operation>::INTERFACE.path;
 
+/// The content type of every JSON body of the API, requests and answers alike (servers
+/// also accept any spelling of `application/json` with the charset absent or UTF-8).
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
 /// Path of the signed `ping`.
 pub const PING_PATH: &str = <Ping as Operation>::INTERFACE.path;

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::errors::Refusal;
 
 /// The content type of every JSON answer.
-pub const JSON: &str = "application/json;charset=UTF-8";
+pub const JSON: &str = calldata_model::JSON_CONTENT_TYPE;
 
 /// Bytes reserved for an answer body (a typical call takes 450 to 600 of them).
 pub const ANSWER_CAPACITY: usize = 1536;

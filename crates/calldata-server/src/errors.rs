@@ -151,7 +151,7 @@ impl Refusal {
             path,
         };
         let mut response = HttpResponse::build(self.status);
-        response.insert_header((CONTENT_TYPE, "application/json;charset=UTF-8"));
+        response.insert_header((CONTENT_TYPE, crate::answer::JSON));
         if let Some(allow) = self.allow {
             response.insert_header((ALLOW, allow));
         }

@@ -185,7 +185,7 @@ impl Transport {
         let mut request = self
             .http
             .post(url)
-            .header(CONTENT_TYPE, "application/json;charset=UTF-8")
+            .header(CONTENT_TYPE, calldata_model::JSON_CONTENT_TYPE)
             .body(body);
         if let Some(bearer) = &self.bearer {
             request = request.header(AUTHORIZATION, bearer.clone());
