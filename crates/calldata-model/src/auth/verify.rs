@@ -41,6 +41,8 @@ pub struct Verified<'a> {
     pub access_key: &'a str,
     /// When the caller signed.
     pub timestamp: Timestamp,
+    /// The signature that checked out (what replay tables remember).
+    pub signature: [u8; 32],
 }
 
 /// Verifies the `Authorization` value of `request` against `keys` at the clock reading `now`.
@@ -110,6 +112,7 @@ pub fn verify_cached<'a>(
         (Some(_), true) => Ok(Verified {
             access_key: header.access_key,
             timestamp: header.timestamp,
+            signature: header.signature,
         }),
     }
 }

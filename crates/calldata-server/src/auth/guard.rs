@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use actix_web::HttpRequest;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap};
 use calldata_model::auth::{
-    AuthError, AuthorizationHeader, HeaderSource, SignableRequest, SigningKeyCache, verify_cached,
+    AuthError, HeaderSource, SignableRequest, SigningKeyCache, Timestamp, verify_cached,
 };
 
 use calldata_model::auth::VerifyPolicy;
@@ -86,12 +86,11 @@ pub fn authenticate<'s>(
     guard: &'s AuthGuard,
     metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, authorization, address) = verified(request, body, guard, metrics)?;
+    let (caller, proof, address) = verified(request, body, guard, metrics)?;
     if !guard.rate_limits.is_on() {
         return Ok(caller);
     }
-    let replayed = signature_of(authorization)
-        .is_some_and(|(signature, _)| guard.replays.query_seen(signature));
+    let replayed = guard.replays.query_seen(proof.signature);
     let charged = if replayed {
         guard
             .rate_limits
@@ -119,15 +118,14 @@ pub fn authenticate_once<'s>(
     guard: &'s AuthGuard,
     metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, authorization, address) = verified(request, body, guard, metrics)?;
-    let Some((signature, signed_at)) = signature_of(authorization) else {
-        // A verified header parses; refusing is the safe answer if it ever did not.
-        metrics.auth_failure_reason("malformed");
-        return Err(refuse_signature(guard, metrics, address, &"unparsable"));
-    };
+    let (caller, proof, address) = verified(request, body, guard, metrics)?;
+    let Proof {
+        signature,
+        signed_at,
+    } = proof;
     match guard
         .replays
-        .first_use(signature, signed_at, SystemTime::now())
+        .first_use(signature, signed_at.to_system_time(), SystemTime::now())
     {
         FirstUse::Fresh => match guard.rate_limits.check(caller.access_key) {
             Ok(()) => Ok(caller),
@@ -157,14 +155,21 @@ pub fn authenticate_once<'s>(
     }
 }
 
+/// The signature a request was verified with, and when it was made.
+#[derive(Debug, Clone, Copy)]
+struct Proof {
+    signature: Signature,
+    signed_at: Timestamp,
+}
+
 /// The lockout, host and signature checks every signed request goes through: the caller,
-/// the `Authorization` value and the client address.
-fn verified<'s, 'r>(
-    request: &'r HttpRequest,
+/// the signature's proof and the client address.
+fn verified<'s>(
+    request: &HttpRequest,
     body: &[u8],
     guard: &'s AuthGuard,
     metrics: &Metrics,
-) -> Result<(Caller<'s>, &'r str, IpAddr), Refusal> {
+) -> Result<(Caller<'s>, Proof, IpAddr), Refusal> {
     let address = client_address(request, &guard.trusted_proxies);
     if guard.lockout.is_locked(address) {
         metrics.lockout_refusals.inc();
@@ -176,9 +181,7 @@ fn verified<'s, 'r>(
         return Err(Refusal::misdirected());
     }
     match verify_signature(request, body, guard) {
-        Ok((access_key, scope, authorization)) => {
-            Ok((Caller { access_key, scope }, authorization, address))
-        }
+        Ok((access_key, scope, proof)) => Ok((Caller { access_key, scope }, proof, address)),
         Err(error) => {
             metrics.auth_failure(&error);
             Err(refuse_signature(guard, metrics, address, &error))
@@ -207,18 +210,11 @@ fn refuse_signature(
     Refusal::unauthorized()
 }
 
-/// The signature and its time of a verified `Authorization` value.
-fn signature_of(authorization: &str) -> Option<(Signature, SystemTime)> {
-    AuthorizationHeader::parse(authorization)
-        .ok()
-        .map(|header| (header.signature, header.timestamp.to_system_time()))
-}
-
-fn verify_signature<'s, 'r>(
-    request: &'r HttpRequest,
+fn verify_signature<'s>(
+    request: &HttpRequest,
     body: &[u8],
     guard: &'s AuthGuard,
-) -> Result<(&'s str, &'s Scope, &'r str), AuthError> {
+) -> Result<(&'s str, &'s Scope, Proof), AuthError> {
     let mut values = request.headers().get_all(AUTHORIZATION);
     let authorization = match (values.next(), values.next()) {
         (None, _) => return Err(AuthError::Missing),
@@ -256,7 +252,11 @@ fn verify_signature<'s, 'r>(
         .keys
         .entry(verified.access_key)
         .ok_or(AuthError::UnknownAccessKey)?;
-    Ok((access_key, scope, authorization))
+    let proof = Proof {
+        signature: verified.signature,
+        signed_at: verified.timestamp,
+    };
+    Ok((access_key, scope, proof))
 }
 
 /// `bytes` as text when every byte is visible ASCII or a tab (what `HeaderValue::to_str`
