@@ -15,7 +15,7 @@ use crate::request::InvalidRequest;
 /// empty body means `{}`.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"say": "Hello world!"})))]
+#[cfg_attr(feature = "openapi", schema(value_type = Object))]
 #[serde(transparent)]
 pub struct Ping(Box<RawValue>);
 

@@ -18,8 +18,6 @@ use crate::answer::JSON;
 use crate::routes::ROUTES;
 use crate::routes::openapi::parts::{AUTH_V2, Health, OPERATIONS, Readiness, SpringError};
 
-pub use interface::document as interface;
-
 /// Path of the document.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
 

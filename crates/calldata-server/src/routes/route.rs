@@ -31,7 +31,7 @@ impl Route {
     {
         Self {
             mount: mount::interface::<Op>,
-            document: openapi::interface::<Op>,
+            document: openapi::interface::document::<Op>,
             sandbox_only: false,
         }
     }
