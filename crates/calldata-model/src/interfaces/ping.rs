@@ -11,8 +11,11 @@ use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Scope};
 use crate::request::InvalidRequest;
 
 /// The body of a ping: any JSON object, kept as the exact text received, so that its echo
-/// keeps the members' order and values (`{"say": "Hello world!"}` in the reference).
+/// keeps the members' order and values (`{"say": "Hello world!"}` in the reference). An
+/// empty body means `{}`.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = Object))]
 #[serde(transparent)]
 pub struct Ping(Box<RawValue>);
 
@@ -79,10 +82,13 @@ impl Operation for Ping {
 
 /// The answer to a ping: `{"request": <the object sent>, "status": "UP"}`, in that order.
 #[derive(Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PingEcho {
-    /// The object the ping carried, as its text.
+    /// The object the ping carried, members in the order sent.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub request: Box<RawValue>,
     /// `UP` when the platform is up.
+    #[cfg_attr(feature = "openapi", schema(example = "UP"))]
     #[serde(deserialize_with = "crate::lenient::string")]
     pub status: String,
 }

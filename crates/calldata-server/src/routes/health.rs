@@ -7,16 +7,44 @@ use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use crate::answer::JSON;
+use crate::routes::openapi::parts::{Health, Readiness};
 use crate::state::AppState;
 
-/// 200 while the process serves requests.
+/// Path of the liveness check.
+pub const HEALTHZ_PATH: &str = "/healthz";
+/// Path of the readiness check.
+pub const READYZ_PATH: &str = "/readyz";
+/// Path of the metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// The process answers.
+///
+/// 200 while the process serves requests; it asks nothing of the call source.
+#[utoipa::path(
+    get,
+    path = HEALTHZ_PATH,
+    responses(
+        (status = 200, description = "The process serves requests", body = Health),
+    )
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, JSON))
         .body(r#"{"status":"ok"}"#)
 }
 
-/// 200 when the call source can answer, 503 otherwise.
+/// The call source answers.
+///
+/// 200 when the call source can answer, 503 otherwise; with `backend = "bms"` at most one
+/// BMS probe per `bms.probe_interval_ms`, however many requests.
+#[utoipa::path(
+    get,
+    path = READYZ_PATH,
+    responses(
+        (status = 200, description = "The call source can answer", body = Readiness),
+        (status = 503, description = "The call source cannot answer; `reason` says why", body = Readiness),
+    )
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let source = state.source.kind();
     let (status, mut body) = match state.source.check_ready().await {
@@ -35,6 +63,16 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// The metrics in Prometheus text format.
+///
+/// Counts only: no secrets, no phone numbers.
+#[utoipa::path(
+    get,
+    path = METRICS_PATH,
+    responses(
+        (status = 200, description = "The metrics", body = String,
+            content_type = "text/plain"),
+    )
+)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     // The gauge is set here, where it is read, so it counts locks that ended on their own.
     let held = i64::try_from(state.auth.lockout.held()).unwrap_or(i64::MAX);

@@ -1,79 +1,43 @@
-//! The OpenAPI 3 document of the public endpoint, generated from the model types and
-//! served at `/openapi.json` (`cargo xtask openapi` writes it to `docs/openapi.json`).
+//! The OpenAPI 3.1 document of everything the server serves, built from [`ROUTES`], the
+//! list `routes::configure` mounts from: each entry adds its own path (a CC-CMS interface
+//! from its `Interface` and schemas, `interface.rs`; the sandbox, `sandbox.rs`; the unsigned
+//! endpoints from the `#[utoipa::path]` of their handlers). Served at `/openapi.json`;
+//! `cargo xtask openapi` writes it to `docs/openapi.json`.
+
+pub mod interface;
+pub mod parts;
+pub mod sandbox;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::CONTENT_TYPE;
-use calldata_model::{BasicCallInfo, FailureResponse, QueryBasicCallInfo};
-use serde::Serialize;
+use calldata_model::FailureResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use crate::answer::JSON;
+use crate::routes::ROUTES;
+use crate::routes::openapi::parts::{AUTH_V2, Health, OPERATIONS, Readiness, SpringError};
 
-/// The document.
+/// Path of the document.
+pub const DOCUMENT_PATH: &str = "/openapi.json";
+
+/// What the document says before its paths: the title, the shared schemas and the
+/// `auth-v2` scheme.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
         title = "calldata: CC-CMS call-data open API",
-        description = "Query basic information about a call in progress by call ID, as Huawei \
-            CC-CMS answers it. Every business outcome is HTTP 200 with a resultCode; other \
-            statuses are transport-level refusals in the Spring error format.",
+        description = "The CC-CMS call-data open API as Huawei CC-CMS answers it: the signed \
+            interfaces under /rest/cmsapp/v1/ (tag cc-cms), the sandbox API of the embedded \
+            backend (tag sandbox; absent, 404, without it) and the unsigned operator \
+            endpoints (tag operations). Every business outcome of a signed route is HTTP 200 \
+            with a resultCode; other statuses are transport-level refusals in the Spring \
+            error format.",
     ),
-    paths(query_basic_call_info, ping),
-    components(schemas(
-        QueryBasicCallInfo,
-        BasicCallInfo,
-        SuccessBody,
-        FailureResponse,
-        QueryAnswer,
-        PingEcho,
-        PingAnswer,
-        SpringError
-    )),
+    components(schemas(FailureResponse, SpringError, Health, Readiness)),
     modifiers(&AuthV2)
 )]
-pub struct ApiDoc;
-
-/// A success answer (`result` and `resultDatas` may be switched off by the operator).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-struct SuccessBody {
-    /// `"0"` (8.13-era field).
-    result: Option<String>,
-    /// `"0100000"`.
-    #[schema(example = "0100000")]
-    result_code: String,
-    /// The call (8.13-era field).
-    result_datas: Option<BasicCallInfo>,
-    /// The call.
-    result_desc: BasicCallInfo,
-}
-
-/// What the endpoint answers with HTTP 200: a success or a failure envelope.
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // a schema, never built
-enum QueryAnswer {
-    /// The call was found.
-    Success(Box<SuccessBody>),
-    /// Any other result code, with a message.
-    Failure(FailureResponse),
-}
-
-/// A transport-level refusal, Spring style.
-#[derive(Serialize, ToSchema)]
-struct SpringError {
-    /// Epoch milliseconds.
-    timestamp: i64,
-    /// HTTP status.
-    status: u16,
-    /// Reason phrase.
-    error: String,
-    /// What happened.
-    message: String,
-    /// Request path.
-    path: String,
-}
+struct Base;
 
 struct AuthV2;
 
@@ -81,7 +45,7 @@ impl Modify for AuthV2 {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "auth-v2",
+            AUTH_V2,
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
                 "auth-v2/{AK}/{timestamp}/{signedHeaders}/{signature}: an HMAC-SHA256 request \
@@ -91,76 +55,32 @@ impl Modify for AuthV2 {
     }
 }
 
-/// Query basic information about a call in progress.
-#[utoipa::path(
-    post,
-    path = "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo",
-    request_body(content = QueryBasicCallInfo, content_type = "application/json"),
-    responses(
-        (status = 200, description = "Business outcome: 0100000 with the call, or a failure code \
-            (0100001 not found/BMS failure, 0100002 invalid parameter, 0100003 CTI 3.6, \
-            0100999 unknown, 0101003 insufficient permission)", body = QueryAnswer),
-        (status = 401, description = "Signature missing, invalid or expired", body = SpringError),
-        (status = 403, description = "Client address locked out after repeated failures", body = SpringError),
-        (status = 405, description = "Only POST is allowed", body = SpringError),
-        (status = 408, description = "The body did not arrive in time", body = SpringError),
-        (status = 413, description = "Body larger than the limit (16 KiB by default)", body = SpringError),
-        (status = 415, description = "Content-Type is not application/json", body = SpringError),
-        (status = 421, description = "Signed for a Host that accepted_hosts does not list", body = SpringError),
-        (status = 429, description = "Over the rate limit of the access key, or of the client address for a replayed signature; Retry-After says when to try again", body = SpringError),
-    ),
-    security(("auth-v2" = []))
-)]
-#[allow(dead_code)]
-fn query_basic_call_info() {}
-
-/// The echo of a ping.
-#[derive(Serialize, ToSchema)]
-#[allow(dead_code)] // a schema, never built
-struct PingEcho {
-    /// The object the ping carried, members in the order sent.
-    request: serde_json::Map<String, serde_json::Value>,
-    /// `UP`.
-    #[schema(example = "UP")]
-    status: String,
+/// The document: the base, then every entry of [`ROUTES`].
+pub fn build() -> utoipa::openapi::OpenApi {
+    let mut doc = Base::openapi();
+    for route in ROUTES {
+        (route.document)(&mut doc);
+    }
+    doc
 }
 
-/// What ping answers with HTTP 200: the echo, or a failure envelope (`0100002` for a body
-/// that is not a JSON object).
-#[derive(Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // a schema, never built
-enum PingAnswer {
-    /// The platform is up.
-    Echo(PingEcho),
-    /// A failure code with a message.
-    Failure(FailureResponse),
+/// Adds an unsigned operator endpoint, documented by the `#[utoipa::path]` of its handler
+/// (`P` is the `__path_` item the attribute makes), to `doc`: under the operations tag,
+/// with the 405 of its path, which allows `GET` alone (`routes::get_only`).
+pub fn operator<P: utoipa::Path>(doc: &mut utoipa::openapi::OpenApi) {
+    let mut operation = P::operation();
+    operation.tags = Some(vec![OPERATIONS.to_owned()]);
+    operation
+        .responses
+        .responses
+        .insert("405".to_owned(), parts::method_not_allowed("GET").into());
+    doc.paths
+        .add_path_operation(P::path(), P::methods(), operation);
 }
-
-/// Signed health check: echoes the JSON object it is sent (Huawei's `ping`).
-#[utoipa::path(
-    post,
-    path = "/rest/cmsapp/v1/ping",
-    request_body(content = Object, content_type = "application/json", description = "Any JSON object, e.g. {\"say\": \"Hello world!\"}; an empty body means {}"),
-    responses(
-        (status = 200, description = "{\"request\": <the object>, \"status\": \"UP\"}, or 0100002 for a body that is not a JSON object", body = PingAnswer),
-        (status = 401, description = "Signature missing, invalid or expired", body = SpringError),
-        (status = 403, description = "Client address locked out after repeated failures", body = SpringError),
-        (status = 405, description = "Only POST is allowed", body = SpringError),
-        (status = 408, description = "The body did not arrive in time", body = SpringError),
-        (status = 413, description = "Body larger than the limit", body = SpringError),
-        (status = 415, description = "Content-Type is not application/json", body = SpringError),
-        (status = 421, description = "Signed for a Host that accepted_hosts does not list", body = SpringError),
-        (status = 429, description = "Over the rate limit of the access key, or of the client address for a replayed signature", body = SpringError),
-    ),
-    security(("auth-v2" = []))
-)]
-#[allow(dead_code)]
-fn ping() {}
 
 /// The document as pretty JSON.
 pub fn document_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    build().to_pretty_json().unwrap_or_default()
 }
 
 /// The document's text, made on the first request a worker serves and kept: building it
@@ -168,7 +88,19 @@ pub fn document_json() -> String {
 #[derive(Debug, Default)]
 pub struct DocumentText(std::sync::OnceLock<actix_web::web::Bytes>);
 
-/// `GET /openapi.json`.
+/// This document.
+///
+/// The OpenAPI 3.1 document of every path the server serves (`docs/openapi.json` holds the
+/// same text).
+#[utoipa::path(
+    get,
+    path = DOCUMENT_PATH,
+    operation_id = "openapi",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", body = Object,
+            content_type = "application/json"),
+    )
+)]
 pub async fn document(text: actix_web::web::Data<DocumentText>) -> HttpResponse {
     let body = text
         .0

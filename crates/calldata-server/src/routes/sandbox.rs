@@ -34,9 +34,10 @@ use crate::routes::mount::SignedRoute;
 use crate::routes::signed::{Access, BodyRule, Rule, Signed};
 use crate::state::AppState;
 
-/// Default and largest page of `GET`.
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
+/// Default page of `GET`.
+pub const DEFAULT_LIMIT: usize = 100;
+/// Largest page of `GET`.
+pub const MAX_LIMIT: usize = 1000;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
 #[derive(Debug)]

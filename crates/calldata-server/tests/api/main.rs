@@ -16,6 +16,7 @@ mod bms;
 mod dual_stack;
 mod interfaces;
 mod limits;
+mod openapi;
 mod operations;
 mod query;
 mod replay;
