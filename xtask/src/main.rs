@@ -9,6 +9,8 @@ mod openapi;
 mod reliability;
 mod schemathesis;
 mod soak;
+#[cfg(test)]
+mod tidy;
 
 use clap::{Parser, Subcommand};
 
