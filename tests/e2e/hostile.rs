@@ -11,12 +11,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::sample_keys;
-use calldata_e2e::{
-    Process, RawOutcome, RawResponse, StderrTail, authorization_at, demo_credentials, raw_exchange,
-    read_response, start_plain_server, write_reliability_record, write_reliability_table,
-};
-use calldata_model::auth::{Credentials, SignableRequest, SigningOptions, sign};
+use calldata_e2e::{write_reliability_record, write_reliability_table};
 use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH};
+use calldata_testkit::metrics::{fetch_plain, metric_samples};
+use calldata_testkit::process::{Process, StderrTail, demo_credentials, start_plain_server};
+use calldata_testkit::raw::{
+    RawOutcome, RawRequest as Req, RawResponse, raw_exchange, read_response,
+};
+use calldata_testkit::sign::{Headers, Options, authorization, json_post_at};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -43,57 +45,6 @@ struct Target {
     key: CallKey,
 }
 
-/// A request written byte by byte: request line, headers, body.
-#[derive(Clone)]
-struct Req {
-    line: Vec<u8>,
-    headers: Vec<(Vec<u8>, Vec<u8>)>,
-    body: Vec<u8>,
-}
-
-impl Req {
-    fn new(method: &str, target: &[u8], host: &str) -> Self {
-        let mut line = format!("{method} ").into_bytes();
-        line.extend_from_slice(target);
-        line.extend_from_slice(b" HTTP/1.1");
-        Self {
-            line,
-            headers: vec![
-                (b"Host".to_vec(), host.as_bytes().to_vec()),
-                (b"Connection".to_vec(), b"close".to_vec()),
-            ],
-            body: Vec::new(),
-        }
-    }
-
-    fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
-        self.headers
-            .push((name.as_bytes().to_vec(), value.as_ref().to_vec()));
-        self
-    }
-
-    /// Drops every header called `name`.
-    fn without(mut self, name: &str) -> Self {
-        self.headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()));
-        self
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        let mut out = self.line.clone();
-        out.extend_from_slice(b"\r\n");
-        for (name, value) in &self.headers {
-            out.extend_from_slice(name);
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
-            out.extend_from_slice(b"\r\n");
-        }
-        out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(&self.body);
-        out
-    }
-}
-
 impl Target {
     /// An unsigned JSON POST of `body` to the query endpoint.
     fn post(&self, body: impl AsRef<[u8]>) -> Req {
@@ -108,15 +59,13 @@ impl Target {
     /// A JSON POST of `body` signed at `at`.
     fn signed_at(&self, body: impl AsRef<[u8]>, at: SystemTime) -> Req {
         let body = body.as_ref();
-        let authorization = authorization_at(
-            &self.ak,
-            &self.sk,
+        let authorization = json_post_at(
+            (&self.ak, &self.sk),
             &self.host,
             QUERY_BASIC_CALL_INFO_PATH,
             body,
             at,
-        )
-        .unwrap();
+        );
         self.post(body).header("Authorization", authorization)
     }
 
@@ -127,74 +76,41 @@ impl Target {
 
     /// A request without a body to `path?query`, signed (over `host` only) at `at`.
     fn signed_empty(&self, method: &str, path: &str, query: &str, at: SystemTime) -> Req {
-        let headers = [("host", self.host.clone())];
-        let request = SignableRequest {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: b"",
-        };
-        let options = SigningOptions {
-            signed_headers: vec!["host".to_owned()],
-            ..SigningOptions::default()
-        };
-        let authorization = sign(
-            &Credentials::new(self.ak.as_str(), self.sk.as_str()),
-            &request,
-            &options,
-            at,
-        )
-        .unwrap()
-        .authorization;
         let target = if query.is_empty() {
             path.to_owned()
         } else {
             format!("{path}?{query}")
         };
+        let authorization = authorization(
+            (&self.ak, &self.sk),
+            &self.host,
+            (method, &target, b""),
+            &Options::at(at),
+        );
         Req::new(method, target.as_bytes(), &self.host).header("Authorization", authorization)
     }
 
     /// An `Authorization` for a JSON POST of `body` to the query endpoint that signs
     /// `content-type` and `host` only (for chunked bodies, which have no length).
     fn authorization_without_length(&self, body: &[u8]) -> String {
-        let headers = [
-            ("host", self.host.clone()),
-            ("content-type", "application/json;charset=UTF-8".to_owned()),
-        ];
-        let request = SignableRequest {
-            method: "POST",
-            path: QUERY_BASIC_CALL_INFO_PATH,
-            query: "",
-            headers: &headers,
-            body,
-        };
-        let options = SigningOptions {
-            signed_headers: vec!["content-type".to_owned(), "host".to_owned()],
-            ..SigningOptions::default()
-        };
-        sign(
-            &Credentials::new(self.ak.as_str(), self.sk.as_str()),
-            &request,
-            &options,
-            SystemTime::now(),
+        authorization(
+            (&self.ak, &self.sk),
+            &self.host,
+            ("POST", QUERY_BASIC_CALL_INFO_PATH, body),
+            &Options::now().headers(Headers::WithoutLength),
         )
-        .unwrap()
-        .authorization
     }
 
     /// A JSON POST of `body` to another `path`, signed now.
     fn signed_post_to(&self, path: &str, body: impl AsRef<[u8]>) -> Req {
         let body = body.as_ref();
-        let authorization = authorization_at(
-            &self.ak,
-            &self.sk,
+        let authorization = json_post_at(
+            (&self.ak, &self.sk),
             &self.host,
             path,
             body,
             SystemTime::now(),
-        )
-        .unwrap();
+        );
         let mut req = self.post(body).header("Authorization", authorization);
         req.line = format!("POST {path} HTTP/1.1").into_bytes();
         req
@@ -989,15 +905,13 @@ fn cases(t: &Target) -> Vec<Case> {
         "path: percent-encoded letter of the endpoint, signature over the path as sent (documented: the path exactly as sent is signed)",
         &{
             let encoded = "/rest/cmsapp/v1/openapi/calldata/querybasiccallinf%6F";
-            let authorization = authorization_at(
-                &t.ak,
-                &t.sk,
+            let authorization = json_post_at(
+                (&t.ak, &t.sk),
                 &t.host,
                 encoded,
                 valid.as_bytes(),
                 SystemTime::now(),
-            )
-            .unwrap();
+            );
             let mut req = t.post(&valid).header("Authorization", authorization);
             req.line = format!("POST {encoded} HTTP/1.1").into_bytes();
             req
@@ -1159,15 +1073,13 @@ fn cases(t: &Target) -> Vec<Case> {
     rows.push(case(
         "signature of another access key (unknown AK)",
         &{
-            let authorization = authorization_at(
-                "nobody",
-                &t.sk,
+            let authorization = json_post_at(
+                ("nobody", &t.sk),
                 &t.host,
                 QUERY_BASIC_CALL_INFO_PATH,
                 valid.as_bytes(),
                 SystemTime::now(),
-            )
-            .unwrap();
+            );
             t.post(&valid).header("Authorization", authorization)
         },
         Expect::Status(401),
@@ -1684,15 +1596,8 @@ async fn slow_loris(t: &Target, connections: usize) -> Result<Loris, String> {
 
 /// Requests the server counted as `0100999` or under an unlisted HTTP status.
 async fn unknown_outcomes(address: SocketAddr) -> f64 {
-    let metrics = raw_exchange(
-        address,
-        b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        ANSWER_WITHIN,
-    )
-    .await
-    .unwrap();
-    let metrics = String::from_utf8_lossy(&metrics.response().unwrap().body).into_owned();
-    calldata_e2e::metric_samples(&metrics, "calldata_requests_total")
+    let metrics = fetch_plain(address).await.unwrap();
+    metric_samples(&metrics, "calldata_requests_total")
         .iter()
         .filter(|(labels, _)| labels.contains("0100999") || labels.contains("\"other\""))
         .fold(0.0, |total, (_, v)| total + v)
