@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: &[String]) -> Result<String, calldata_e2e::Failure> {
+async fn run(args: &[String]) -> Result<String, calldata_testkit::Failure> {
     let [mode, server, seconds, connections, rest @ ..] = args else {
         return Err(
             "usage: calldata-attack MODE SERVER SECONDS CONNECTIONS [SOURCE_IP] [ARG]".into(),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::{demo_records, sample_keys};
 use calldata_client::{Client, Credentials, Error, RetryPolicy};
-use calldata_e2e::{Process, binary, client_trusting, wait_ready};
 use calldata_model::CallKey;
+use calldata_testkit::process::{Process, binary, client_trusting, wait_ready};
 use tokio::process::Command;
 
 async fn start_emulator(listen: &str) -> Process {

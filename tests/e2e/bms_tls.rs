@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use calldata_bms::adapter::Fault;
 use calldata_bms::{CallSource, HttpBms, HttpBmsSettings, Lookup, SourceError};
-use calldata_e2e::{Process, binary, client_trusting, wait_ready};
 use calldata_model::QueryBasicCallInfo;
+use calldata_testkit::process::{Process, binary, client_trusting, wait_ready};
 use tokio::process::Command;
 
 #[tokio::test]

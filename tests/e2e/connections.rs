@@ -10,11 +10,12 @@ use calldata_bms::DemoSettings;
 use calldata_bms::embedded::sample_keys;
 use calldata_client::{Client, Credentials, RetryPolicy};
 use calldata_e2e::attack::{self, AttackTarget};
-use calldata_e2e::{
-    Process, authorization, binary, demo_credentials, metric, metric_samples, rss_kib,
-    write_reliability_record,
-};
+use calldata_e2e::write_reliability_record;
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_testkit::metrics::{fetch, fetch_plain, metric, metric_samples};
+use calldata_testkit::process::{Process, binary, client_trusting, demo_credentials};
+use calldata_testkit::rss::rss_kib;
+use calldata_testkit::sign::json_post;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -104,22 +105,11 @@ impl Server {
     }
 
     async fn metrics(&self) -> String {
-        let request = b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
         if self.url.starts_with("https") {
-            let http = calldata_e2e::client_trusting(&self.data.path().join("tls/ca.pem")).unwrap();
-            return http
-                .get(format!("{}/metrics", self.url))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let http = client_trusting(&self.data.path().join("tls/ca.pem")).unwrap();
+            return fetch(&http, &self.url).await.unwrap();
         }
-        let outcome = calldata_e2e::raw_exchange(self.address, request, Duration::from_secs(10))
-            .await
-            .unwrap();
-        String::from_utf8_lossy(&outcome.response().expect("metrics answer").body).into_owned()
+        fetch_plain(self.address).await.unwrap()
     }
 
     async fn open_connections(&self) -> f64 {
@@ -459,7 +449,12 @@ async fn an_upgrade_header_leaves_the_body_framed_by_its_length_and_a_pipelined_
         key.call_id
     );
     let signed = |extra: &str| {
-        let signature = authorization(&ak, &sk, &host, QUERY_BASIC_CALL_INFO_PATH, &body).unwrap();
+        let signature = json_post(
+            (&ak, &sk),
+            &host,
+            QUERY_BASIC_CALL_INFO_PATH,
+            body.as_bytes(),
+        );
         format!(
             "POST {QUERY_BASIC_CALL_INFO_PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\nAuthorization: {signature}\r\n{extra}\r\n{body}",
             body.len()

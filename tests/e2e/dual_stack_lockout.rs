@@ -3,15 +3,15 @@
 //! 127.0.0.2 and not `::1`.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::sample_keys;
-use calldata_e2e::{
-    RawOutcome, authorization_at, demo_credentials, read_response, start_plain_server,
-    write_reliability_record,
-};
+use calldata_e2e::write_reliability_record;
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_testkit::process::{demo_credentials, start_plain_server};
+use calldata_testkit::raw::{RawOutcome, read_response};
+use calldata_testkit::sign::json_post;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpSocket;
@@ -71,15 +71,12 @@ async fn on_a_dual_stack_listener_bad_signatures_from_one_ipv4_client_lock_out_t
         key.cc_id, key.vdn, key.call_id
     );
     let good = || {
-        let authorization = authorization_at(
-            &ak,
-            &sk,
+        let authorization = json_post(
+            (&ak, &sk),
             &host,
             QUERY_BASIC_CALL_INFO_PATH,
             body.as_bytes(),
-            SystemTime::now(),
-        )
-        .unwrap();
+        );
         query(&host, &body, &authorization)
     };
     let attacker: IpAddr = "127.0.0.1".parse().unwrap();

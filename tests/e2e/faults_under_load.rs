@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::demo_records;
 use calldata_client::{BasicCallInfo, Client, Credentials, Error, ResultCode, RetryPolicy};
-use calldata_e2e::{
-    Process, binary, demo_credentials, metric, metric_samples, rss_kib, start_plain_server,
-    write_reliability_record, write_reliability_table,
-};
+use calldata_e2e::{write_reliability_record, write_reliability_table};
 use calldata_model::{CallId, CallKey, CcId, Vdn};
+use calldata_testkit::metrics::{fetch, metric, metric_samples};
+use calldata_testkit::process::{
+    Process, binary, demo_credentials, start_plain_server, wait_ready,
+};
+use calldata_testkit::rss::rss_kib;
 use serde_json::{Value, json};
 use tokio::process::Command;
 
@@ -301,13 +303,7 @@ async fn monitor(
 }
 
 async fn metrics_text(http: &reqwest::Client, server: SocketAddr) -> Option<String> {
-    http.get(format!("http://{server}/metrics"))
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()
+    fetch(http, &format!("http://{server}")).await.ok()
 }
 
 async fn breaker_state(http: &reqwest::Client, server: SocketAddr) -> Option<f64> {
@@ -402,7 +398,7 @@ async fn bms_faults_under_load_never_hang_never_mix_answers_and_the_breaker_reco
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    calldata_e2e::wait_ready(
+    wait_ready(
         &http,
         &format!("http://{address}/readyz"),
         Duration::from_secs(15),

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use calldata_e2e::{Process, binary, client_trusting, wait_ready, write_reliability_record};
+use calldata_e2e::write_reliability_record;
+use calldata_testkit::process::{Process, binary, client_trusting, wait_ready};
 use serde_json::json;
 use tokio::process::Command;
 

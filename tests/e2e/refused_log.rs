@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
-use calldata_e2e::start_plain_server;
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_testkit::process::start_plain_server;
 use serde_json::Value;
 
 const FLOOD: u64 = 500;

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use calldata_e2e::{Process, authorization, binary, client_trusting, wait_ready};
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
+use calldata_testkit::process::{Process, binary, client_trusting, wait_ready};
+use calldata_testkit::sign::json_post;
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -42,14 +43,12 @@ async fn the_readme_server_starts_answers_a_demo_call_and_stops_on_sigterm() {
     );
     let ak = std::fs::read_to_string(data.path().join("demo-access-key")).unwrap();
     let sk = std::fs::read_to_string(data.path().join("demo-secret-key")).unwrap();
-    let signature = authorization(
-        ak.trim(),
-        sk.trim(),
+    let signature = json_post(
+        (ak.trim(), sk.trim()),
         &host,
         QUERY_BASIC_CALL_INFO_PATH,
-        &body,
-    )
-    .unwrap();
+        body.as_bytes(),
+    );
     let answer: Value = http
         .post(format!("{url}{QUERY_BASIC_CALL_INFO_PATH}"))
         .header("content-type", "application/json;charset=UTF-8")

@@ -8,15 +8,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::demo_records;
-use calldata_e2e::{
-    RawOutcome, RawResponse, authorization_at, demo_credentials, read_response, start_plain_server,
-    write_reliability_record,
-};
+use calldata_e2e::write_reliability_record;
 use calldata_model::{BasicCallInfo, CallKey, QUERY_BASIC_CALL_INFO_PATH};
+use calldata_testkit::process::{demo_credentials, start_plain_server};
+use calldata_testkit::raw::{RawOutcome, RawResponse, read_response};
+use calldata_testkit::sign::json_post;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -55,15 +55,12 @@ impl Shared {
     }
 
     fn authorization(&self, body: &str) -> String {
-        authorization_at(
-            &self.ak,
-            &self.sk,
+        json_post(
+            (&self.ak, &self.sk),
             &self.address.to_string(),
             QUERY_BASIC_CALL_INFO_PATH,
             body.as_bytes(),
-            SystemTime::now(),
         )
-        .unwrap()
     }
 
     /// The head of a signed query (the body follows).

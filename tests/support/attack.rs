@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::Failure;
+use calldata_testkit::Failure;
 
 /// What an attack did.
 #[derive(Debug, Default, Serialize)]

@@ -20,9 +20,9 @@ use calldata_model::{BasicCallInfo, CallKey, PING_PATH, QUERY_BASIC_CALL_INFO_PA
 use predicates::prelude::*;
 use predicates::str::contains;
 
+use calldata_testkit::ports::closed_port;
 use support::{
-    AK, RealServer, SCOPED_AK, SCOPED_SK, SK, closed_port, existing_call, spawn_default_server,
-    spawn_server,
+    AK, RealServer, SCOPED_AK, SCOPED_SK, SK, existing_call, spawn_default_server, spawn_server,
 };
 
 /// The binary with an empty environment: UTC, and a data directory that does not exist.
@@ -38,8 +38,16 @@ fn calldata() -> Command {
 /// The binary pointed at `server` with every connection option given explicitly.
 fn calldata_at(server: &RealServer, ak: &str, sk: &str) -> Command {
     let mut command = calldata();
-    command.args(["--url", &server.url, "--ak", ak, "--sk", sk, "--ca-cert"]);
-    command.arg(&server.ca_cert);
+    command.args([
+        "--url",
+        &server.base_url,
+        "--ak",
+        ak,
+        "--sk",
+        sk,
+        "--ca-cert",
+    ]);
+    command.arg(server.ca_cert());
     command
 }
 
@@ -215,13 +223,21 @@ fn an_untrusted_certificate_exits_5_and_points_to_ca_cert() {
     let server = spawn_default_server();
     let (key, _) = existing_call();
     calldata()
-        .args(["--url", &server.url, "--ak", AK, "--sk", SK])
+        .args(["--url", &server.base_url, "--ak", AK, "--sk", SK])
         .args(query_args(&key))
         .assert()
         .code(5)
         .stderr(contains("TLS handshake").and(contains("--ca-cert")));
     calldata()
-        .args(["--url", &server.url, "--ak", AK, "--sk", SK, "--insecure"])
+        .args([
+            "--url",
+            &server.base_url,
+            "--ak",
+            AK,
+            "--sk",
+            SK,
+            "--insecure",
+        ])
         .args(query_args(&key))
         .assert()
         .success();
@@ -234,14 +250,14 @@ fn an_answer_that_is_not_a_cc_cms_reply_exits_6() {
     calldata()
         .args([
             "--url",
-            &format!("{}/nowhere", server.url),
+            &format!("{}/nowhere", server.base_url),
             "--ak",
             AK,
             "--sk",
             SK,
         ])
         .arg("--ca-cert")
-        .arg(&server.ca_cert)
+        .arg(server.ca_cert())
         .args(query_args(&key))
         .assert()
         .code(6)
@@ -386,7 +402,7 @@ fn with_only_the_data_dir_the_cli_uses_the_local_servers_demo_key_and_ca() {
     let (key, call) = existing_call();
     let output = calldata()
         .env("CALLDATA_DATA_DIR", server.data_dir.path())
-        .env("CALLDATA_URL", &server.url)
+        .env("CALLDATA_URL", &server.base_url)
         .args(query_args(&key))
         .arg("--verbose")
         .assert()

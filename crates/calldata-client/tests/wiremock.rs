@@ -371,10 +371,7 @@ async fn a_slow_server_is_a_timeout() {
 
 #[tokio::test]
 async fn a_closed_port_is_a_connect_failure_after_the_retries() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let port = calldata_testkit::ports::closed_port();
     let client = client_with(
         format!("http://127.0.0.1:{port}"),
         RetryPolicy::new(2, ms(1), ms(2)),

@@ -1,15 +1,11 @@
-//! Starts the real `calldata-server` in-process on 127.0.0.1:0, on its own actix thread,
-//! with test keys and a small demo store, so client and CLI tests talk to the real thing.
+//! The server client and CLI tests talk to: the kit's in-process `calldata-server`
+//! (`calldata_testkit::app`) on 127.0.0.1:0 over TLS, on its own actix thread, with test
+//! keys and a small demo store, so that these tests meet the real thing.
 
-use std::path::PathBuf;
-use std::sync::mpsc;
-
-use actix_web::dev::ServerHandle;
 use calldata_bms::DemoSettings;
-use calldata_bms::embedded::{demo_records, sample_keys};
 use calldata_model::{BasicCallInfo, CallKey};
 use calldata_server::Settings;
-use calldata_server::config::KeySettings;
+use calldata_testkit::app::{self, TestApp, key};
 
 /// Full-access test key.
 pub const AK: &str = "client-test-ak";
@@ -24,54 +20,24 @@ pub const DEMO: DemoSettings = DemoSettings {
 };
 
 /// A running server; stopped when dropped.
-pub struct RealServer {
-    pub url: String,
-    pub ca_cert: PathBuf,
-    pub data_dir: tempfile::TempDir,
-    handle: ServerHandle,
-}
-
-impl Drop for RealServer {
-    fn drop(&mut self) {
-        // `stop` sends the command at once; nobody needs to wait for the drain.
-        drop(self.handle.stop(false));
-    }
-}
+pub type RealServer = TestApp;
 
 /// Starts a server with the test keys, changed by `tweak`.
 pub fn spawn_server(tweak: impl FnOnce(&mut Settings)) -> RealServer {
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        workers: 1,
-        data_dir: data_dir.path().to_path_buf(),
-        ..Settings::default()
-    };
-    settings.embedded.demo_calls = DEMO.count;
-    settings.embedded.demo_seed = DEMO.seed;
-    settings.keys = vec![
-        key(AK, SK, vec![], vec![]),
-        key(SCOPED_AK, SCOPED_SK, vec![65535], vec![5000]),
-    ];
-    tweak(&mut settings);
-    settings.validate().unwrap();
-
-    let (started, ready) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let app = calldata_server::Application::build(&settings).unwrap();
-            let info = (app.address(), app.info().ca_cert.clone(), app.handle());
-            started.send(info).unwrap();
-            app.run_until_stopped().await
-        })
+    let server = TestApp::spawn_on_thread(|data_dir| {
+        let mut settings = app::settings(
+            data_dir,
+            DEMO,
+            vec![
+                key(AK, SK, vec![], vec![]),
+                key(SCOPED_AK, SCOPED_SK, vec![65535], vec![5000]),
+            ],
+        );
+        tweak(&mut settings);
+        settings
     });
-    let (address, ca_cert, handle) = ready.recv().expect("the server did not start");
-    RealServer {
-        url: format!("https://{address}"),
-        ca_cert: ca_cert.expect("the server generated no CA"),
-        data_dir,
-        handle,
-    }
+    assert!(server.ca_cert.is_some(), "the server generated no CA");
+    server
 }
 
 /// Starts a server with the test keys.
@@ -79,29 +45,12 @@ pub fn spawn_default_server() -> RealServer {
     spawn_server(|_| {})
 }
 
-fn key(ak: &str, sk: &str, cc_ids: Vec<u16>, vdns: Vec<u16>) -> KeySettings {
-    KeySettings {
-        access_key: ak.into(),
-        secret_key: Some(sk.to_owned().into()),
-        secret_key_file: None,
-        cc_ids,
-        vdns,
-    }
-}
-
 /// A demo call every test server holds, and its content.
 pub fn existing_call() -> (CallKey, BasicCallInfo) {
-    let key = sample_keys(&DEMO, 1)[0];
-    let record = demo_records(&DEMO).find(|r| r.key == key).unwrap();
+    let (key, call) = app::demo_call(&DEMO);
     assert!(
         (key.cc_id.get(), key.vdn.get()) != (65535, 5000),
         "the scoped key must not cover the sample call"
     );
-    (key, record.call)
-}
-
-/// A closed loopback port: connecting to it is refused.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    (key, call)
 }

@@ -1,12 +1,12 @@
 //! The `calldata-server` binary as a user runs it: no arguments but a data directory, a
 //! banner with everything needed to call it, a demo key on disk, a clean exit on SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime};
+use std::process::Command;
 
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
-use calldata_model::auth::{Credentials, sign_json_post};
+use calldata_model::auth::JSON_CONTENT_TYPE;
+use calldata_testkit::process::{Process, client_trusting, demo_credentials};
+use calldata_testkit::sign::json_post;
 use serde_json::Value;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_calldata-server");
@@ -14,7 +14,8 @@ const BINARY: &str = env!("CARGO_BIN_EXE_calldata-server");
 #[actix_web::test]
 async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
     let data_dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BINARY)
+    let mut command = tokio::process::Command::new(BINARY);
+    command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -24,27 +25,12 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
             "50",
         ])
         .env("CALLDATA_DATA_DIR", data_dir.path())
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let mut banner = Vec::new();
-    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        let done = line.contains("query it");
-        banner.push(line);
-        if done || started.elapsed() > Duration::from_secs(20) {
-            break;
-        }
-    }
-    let text = banner.join("\n");
-    let url = text
-        .split_whitespace()
-        .find(|w| w.starts_with("https://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in banner:\n{text}"))
-        .to_owned();
+        .env_remove("RUST_LOG");
+    let mut server = Process::start(command, "query it").await.unwrap();
+    let text = server.banner.join("\n");
+    let url = server
+        .banner_word("https://127.0.0.1:")
+        .unwrap_or_else(|| panic!("no URL in banner:\n{text}"));
     let host = url.trim_start_matches("https://").to_owned();
     let call = text
         .lines()
@@ -64,24 +50,17 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
         !text.contains(&std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap())
     );
 
-    let ak = std::fs::read_to_string(data_dir.path().join("demo-access-key")).unwrap();
-    let sk = std::fs::read_to_string(data_dir.path().join("demo-secret-key")).unwrap();
-    let authorization = sign_json_post(
-        &Credentials::new(ak.trim(), sk.trim()),
+    let (ak, sk) = demo_credentials(data_dir.path()).unwrap();
+    let authorization = json_post(
+        (&ak, &sk),
         &host,
         QUERY_BASIC_CALL_INFO_PATH,
         body.as_bytes(),
-        SystemTime::now(),
-    )
-    .unwrap();
-    let ca = std::fs::read(data_dir.path().join("tls/ca.pem")).unwrap();
-    let http = reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
-        .build()
-        .unwrap();
+    );
+    let http = client_trusting(&data_dir.path().join("tls/ca.pem")).unwrap();
     let answer: Value = http
         .post(format!("{url}{QUERY_BASIC_CALL_INFO_PATH}"))
-        .header("content-type", "application/json;charset=UTF-8")
+        .header("content-type", JSON_CONTENT_TYPE)
         .header("authorization", authorization)
         .body(body)
         .send()
@@ -93,26 +72,7 @@ async fn the_binary_starts_on_its_defaults_and_answers_a_banner_query() {
     assert_eq!(answer["resultCode"], "0100000", "{answer}");
 
     // SIGTERM drains and exits cleanly.
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "server did not stop after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status}");
+    assert_eq!(server.stop("TERM").await.unwrap(), Some(0));
 }
 
 #[test]

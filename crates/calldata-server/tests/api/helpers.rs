@@ -1,18 +1,16 @@
-//! `spawn_app`: starts the real server on 127.0.0.1:0 with test keys, and a client that
-//! signs requests the way a caller would.
+//! The server these tests run against: the kit's in-process server
+//! (`calldata_testkit::app`) on 127.0.0.1:0 with two test keys and 200 demo calls, and
+//! what these tests ask of it (signed queries and sandbox requests, envelope checks).
 
+use std::ops::Deref;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use actix_web::dev::ServerHandle;
 use calldata_bms::DemoSettings;
-use calldata_bms::embedded::{demo_records, sample_keys};
-use calldata_model::auth::{
-    Credentials, SignableRequest, SigningOptions, TimestampPrecision, sign,
-};
+use calldata_model::auth::TimestampPrecision;
 use calldata_model::{BasicCallInfo, CallKey, QUERY_BASIC_CALL_INFO_PATH};
-use calldata_server::config::KeySettings;
-use calldata_server::{Application, Settings};
+use calldata_server::Settings;
+use calldata_testkit::app::{self, key};
 use serde_json::Value;
 
 /// Full-access test key.
@@ -27,68 +25,36 @@ pub const DEMO: DemoSettings = DemoSettings {
     seed: 7,
 };
 
-pub struct TestApp {
-    pub base_url: String,
-    pub host: String,
-    pub http: reqwest::Client,
-    pub handle: ServerHandle,
-    pub data_dir: tempfile::TempDir,
+/// The kit's running server (its address, client, signing, metrics), with the requests
+/// these tests send.
+pub struct TestApp(app::TestApp);
+
+impl Deref for TestApp {
+    type Target = app::TestApp;
+
+    fn deref(&self) -> &app::TestApp {
+        &self.0
+    }
 }
 
 pub fn test_settings(data_dir: PathBuf) -> Settings {
-    let mut settings = Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        workers: 1,
+    app::settings(
         data_dir,
-        ..Settings::default()
-    };
-    settings.embedded.demo_calls = DEMO.count;
-    settings.embedded.demo_seed = DEMO.seed;
-    settings.keys = vec![
-        KeySettings {
-            access_key: AK.into(),
-            secret_key: Some(SK.to_owned().into()),
-            secret_key_file: None,
-            cc_ids: vec![],
-            vdns: vec![],
-        },
-        KeySettings {
-            access_key: SCOPED_AK.into(),
-            secret_key: Some(SCOPED_SK.to_owned().into()),
-            secret_key_file: None,
-            cc_ids: vec![1],
-            vdns: vec![1],
-        },
-    ];
-    settings
+        DEMO,
+        vec![
+            key(AK, SK, vec![], vec![]),
+            key(SCOPED_AK, SCOPED_SK, vec![1], vec![1]),
+        ],
+    )
 }
 
 /// Starts a server with the test settings, changed by `tweak`.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut settings = test_settings(data_dir.path().to_path_buf());
-    tweak(&mut settings);
-    settings.validate().unwrap();
-    let app = Application::build(&settings).unwrap();
-    let address = app.address();
-    let handle = app.handle();
-    let tls = app.info().tls;
-    let ca = app.info().ca_cert.clone();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let mut http = reqwest::Client::builder();
-    if let Some(ca) = ca {
-        let pem = std::fs::read(ca).unwrap();
-        http = http.tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()]);
-    }
-    let scheme = if tls { "https" } else { "http" };
-    let host = format!("127.0.0.1:{}", address.port());
-    TestApp {
-        base_url: format!("{scheme}://{host}"),
-        host,
-        http: http.build().unwrap(),
-        handle,
-        data_dir,
-    }
+    TestApp(app::TestApp::spawn(|data_dir| {
+        let mut settings = test_settings(data_dir);
+        tweak(&mut settings);
+        settings
+    }))
 }
 
 /// Starts a server with the test settings.
@@ -98,9 +64,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// A demo call that exists in every test server, and its expected content.
 pub fn existing_call() -> (CallKey, BasicCallInfo) {
-    let key = sample_keys(&DEMO, 1)[0];
-    let record = demo_records(&DEMO).find(|r| r.key == key).unwrap();
-    (key, record.call)
+    app::demo_call(&DEMO)
 }
 
 /// Checks a success body in the default (legacy fields) envelope: `expected` in
@@ -124,104 +88,14 @@ pub fn query_body(key: &CallKey) -> String {
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
-    /// The Authorization value for a request, signed now with `ak`/`sk`.
-    pub fn authorization(
-        &self,
-        ak: &str,
-        sk: &str,
-        method: &str,
-        path_and_query: &str,
-        body: &str,
-    ) -> String {
-        self.authorization_at(ak, sk, method, path_and_query, body, SystemTime::now())
-    }
-
-    pub fn authorization_at(
-        &self,
-        ak: &str,
-        sk: &str,
-        method: &str,
-        path_and_query: &str,
-        body: &str,
-        at: SystemTime,
-    ) -> String {
-        self.authorization_with(
-            ak,
-            sk,
-            (method, path_and_query, body),
-            at,
-            TimestampPrecision::Seconds,
-        )
-    }
-
-    /// The Authorization value for `(method, path_and_query, body)`, signed at `at` with
-    /// a timestamp of `precision`.
-    pub fn authorization_with(
-        &self,
-        ak: &str,
-        sk: &str,
-        (method, path_and_query, body): (&str, &str, &str),
-        at: SystemTime,
-        precision: TimestampPrecision,
-    ) -> String {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let mut headers = vec![("host", self.host.clone())];
-        let mut signed = vec!["host".to_owned()];
-        if !body.is_empty() {
-            headers.push(("content-type", "application/json;charset=UTF-8".to_owned()));
-            headers.push(("content-length", body.len().to_string()));
-            signed.extend(["content-type".to_owned(), "content-length".to_owned()]);
-        }
-        let request = SignableRequest {
-            method,
-            path,
-            query,
-            headers: &headers,
-            body: body.as_bytes(),
-        };
-        let options = SigningOptions {
-            signed_headers: signed,
-            precision,
-            ..SigningOptions::default()
-        };
-        sign(&Credentials::new(ak, sk), &request, &options, at)
-            .unwrap()
-            .authorization
-    }
-
-    /// The `/metrics` text.
-    pub async fn metrics(&self) -> String {
-        self.http
-            .get(self.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    }
-
     /// POSTs `body` to the query endpoint, signed with the full-access key.
     pub async fn query(&self, body: &str) -> reqwest::Response {
         self.query_as(AK, SK, body).await
     }
 
     pub async fn query_as(&self, ak: &str, sk: &str, body: &str) -> reqwest::Response {
-        let auth = self.authorization(ak, sk, "POST", QUERY_BASIC_CALL_INFO_PATH, body);
-        self.http
-            .post(self.url(QUERY_BASIC_CALL_INFO_PATH))
-            .header("content-type", "application/json;charset=UTF-8")
-            .header("authorization", auth)
-            .body(body.to_owned())
-            .send()
+        self.post_signed(ak, sk, QUERY_BASIC_CALL_INFO_PATH, body)
             .await
-            .unwrap()
     }
 
     /// Sends a signed sandbox request.
@@ -257,26 +131,6 @@ impl TestApp {
             TimestampPrecision::Milliseconds,
         );
         self.send_signed(method, &path_and_query, body, &auth).await
-    }
-
-    /// Sends a sandbox request with the given `Authorization` value (a replay, say).
-    pub async fn send_signed(
-        &self,
-        method: reqwest::Method,
-        path_and_query: &str,
-        body: &str,
-        auth: &str,
-    ) -> reqwest::Response {
-        let mut request = self
-            .http
-            .request(method, self.url(path_and_query))
-            .header("authorization", auth);
-        if !body.is_empty() {
-            request = request
-                .header("content-type", "application/json;charset=UTF-8")
-                .body(body.to_owned());
-        }
-        request.send().await.unwrap()
     }
 }
 

@@ -4,10 +4,10 @@
 //! beside queries on the same single worker.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
-use calldata_model::auth::{Credentials, sign_json_post};
+use calldata_testkit::sign::json_post;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -211,14 +211,7 @@ async fn a_signed_request_for_a_host_not_accepted_gets_421_and_no_lockout() {
     let (key, _) = existing_call();
     let body = query_body(&key);
     let as_host = |host: &str| {
-        let auth = sign_json_post(
-            &Credentials::new(AK, SK),
-            host,
-            QUERY_BASIC_CALL_INFO_PATH,
-            body.as_bytes(),
-            SystemTime::now(),
-        )
-        .unwrap();
+        let auth = json_post((AK, SK), host, QUERY_BASIC_CALL_INFO_PATH, body.as_bytes());
         app.http
             .post(app.url(QUERY_BASIC_CALL_INFO_PATH))
             .header("host", host)
