@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::demo_records;
+use calldata_model::{BasicCallInfo, PING_PATH, QUERY_BASIC_CALL_INFO_PATH};
 use calldata_testkit::Failure;
 use calldata_testkit::process::start_plain_server;
-use calldata_model::{BasicCallInfo, PING_PATH, QUERY_BASIC_CALL_INFO_PATH};
 use serde_json::Value;
 use tokio::process::Command;
 

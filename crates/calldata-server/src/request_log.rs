@@ -30,14 +30,13 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Longest incoming request ID honoured.
 const MAX_REQUEST_ID: usize = 128;
 
-/// The calling and called numbers of an answer, already masked, for its log line: a
-/// handler puts them on the response only when the line is written ([`logs_requests`]).
-#[derive(Debug, Clone, Default)]
+/// The calling and called numbers of an answer, masked, for its log line: a handler puts
+/// them on the response only when the line is written ([`logs_requests`]). Masking is the
+/// only way to make one, so no line can carry a whole number.
+#[derive(Debug)]
 pub struct LoggedNumbers {
-    /// The calling number, masked.
-    pub calling: String,
-    /// The called number, masked.
-    pub called: String,
+    calling: String,
+    called: String,
 }
 
 impl LoggedNumbers {
@@ -68,17 +67,35 @@ pub fn mask_number(number: &str) -> String {
 ///
 /// Written as a service with its own future type rather than with `middleware::from_fn`,
 /// which boxes two futures per request. Built once per worker with the shared state and
-/// the worker's metrics shard, so the middleware looks neither up per request.
+/// the worker's metrics shard, so the middleware looks neither up per request, and with
+/// the series of every route served (`routes::ROUTES`), found by the request's path.
 #[derive(Debug, Clone)]
 pub struct Observe {
     state: web::Data<AppState>,
     shard: Shard,
+    routes: Rc<[(&'static str, RouteSeries)]>,
 }
 
 impl Observe {
-    /// The middleware of the worker counting in `shard`.
-    pub fn new(state: web::Data<AppState>, shard: Shard) -> Self {
-        Self { state, shard }
+    /// The middleware of the worker counting in `shard`, for the routes served with the
+    /// sandbox on or off.
+    pub fn new(state: web::Data<AppState>, shard: Shard, sandbox: bool) -> Self {
+        let routes = crate::routes::mounted(sandbox)
+            .map(|route| (route.path, state.metrics.route(route.label, route.answered)))
+            .collect();
+        Self {
+            state,
+            shard,
+            routes,
+        }
+    }
+
+    /// The series of the route at `path`; `None` for a path no route serves.
+    fn route(&self, path: &str) -> Option<&RouteSeries> {
+        self.routes
+            .iter()
+            .find(|(served, _)| *served == path)
+            .map(|(_, series)| series)
     }
 }
 
@@ -167,11 +184,10 @@ where
 
 /// The metrics observation and, when `info` is on, the log line of one answered request.
 ///
-/// The route is the one whose mount took the request: its series are in the request's
-/// data ([`crate::routes::mount`] puts them there); none means no route did (404).
+/// The route is the one served at the request's path; none means no route is (404).
 fn record<B>(response: &ServiceResponse<B>, elapsed: Duration, worker: &Observe) {
     let status = response.status();
-    let series = response.request().app_data::<RouteSeries>();
+    let series = worker.route(response.request().path());
     let route = series.map_or(UNKNOWN_ROUTE, RouteSeries::label);
     let outcome = response
         .request()
@@ -201,12 +217,8 @@ fn log_request<B>(
     let request = response.request();
     let request_id = response.headers().get(X_REQUEST_ID);
     let client = crate::auth::client_address(request, &state.auth.trusted_proxies);
-    let numbers = response
-        .response()
-        .extensions()
-        .get::<LoggedNumbers>()
-        .cloned()
-        .unwrap_or_default();
+    let extensions = response.response().extensions();
+    let numbers = extensions.get::<LoggedNumbers>();
     tracing::info!(
         request_id = request_id.and_then(|v| v.to_str().ok()).unwrap_or_default(),
         method = %request.method(),
@@ -215,8 +227,8 @@ fn log_request<B>(
         outcome,
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         client = %client,
-        calling = numbers.calling,
-        called = numbers.called,
+        calling = numbers.map_or("", |n| n.calling.as_str()),
+        called = numbers.map_or("", |n| n.called.as_str()),
         "request"
     );
 }

@@ -129,8 +129,12 @@ impl Application {
                 // counts its requests in its own metrics shard.
                 .app_data(WorkerKeyCache::default())
                 .app_data(shard)
-                .wrap(crate::request_log::Observe::new(state.clone(), shard))
-                .configure(|config| routes::configure(config, &state.metrics, with_sandbox))
+                .wrap(crate::request_log::Observe::new(
+                    state.clone(),
+                    shard,
+                    with_sandbox,
+                ))
+                .configure(|config| routes::configure(config, with_sandbox))
         };
         let mut ca_cert = None;
         let tls = if settings.tls_enabled() {

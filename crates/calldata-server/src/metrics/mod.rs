@@ -74,12 +74,14 @@ struct HotSeries {
     found: [OnceLock<ShardedCounter>; 2],
 }
 
-/// The series of one mounted route, resolved when it is mounted: its label, its success
-/// count and its latency, counted without a family lock or a label hash. Mounting creates
-/// them, so every route appears in `/metrics` from the start.
+/// The series of one served route, resolved once per worker: its label, the count of its
+/// answered requests and its latency, counted without a family lock or a label hash. They
+/// exist from the start, so every route appears in `/metrics` before its first request.
 #[derive(Debug, Clone)]
 pub struct RouteSeries {
     label: &'static str,
+    /// The outcome `answered` counts (`0100000`, or `200` for operator endpoints).
+    answered_outcome: &'static str,
     answered: ShardedCounter,
     latency: LatencyHistogram,
 }
@@ -93,8 +95,6 @@ impl RouteSeries {
 
 /// Label of requests no route took (404).
 pub const UNKNOWN_ROUTE: &str = "unknown";
-/// Outcome label of a successful answer.
-const SUCCESS: &str = "0100000";
 /// Call sources whose `found` lookups have a kept series.
 const HOT_SOURCES: [&str; 2] = ["embedded", "bms"];
 
@@ -190,15 +190,17 @@ impl Metrics {
         &mut self.registry
     }
 
-    /// The series of the route labelled `label`, for its mount.
-    pub fn route(&self, label: &'static str) -> RouteSeries {
+    /// The series of the route labelled `label`, whose answered requests are counted under
+    /// `answered`.
+    pub fn route(&self, label: &'static str, answered: &'static str) -> RouteSeries {
         RouteSeries {
             label,
+            answered_outcome: answered,
             answered: self
                 .requests
                 .get_or_create(&RequestLabels {
                     route: label,
-                    outcome: SUCCESS,
+                    outcome: answered,
                 })
                 .clone(),
             latency: self
@@ -227,7 +229,7 @@ impl Metrics {
                 .observe(seconds, shard);
             return;
         };
-        if outcome == SUCCESS {
+        if outcome == series.answered_outcome {
             series.answered.inc(shard);
         } else {
             self.requests
@@ -296,14 +298,19 @@ mod tests {
     fn route_series_count_like_the_families_and_appear_once_mounted() {
         let metrics = Metrics::new();
         assert!(!metrics.render().contains(r#"route="query""#));
-        let query = metrics.route("query");
-        let ping = metrics.route("ping");
+        let query = metrics.route("query", "0100000");
+        let ping = metrics.route("ping", "0100000");
         let text = metrics.render();
         assert!(text.contains(r#"calldata_requests_total{route="query",outcome="0100000"} 0"#));
         assert!(text.contains(r#"calldata_request_duration_seconds_count{route="ping"} 0"#));
         let (one, two) = (Shard::of_worker(0), Shard::of_worker(1));
         metrics.observe_request(Some(&query), "0100000", 0.001, one);
-        metrics.observe_request(Some(&metrics.route("query")), "0100000", 0.002, two);
+        metrics.observe_request(
+            Some(&metrics.route("query", "0100000")),
+            "0100000",
+            0.002,
+            two,
+        );
         metrics.observe_request(Some(&query), "401", 0.001, one);
         metrics.observe_request(Some(&ping), "0100000", 0.001, two);
         metrics.observe_request(None, "404", 0.001, two);

@@ -1,8 +1,8 @@
 //! Every route of the service: [`ROUTES`], the one list that [`configure`] mounts and the
 //! OpenAPI document (`routes::openapi`) describes, used by `startup` and by tests alike.
 //! Each CC-CMS interface is one `Route::interface` line; `signed.rs` is the pipeline every
-//! signed route goes through, `mount.rs` the one place a route gets its 405 and its metrics
-//! series.
+//! signed route goes through, `mount.rs` the one place a route gets its 405; the request
+//! log counts each route of the list under its label.
 
 pub mod body;
 pub mod health;
@@ -19,8 +19,7 @@ use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use calldata_model::{Ping, QueryBasicCallInfo};
 
 use crate::errors::Refusal;
-use crate::metrics::Metrics;
-use crate::routes::mount::{only, resource, signed};
+use crate::routes::mount::{only, signed};
 pub use crate::routes::route::Route;
 
 /// Path of the sandbox admin API.
@@ -31,76 +30,90 @@ pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, DELETE";
 
 /// Everything the server serves: [`configure`] mounts each entry and `/openapi.json`
 /// describes each, so neither can miss one.
+///
+/// The order is the order requests are matched in (actix tries each path in turn, and the
+/// request log looks its route up the same way): the busiest interface comes first.
 pub const ROUTES: &[Route] = &[
-    Route::interface::<Ping>(),
     Route::interface::<QueryBasicCallInfo>(),
-    Route::sandbox(mount_sandbox, openapi::sandbox::document),
-    Route::always(mount_healthz, openapi::operator::<health::__path_healthz>),
-    Route::always(mount_readyz, openapi::operator::<health::__path_readyz>),
-    Route::always(mount_metrics, openapi::operator::<health::__path_metrics>),
-    Route::always(mount_openapi, openapi::operator::<openapi::__path_document>),
+    Route::interface::<Ping>(),
+    Route::sandbox(
+        (SANDBOX_CALLS_PATH, "sandbox"),
+        mount_sandbox,
+        openapi::sandbox::document,
+    ),
+    Route::operator(
+        (health::HEALTHZ_PATH, "healthz"),
+        mount_healthz,
+        openapi::operator::<health::__path_healthz>,
+    ),
+    Route::operator(
+        (health::READYZ_PATH, "readyz"),
+        mount_readyz,
+        openapi::operator::<health::__path_readyz>,
+    ),
+    Route::operator(
+        (health::METRICS_PATH, "metrics"),
+        mount_metrics,
+        openapi::operator::<health::__path_metrics>,
+    ),
+    Route::operator(
+        (openapi::DOCUMENT_PATH, "openapi"),
+        mount_openapi,
+        openapi::operator::<openapi::__path_document>,
+    ),
 ];
+
+/// The routes of [`ROUTES`] served with the sandbox on or off.
+pub fn mounted(sandbox: bool) -> impl Iterator<Item = &'static Route> {
+    ROUTES
+        .iter()
+        .filter(move |route| sandbox || !route.sandbox_only)
+}
 
 /// Mounts every route of [`ROUTES`] (the sandbox's only when `sandbox`); unknown paths get
 /// 404 and wrong methods 405, Spring style.
-pub fn configure(config: &mut web::ServiceConfig, metrics: &Metrics, sandbox: bool) {
-    for route in ROUTES.iter().filter(|route| sandbox || !route.sandbox_only) {
-        (route.mount)(config, metrics);
+pub fn configure(config: &mut web::ServiceConfig, sandbox: bool) {
+    for route in mounted(sandbox) {
+        (route.mount)(config);
     }
     config.default_service(web::to(not_found));
 }
 
-/// An unsigned `GET` at `path`, counted under `label`; 405 for any other method.
-fn get_only(path: &str, label: &'static str, metrics: &Metrics, get: actix_web::Route) -> Resource {
-    resource(path, label, metrics)
-        .route(get)
-        .default_service(only("GET"))
+/// An unsigned `GET` at `path`; 405 for any other method.
+fn get_only(path: &str, get: actix_web::Route) -> Resource {
+    web::resource(path).route(get).default_service(only("GET"))
 }
 
-fn mount_healthz(config: &mut web::ServiceConfig, metrics: &Metrics) {
+fn mount_healthz(config: &mut web::ServiceConfig) {
     config.service(get_only(
         health::HEALTHZ_PATH,
-        "healthz",
-        metrics,
         web::get().to(health::healthz),
     ));
 }
 
-fn mount_readyz(config: &mut web::ServiceConfig, metrics: &Metrics) {
-    config.service(get_only(
-        health::READYZ_PATH,
-        "readyz",
-        metrics,
-        web::get().to(health::readyz),
-    ));
+fn mount_readyz(config: &mut web::ServiceConfig) {
+    config.service(get_only(health::READYZ_PATH, web::get().to(health::readyz)));
 }
 
-fn mount_metrics(config: &mut web::ServiceConfig, metrics: &Metrics) {
+fn mount_metrics(config: &mut web::ServiceConfig) {
     config.service(get_only(
         health::METRICS_PATH,
-        "metrics",
-        metrics,
         web::get().to(health::metrics),
     ));
 }
 
-fn mount_openapi(config: &mut web::ServiceConfig, metrics: &Metrics) {
+fn mount_openapi(config: &mut web::ServiceConfig) {
     config.service(
-        get_only(
-            openapi::DOCUMENT_PATH,
-            "openapi",
-            metrics,
-            web::get().to(openapi::document),
-        )
-        .app_data(web::Data::new(openapi::DocumentText::default())),
+        get_only(openapi::DOCUMENT_PATH, web::get().to(openapi::document))
+            .app_data(web::Data::new(openapi::DocumentText::default())),
     );
 }
 
 /// Each method of the sandbox behind the signed pipeline (`openapi::sandbox` documents the
 /// same four routes).
-fn mount_sandbox(config: &mut web::ServiceConfig, metrics: &Metrics) {
+fn mount_sandbox(config: &mut web::ServiceConfig) {
     config.service(
-        resource(SANDBOX_CALLS_PATH, "sandbox", metrics)
+        web::resource(SANDBOX_CALLS_PATH)
             .route(signed::<sandbox::List>(web::get()))
             .route(signed::<sandbox::Add>(web::post()))
             .route(signed::<sandbox::Replace>(web::put()))

@@ -14,27 +14,36 @@ use crate::routes::signed::Signed;
 impl Served for QueryBasicCallInfo {
     const LABEL: &'static str = "query";
 
+    /// The fast path of this interface alone: without the request log (which masks the
+    /// call's numbers, so needs the call itself), the answer is written straight from a
+    /// source that can (no call is built, no future made).
+    fn answer_now(signed: &Signed<'_>, key: &CallKey) -> Option<Answer> {
+        if logs_requests() {
+            return None;
+        }
+        let state = signed.state();
+        let mut body = FoundBody::new(state.legacy_fields);
+        let source = state.source.kind();
+        match state.source.write_now(*key, &mut body)? {
+            Presence::InProgress => {
+                state
+                    .metrics
+                    .lookup(source, "found", Shard::of(signed.request()));
+                Some(body.finish())
+            }
+            Presence::NotInProgress => {
+                state
+                    .metrics
+                    .lookup(source, "not_in_progress", Shard::of(signed.request()));
+                Some(not_in_progress())
+            }
+        }
+    }
+
     async fn answer(signed: Signed<'_>, key: CallKey) -> Answer {
         let state = signed.state();
         let source = state.source.kind();
         let shard = Shard::of(signed.request());
-        // The request log masks the call's numbers, so it needs the call itself; without it
-        // the answer is written straight from the source when the source can (no call is
-        // built): the fast path of this interface alone.
-        if !logs_requests() {
-            let mut body = FoundBody::new(state.legacy_fields);
-            match state.source.write_now(key, &mut body) {
-                Some(Presence::InProgress) => {
-                    state.metrics.lookup(source, "found", shard);
-                    return body.finish();
-                }
-                Some(Presence::NotInProgress) => {
-                    state.metrics.lookup(source, "not_in_progress", shard);
-                    return not_in_progress();
-                }
-                None => {}
-            }
-        }
         let lookup = match state.source.lookup_now(key) {
             Some(lookup) => lookup,
             None => state.source.lookup(key).await,

@@ -6,15 +6,24 @@ use actix_web::web;
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 
-use crate::metrics::Metrics;
 use crate::routes::mount::{self, Served};
 use crate::routes::openapi;
+
+/// The outcome of a `0100000` answer.
+const SUCCESS: &str = "0100000";
 
 /// One path the server serves.
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
-    /// Mounts the path: its methods, its 405 for the others, its metrics label.
-    pub mount: fn(&mut web::ServiceConfig, &Metrics),
+    /// The path.
+    pub path: &'static str,
+    /// Its label in metrics and request logs.
+    pub label: &'static str,
+    /// The outcome its answered requests are counted under (`0100000` for the API, `200`
+    /// for the operator endpoints), whose series the request log keeps at hand.
+    pub answered: &'static str,
+    /// Mounts the path: its methods and its 405 for the others.
+    pub mount: fn(&mut web::ServiceConfig),
     /// Adds the path, and the schemas it names, to the OpenAPI document.
     pub document: fn(&mut OpenApi),
     /// Whether it is served only with the sandbox on (the embedded backend).
@@ -30,30 +39,42 @@ impl Route {
         Op::Answer: ToSchema,
     {
         Self {
+            path: Op::INTERFACE.path,
+            label: Op::LABEL,
+            answered: SUCCESS,
             mount: mount::interface::<Op>,
             document: openapi::interface::document::<Op>,
             sandbox_only: false,
         }
     }
 
-    /// A path served whatever the settings.
-    pub const fn always(
-        mount: fn(&mut web::ServiceConfig, &Metrics),
+    /// An unsigned operator endpoint (`GET`, answered `200`), served whatever the
+    /// settings.
+    pub const fn operator(
+        (path, label): (&'static str, &'static str),
+        mount: fn(&mut web::ServiceConfig),
         document: fn(&mut OpenApi),
     ) -> Self {
         Self {
+            path,
+            label,
+            answered: "200",
             mount,
             document,
             sandbox_only: false,
         }
     }
 
-    /// A path served only with the sandbox on.
+    /// The sandbox admin API, served only with the sandbox on.
     pub const fn sandbox(
-        mount: fn(&mut web::ServiceConfig, &Metrics),
+        (path, label): (&'static str, &'static str),
+        mount: fn(&mut web::ServiceConfig),
         document: fn(&mut OpenApi),
     ) -> Self {
         Self {
+            path,
+            label,
+            answered: SUCCESS,
             mount,
             document,
             sandbox_only: true,

@@ -7,9 +7,6 @@
 //! for an interface ([`operation`]): CTI version (`0100003`), body validation
 //! (`0100002`), key scope (`0101003`).
 
-// A refusal is the complete answer, built at most once per request; boxing it buys nothing.
-#![allow(clippy::result_large_err)]
-
 use actix_web::HttpRequest;
 use actix_web::web::{self, Bytes};
 use calldata_model::{CtiSupport, Operation, ResultCode, Scope};
@@ -89,21 +86,25 @@ impl<'a> Signed<'a> {
     }
 }
 
-/// Reads and authenticates a signed request by `rule`; a refusal is the whole answer.
+/// Reads and authenticates a signed request by `rule`; a refusal is the whole answer,
+/// boxed so that the admitted request travels in a small value on the path that is taken.
 pub async fn admit<'a>(
     request: &'a HttpRequest,
     payload: web::Payload,
     state: &'a AppState,
     rule: Rule,
-) -> Result<Signed<'a>, Answer> {
+) -> Result<Signed<'a>, Box<Answer>> {
     let body = match rule.body {
         BodyRule::Json => {
             if !is_json(request) {
-                return Err(Answer::refused(&Refusal::unsupported_media_type(), request));
+                return Err(Box::new(Answer::refused(
+                    &Refusal::unsupported_media_type(),
+                    request,
+                )));
             }
             read_body(request, payload, state.body_limit, state.body_deadline)
                 .await
-                .map_err(|refusal| Answer::refused(&refusal, request))?
+                .map_err(|refusal| Box::new(Answer::refused(&refusal, request)))?
         }
         BodyRule::None => Bytes::new(),
     };
@@ -111,7 +112,7 @@ pub async fn admit<'a>(
         Access::Read => authenticate(request, &body, &state.auth, &state.metrics),
         Access::Change => authenticate_once(request, &body, &state.auth, &state.metrics),
     }
-    .map_err(|refusal| Answer::refused(&refusal, request))?;
+    .map_err(|refusal| Box::new(Answer::refused(&refusal, request)))?;
     Ok(Signed {
         request,
         state,
@@ -125,23 +126,23 @@ pub async fn admit<'a>(
 ///
 /// The CTI check comes after authentication, so unauthenticated callers learn nothing
 /// about the deployment.
-pub fn operation<Op: Operation>(signed: &Signed<'_>) -> Result<Op::Request, Answer> {
+pub fn operation<Op: Operation>(signed: &Signed<'_>) -> Result<Op::Request, Box<Answer>> {
     if Op::INTERFACE.cti == CtiSupport::V300R008 && signed.state.cti_version == CtiVersion::V300R006
     {
-        return Err(Answer::failed(
+        return Err(Box::new(Answer::failed(
             ResultCode::CtiVersionUnsupported,
             "this interface needs CTI V300R008; the platform runs V300R006",
-        ));
+        )));
     }
     let request = Op::parse(&signed.body).map_err(|invalid| {
-        Answer::failed(
+        Box::new(Answer::failed(
             ResultCode::InvalidParameter,
             format!("invalid parameter: {invalid}"),
-        )
+        ))
     })?;
     let reach = Op::scope(&request);
     if !signed.caller.scope.permits(reach) {
-        return Err(out_of_scope(reach));
+        return Err(Box::new(out_of_scope(reach)));
     }
     Ok(request)
 }
