@@ -1,10 +1,31 @@
-//! The CC-CMS call-data open API in types: every interface's description
+//! The Huawei CC-CMS call-data open API in types: every interface's description
 //! ([`INTERFACES`], [`Operation`]), requests, call record, enums, result codes, response
 //! envelopes and the `auth-v2` request signature.
 //!
 //! Invariant: this crate does no I/O and knows nothing of HTTP frameworks (actix, reqwest).
 //! Everything here is a pure function over bytes and values, shared by the server, the
 //! client and the BMS adapter.
+//!
+//! # Guide
+//!
+//! - **Requests.** [`QueryBasicCallInfo`] is the body a caller sends;
+//!   [`QueryBasicCallInfo::parse`] reads and validates one into a [`CallKey`] ([`CcId`],
+//!   [`Vdn`], [`CallId`]), or says which fields broke which rule ([`InvalidRequest`]).
+//! - **Answers.** [`BasicCallInfo`] is the call record (its coded fields are the enums of
+//!   [`enums`], each keeping unknown codes); [`read_reply`] reads any CC-CMS version's reply
+//!   into an [`ApiReply`], the payload or a [`ResultCode`] with its message; [`Envelope`]
+//!   and [`FailureResponse`] write them.
+//! - **Signing.** [`auth::sign`] (or a prepared [`auth::Signer`]) makes the `Authorization`
+//!   value of a request, [`auth::verify`] checks one; both take the clock reading as an
+//!   argument.
+//! - **Interfaces.** [`INTERFACES`] lists every interface with its path, CTI support and
+//!   envelope; each request body implements [`Operation`], which ties it to its answer.
+//!
+//! [`calldata-client`](https://docs.rs/calldata-client) is the HTTP client built on this
+//! crate; use this one alone to sign from another HTTP stack, verify in a server of your
+//! own, or read replies. Feature `openapi` derives `utoipa` schemas for the wire types.
+//!
+//! A caller signs a request and a server checks it:
 //!
 //! ```
 //! use std::time::SystemTime;
@@ -37,6 +58,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// A public item whose type cannot be named from outside is an internal that leaked.
+#![warn(unnameable_types)]
+
 pub mod auth;
 pub mod call;
 pub mod call_fields;
@@ -47,6 +71,9 @@ pub mod ids;
 pub mod interface;
 pub mod interfaces;
 pub mod lenient;
+// Where a local calldata-server keeps its files: shared by the server and the `calldata`
+// CLI of this workspace, not part of the API this crate promises.
+#[doc(hidden)]
 pub mod local_server;
 pub mod request;
 pub mod result_code;
@@ -71,3 +98,8 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// Path of the signed `ping`.
 pub const PING_PATH: &str = <Ping as Operation>::INTERFACE.path;
+
+// The README's examples are compiled as doc tests, so the page crates.io shows stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

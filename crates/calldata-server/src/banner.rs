@@ -58,7 +58,7 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
     if let Some(call) = info.sample_calls.first() {
         let _ = writeln!(
             out,
-            "  query it    : cargo run -q -p calldata-client --bin calldata -- query --cc-id {} --vdn {} --call-id {}",
+            "  query it    : cargo run -q -p calldata-client --features cli --bin calldata -- query --cc-id {} --vdn {} --call-id {}",
             call.cc_id, call.vdn, call.call_id
         );
     }

@@ -2,7 +2,7 @@
 //! list of them that the server mounts from and the shared test suites run over.
 //!
 //! Adding an interface: a file here with its request body implementing
-//! [`Operation`](crate::Operation), and its [`Interface`] in [`INTERFACES`]
+//! [`Operation`], and its [`Interface`] in [`INTERFACES`]
 //! (`docs/architecture.md` lists the other steps).
 
 pub mod ping;
