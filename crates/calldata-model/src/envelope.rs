@@ -78,7 +78,8 @@ pub enum ApiReply<T> {
     Failed {
         /// The result code.
         code: ResultCode,
-        /// The `resultDesc` text, or `""` when it was not a string or a number.
+        /// The `resultDesc` text (a number or boolean as written), or `""` for anything
+        /// else.
         message: String,
     },
 }
@@ -97,6 +98,40 @@ pub enum DecodeError {
     NoPayload,
 }
 
+/// How a success payload is shaped, which decides what a tolerant reader makes of a value
+/// of another kind in its place (family.md section 0: an object, an array, a bare number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadShape {
+    /// A JSON object (a call, a ping's echo); an array of one is read as its element.
+    Object,
+    /// A JSON array (call IDs, agents' calls).
+    List,
+    /// A bare value (a number of epoch milliseconds).
+    Scalar,
+}
+
+/// A success payload of some interface.
+pub trait Payload: Serialize + DeserializeOwned {
+    /// Its shape on the wire.
+    const SHAPE: PayloadShape;
+}
+
+impl Payload for crate::call::BasicCallInfo {
+    const SHAPE: PayloadShape = PayloadShape::Object;
+}
+
+impl Payload for crate::interfaces::PingEcho {
+    const SHAPE: PayloadShape = PayloadShape::Object;
+}
+
+impl<T: Serialize + DeserializeOwned> Payload for Vec<T> {
+    const SHAPE: PayloadShape = PayloadShape::List;
+}
+
+impl Payload for i64 {
+    const SHAPE: PayloadShape = PayloadShape::Scalar;
+}
+
 /// Reads the reply of operation `Op` (see [`read_envelope`]).
 pub fn read_reply<Op: Operation>(body: &[u8]) -> Result<ApiReply<Op::Answer>, DecodeError> {
     read_envelope(Op::INTERFACE.envelope, body)
@@ -106,10 +141,10 @@ pub fn read_reply<Op: Operation>(body: &[u8]) -> Result<ApiReply<Op::Answer>, De
 ///
 /// Tolerant as family.md section 0 asks: `resultCode` as a string or a number, or the old
 /// `result` field alone; the payload from `resultDesc`, or from `resultDatas` when
-/// `resultDesc` carries none (8.13-era servers); a payload sent as an array is read as
-/// its first element when `T` is not an array. A bare answer is its own payload unless it
+/// `resultDesc` carries none (8.13-era servers), each read by the payload's shape
+/// ([`PayloadShape`]: an object sent as an array of one is read as that element). A bare answer is its own payload unless it
 /// is a failure envelope (it has a `resultCode`).
-pub fn read_envelope<T: DeserializeOwned>(
+pub fn read_envelope<T: Payload>(
     kind: EnvelopeKind,
     body: &[u8],
 ) -> Result<ApiReply<T>, DecodeError> {
@@ -166,23 +201,27 @@ fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
     crate::lenient::string(d).map(Some)
 }
 
-/// The payload in `raw`: `None` when it holds none (a string, `null`, an empty array, as
-/// failure texts and 8.13-era servers send), an error when it has the wrong shape.
-fn payload<T: DeserializeOwned>(raw: &RawValue) -> Result<Option<T>, serde_json::Error> {
+/// The payload in `raw`, read by its shape ([`Payload::SHAPE`]): `None` when `raw` holds
+/// none (`null`, a text, an empty array, or a value of another kind where an object or a
+/// list belongs, as failure texts and 8.13-era servers send), an error when it has the
+/// payload's kind but not its fields.
+fn payload<T: Payload>(raw: &RawValue) -> Result<Option<T>, serde_json::Error> {
     let text = raw.get();
-    match serde_json::from_str::<T>(text) {
-        Ok(payload) => Ok(Some(payload)),
-        Err(error) => match text.as_bytes().first() {
-            Some(b'"' | b'n') => Ok(None),
-            Some(b'[') => {
-                let mut items = serde_json::from_str::<Vec<&RawValue>>(text)?;
-                if items.is_empty() {
-                    return Ok(None);
-                }
-                serde_json::from_str(items.swap_remove(0).get()).map(Some)
+    match (T::SHAPE, text.as_bytes().first()) {
+        (PayloadShape::Object, Some(b'{')) | (PayloadShape::List, Some(b'[')) => {
+            serde_json::from_str(text).map(Some)
+        }
+        // One object (or value) sent as an array of one: its first element.
+        (PayloadShape::Object | PayloadShape::Scalar, Some(b'[')) => {
+            let items = serde_json::from_str::<Vec<&RawValue>>(text)?;
+            match items.first() {
+                Some(item) => serde_json::from_str(item.get()).map(Some),
+                None => Ok(None),
             }
-            _ => Err(error),
-        },
+        }
+        (PayloadShape::Object | PayloadShape::List, _) => Ok(None),
+        (PayloadShape::Scalar, Some(b'n' | b'"')) => Ok(serde_json::from_str(text).ok()),
+        (PayloadShape::Scalar, _) => serde_json::from_str(text).map(Some),
     }
 }
 
@@ -337,6 +376,40 @@ mod tests {
                 message: "invalid parameter".into()
             }
         );
+    }
+
+    #[test]
+    fn an_empty_or_scalar_desc_is_no_call_and_falls_back_to_datas() {
+        for body in [
+            &br#"{"resultCode":"0100000","resultDesc":[]}"#[..],
+            br#"{"result":"0","resultDatas":[]}"#,
+            br#"{"resultCode":"0100000","resultDesc":"x","resultDatas":[]}"#,
+            br#"{"resultCode":"0100000","resultDesc":0}"#,
+            br#"{"resultCode":"0100000","resultDesc":true,"resultDatas":null}"#,
+        ] {
+            assert!(
+                matches!(read_call(body), Err(DecodeError::NoPayload)),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        for body in [
+            &br#"{"resultCode":"0100000","resultDesc":[],"resultDatas":{"dsn":7}}"#[..],
+            br#"{"resultCode":"0100000","resultDesc":0,"resultDatas":{"dsn":7}}"#,
+            br#"{"resultCode":"0100000","resultDesc":"ok","resultDatas":[{"dsn":7}]}"#,
+        ] {
+            let ApiReply::Answered(call) = read_call(body).unwrap() else {
+                panic!("not answered")
+            };
+            assert_eq!(call.dsn, Some(7), "{}", String::from_utf8_lossy(body));
+        }
+        // An array whose element is not a call is an error, not an empty call.
+        for body in [
+            &br#"{"resultCode":"0100000","resultDesc":[5]}"#[..],
+            br#"{"resultCode":"0100000","resultDesc":{"dsn":"x"}}"#,
+        ] {
+            assert!(matches!(read_call(body), Err(DecodeError::Json(_))));
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! the client signs and reads by it; [`crate::INTERFACES`] lists them all.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
+
+use crate::envelope::Payload;
 
 use crate::ids::{CcId, Vdn};
 use crate::request::InvalidRequest;
@@ -23,6 +24,9 @@ pub struct Interface {
     pub cti: CtiSupport,
     /// The envelope its success answer travels in.
     pub envelope: EnvelopeKind,
+    /// Answered by the platform itself (`ping`): no call source is asked and no key scope
+    /// applies, so its only failures are `0100002` and `0100999`.
+    pub platform: bool,
 }
 
 /// Which CTI versions an interface works on (family.md section 0).
@@ -58,7 +62,7 @@ impl EnvelopeKind {
 /// The part of the contact center a request reaches, which an access key's ccId/vdn scope
 /// must cover (`0101003` otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub enum Reach {
     /// Nothing of any call center (`ping`): every key may ask.
     Platform,
     /// One call center, no VDN in the request.
@@ -80,11 +84,11 @@ pub trait Operation: Serialize {
     /// A valid request: what the server acts on.
     type Request;
     /// The success payload (`resultDesc`, or the whole body of a bare answer).
-    type Answer: Serialize + DeserializeOwned;
+    type Answer: Payload;
 
     /// Decodes and validates a raw body; every failure is answered `0100002`.
     fn parse(body: &[u8]) -> Result<Self::Request, InvalidRequest>;
 
     /// What part of the contact center the request reaches.
-    fn scope(request: &Self::Request) -> Scope;
+    fn reach(request: &Self::Request) -> Reach;
 }

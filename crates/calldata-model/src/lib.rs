@@ -82,9 +82,12 @@ pub use call::BasicCallInfo;
 pub use call_fields::{CallField, CallFieldSink};
 pub use call_id::{CallId, CallIdError, CallStart};
 pub use enums::{CallFeature, DeviceType, EnterReason, MediaType};
-pub use envelope::{ApiReply, DecodeError, Envelope, FailureResponse, read_envelope, read_reply};
+pub use envelope::{
+    ApiReply, DecodeError, Envelope, FailureResponse, Payload, PayloadShape, read_envelope,
+    read_reply,
+};
 pub use ids::{CcId, Vdn};
-pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Scope};
+pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
 pub use interfaces::{INTERFACES, Ping, PingEcho, interface_at};
 pub use request::{CallKey, FieldViolation, InvalidRequest, QueryBasicCallInfo};
 pub use result_code::ResultCode;

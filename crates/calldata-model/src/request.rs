@@ -82,6 +82,19 @@ pub enum InvalidRequest {
     Fields(Vec<FieldViolation>),
 }
 
+/// A request body as text, when it can be one JSON object: it starts with `{` after any
+/// white space, and it is UTF-8 (`serde_json` does not check the strings it skips, such as
+/// unknown fields, so the whole body is checked first).
+pub(crate) fn object_text(body: &[u8]) -> Result<&str, InvalidRequest> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(InvalidRequest::NotJson(
+            "expected an object starting with '{'".to_owned(),
+        ));
+    }
+    std::str::from_utf8(body).map_err(|e| InvalidRequest::NotJson(format!("not UTF-8 text ({e})")))
+}
+
 /// Wire names in the order the contract lists them (also the order errors are reported in).
 const FIELDS: [(&str, &str); 3] = [("cc_id", "ccId"), ("vdn", "vdn"), ("call_id", "callId")];
 
@@ -97,16 +110,7 @@ impl QueryBasicCallInfo {
 
     /// Reads a body from raw bytes; fails only when the bytes are not one JSON object.
     pub fn from_json(body: &[u8]) -> Result<Self, InvalidRequest> {
-        let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        if first != Some(&b'{') {
-            return Err(InvalidRequest::NotJson(
-                "expected an object starting with '{'".to_owned(),
-            ));
-        }
-        // JSON text is UTF-8; serde_json does not check strings it skips (unknown fields),
-        // so check the whole body first.
-        let text = std::str::from_utf8(body)
-            .map_err(|e| InvalidRequest::NotJson(format!("not UTF-8 text ({e})")))?;
+        let text = object_text(body)?;
         serde_json::from_str(text).map_err(|e| InvalidRequest::NotJson(e.to_string()))
     }
 

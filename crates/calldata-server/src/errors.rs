@@ -151,7 +151,7 @@ impl Refusal {
             path,
         };
         let mut response = HttpResponse::build(self.status);
-        response.insert_header((CONTENT_TYPE, crate::answer::JSON));
+        response.insert_header((CONTENT_TYPE, calldata_model::JSON_CONTENT_TYPE));
         if let Some(allow) = self.allow {
             response.insert_header((ALLOW, allow));
         }

@@ -1,5 +1,5 @@
-//! `calldata-server`: the CC-CMS `querybasiccallinfo` endpoint over HTTPS, in front of a
-//! [`calldata_bms::CallSource`] (the embedded call store by default).
+//! `calldata-server`: the CC-CMS call-data interfaces (`calldata_model::INTERFACES`) over
+//! HTTPS, in front of a [`calldata_bms::CallSource`] (the embedded call store by default).
 //!
 //! Invariant: the server knows the open API's wire contract and `CallSource`, never the BMS
 //! wire format. Everything a handler needs is in [`state::AppState`], built once by

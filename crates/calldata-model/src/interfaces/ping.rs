@@ -7,8 +7,8 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Scope};
-use crate::request::InvalidRequest;
+use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
+use crate::request::{InvalidRequest, object_text};
 
 /// The body of a ping: any JSON object, kept as the exact text received, so that its echo
 /// keeps the members' order and values (`{"say": "Hello world!"}` in the reference). An
@@ -37,19 +37,10 @@ impl Ping {
     /// A ping from a body as received: empty (or only white space) is `{}`; anything
     /// else must be one JSON object.
     pub fn parse_object(body: &[u8]) -> Result<Self, InvalidRequest> {
-        let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        match first {
-            None => return Ok(Self::empty()),
-            Some(b'{') => {}
-            Some(_) => {
-                return Err(InvalidRequest::NotJson(
-                    "expected an object starting with '{'".to_owned(),
-                ));
-            }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self::empty());
         }
-        let text = std::str::from_utf8(body)
-            .map_err(|e| InvalidRequest::NotJson(format!("not UTF-8 text ({e})")))?;
-        serde_json::from_str::<Box<RawValue>>(text.trim_matches(|c: char| c.is_ascii_whitespace()))
+        serde_json::from_str::<Box<RawValue>>(object_text(body)?)
             .map(Self)
             .map_err(|e| InvalidRequest::NotJson(e.to_string()))
     }
@@ -67,6 +58,7 @@ impl Operation for Ping {
         summary: "Signed health check: echoes the object it is sent",
         cti: CtiSupport::Any,
         envelope: EnvelopeKind::Bare,
+        platform: true,
     };
     type Request = Ping;
     type Answer = PingEcho;
@@ -75,8 +67,8 @@ impl Operation for Ping {
         Self::parse_object(body)
     }
 
-    fn scope(_: &Ping) -> Scope {
-        Scope::Platform
+    fn reach(_: &Ping) -> Reach {
+        Reach::Platform
     }
 }
 

@@ -2,7 +2,7 @@
 //! (`querybasiccallinfo.md`). The body and its validation live in [`crate::request`].
 
 use crate::call::BasicCallInfo;
-use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Scope};
+use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
 use crate::request::{CallKey, InvalidRequest, QueryBasicCallInfo};
 
 impl Operation for QueryBasicCallInfo {
@@ -12,6 +12,7 @@ impl Operation for QueryBasicCallInfo {
         summary: "Basic information about a call in progress, by call ID",
         cti: CtiSupport::V300R008,
         envelope: EnvelopeKind::Full,
+        platform: false,
     };
     type Request = CallKey;
     type Answer = BasicCallInfo;
@@ -20,7 +21,7 @@ impl Operation for QueryBasicCallInfo {
         Self::parse(body)
     }
 
-    fn scope(key: &CallKey) -> Scope {
-        Scope::Vdn(key.cc_id, key.vdn)
+    fn reach(key: &CallKey) -> Reach {
+        Reach::Vdn(key.cc_id, key.vdn)
     }
 }

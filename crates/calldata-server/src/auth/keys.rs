@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use calldata_model::auth::KeyLookup;
-use calldata_model::{CcId, Vdn};
+use calldata_model::{CcId, Reach, Vdn};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::KeySettings;
@@ -19,21 +19,28 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Whether this scope covers the call center.
+    pub fn covers_cc(&self, cc_id: CcId) -> bool {
+        self.cc_ids.is_empty() || self.cc_ids.contains(&cc_id.get())
+    }
+
+    /// Whether this scope covers the VDN (in any call center it covers).
+    pub fn covers_vdn(&self, vdn: Vdn) -> bool {
+        self.vdns.is_empty() || self.vdns.contains(&vdn.get())
+    }
+
     /// Whether this scope covers the call center and VDN.
     pub fn allows(&self, cc_id: CcId, vdn: Vdn) -> bool {
-        (self.cc_ids.is_empty() || self.cc_ids.contains(&cc_id.get()))
-            && (self.vdns.is_empty() || self.vdns.contains(&vdn.get()))
+        self.covers_cc(cc_id) && self.covers_vdn(vdn)
     }
 
     /// Whether this scope covers what a request reaches: anything for the platform, the
     /// call center alone for a request without a VDN.
-    pub fn permits(&self, reach: calldata_model::Scope) -> bool {
+    pub fn permits(&self, reach: Reach) -> bool {
         match reach {
-            calldata_model::Scope::Platform => true,
-            calldata_model::Scope::CallCenter(cc_id) => {
-                self.cc_ids.is_empty() || self.cc_ids.contains(&cc_id.get())
-            }
-            calldata_model::Scope::Vdn(cc_id, vdn) => self.allows(cc_id, vdn),
+            Reach::Platform => true,
+            Reach::CallCenter(cc_id) => self.covers_cc(cc_id),
+            Reach::Vdn(cc_id, vdn) => self.allows(cc_id, vdn),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The sandbox admin API on `/sandbox/v1/calls` (embedded store only): integrators create
 //! the exact call their test needs, query it through the public endpoint, then end it.
 //!
-//! Every request is signed with `auth-v2` like the public endpoint, limited to the key's
-//! ccId/vdn scope (`0101003`), and answered in the same envelope:
+//! Every request goes through the signed pipeline like the interfaces, is limited to the
+//! key's ccId/vdn scope (`0101003`), and is answered in the short envelope (`resultCode`,
+//! `resultDesc`; no 8.13-era fields, whatever `legacy_fields` says):
 //!
 //! | method | what | body / query |
 //! |---|---|---|
@@ -24,14 +25,14 @@ use std::sync::Arc;
 use actix_web::web;
 use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
 use calldata_model::request::Sent;
-use calldata_model::{CallKey, CcId, EnvelopeKind, QueryBasicCallInfo, ResultCode, Vdn};
+use calldata_model::{CallKey, CcId, EnvelopeKind, QueryBasicCallInfo, Reach, ResultCode, Vdn};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::auth::Caller;
 use crate::errors::Refusal;
 use crate::routes::mount::SignedRoute;
-use crate::routes::signed::{Access, BodyRule, Rule, Signed};
+use crate::routes::signed::{self, Access, BodyRule, Rule, Signed};
 use crate::state::AppState;
 
 /// Default page of `GET`.
@@ -77,11 +78,8 @@ impl SignedRoute for List {
             Ok(query) => query,
             Err(message) => return Answer::failed(ResultCode::InvalidParameter, message),
         };
-        let outside = query.cc_id.is_some_and(|cc| {
-            !caller.scope.cc_ids.is_empty() && !caller.scope.cc_ids.contains(&cc.get())
-        }) || query.vdn.is_some_and(|vdn| {
-            !caller.scope.vdns.is_empty() && !caller.scope.vdns.contains(&vdn.get())
-        });
+        let outside = query.cc_id.is_some_and(|cc| !caller.scope.covers_cc(cc))
+            || query.vdn.is_some_and(|vdn| !caller.scope.covers_vdn(vdn));
         if outside {
             return Answer::failed(
                 ResultCode::InsufficientPermission,
@@ -243,15 +241,8 @@ fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Arc<EmbeddedStore>
 }
 
 fn out_of_scope(caller: &Caller<'_>, key: &CallKey) -> Option<Answer> {
-    (!caller.scope.allows(key.cc_id, key.vdn)).then(|| {
-        Answer::failed(
-            ResultCode::InsufficientPermission,
-            format!(
-                "insufficient permission: access key may not use ccId {} vdn {}",
-                key.cc_id, key.vdn
-            ),
-        )
-    })
+    let reach = Reach::Vdn(key.cc_id, key.vdn);
+    (!caller.scope.permits(reach)).then(|| signed::out_of_scope(reach))
 }
 
 /// Query parameters of `GET`.

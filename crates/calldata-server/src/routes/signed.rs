@@ -9,7 +9,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::web::{self, Bytes};
-use calldata_model::{CtiSupport, Operation, ResultCode, Scope};
+use calldata_model::{CtiSupport, Operation, Reach, ResultCode};
 
 use crate::answer::Answer;
 use crate::auth::{Caller, authenticate, authenticate_once};
@@ -140,7 +140,7 @@ pub fn operation<Op: Operation>(signed: &Signed<'_>) -> Result<Op::Request, Box<
             format!("invalid parameter: {invalid}"),
         ))
     })?;
-    let reach = Op::scope(&request);
+    let reach = Op::reach(&request);
     if !signed.caller.scope.permits(reach) {
         return Err(Box::new(out_of_scope(reach)));
     }
@@ -148,11 +148,11 @@ pub fn operation<Op: Operation>(signed: &Signed<'_>) -> Result<Op::Request, Box<
 }
 
 /// `0101003`, naming what the key may not reach.
-pub fn out_of_scope(reach: Scope) -> Answer {
+pub fn out_of_scope(reach: Reach) -> Answer {
     let what = match reach {
-        Scope::Vdn(cc_id, vdn) => format!("ccId {cc_id} vdn {vdn}"),
-        Scope::CallCenter(cc_id) => format!("ccId {cc_id}"),
-        Scope::Platform => "the platform".to_owned(),
+        Reach::Vdn(cc_id, vdn) => format!("ccId {cc_id} vdn {vdn}"),
+        Reach::CallCenter(cc_id) => format!("ccId {cc_id}"),
+        Reach::Platform => "the platform".to_owned(),
     };
     Answer::failed(
         ResultCode::InsufficientPermission,

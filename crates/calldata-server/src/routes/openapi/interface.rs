@@ -2,7 +2,7 @@
 //! [`Interface`] (path, summary, CTI versions, envelope) and the schemas of its request body
 //! and answer. An interface writes nothing of its own here.
 
-use calldata_model::{CtiSupport, Interface, Operation};
+use calldata_model::{CtiSupport, EnvelopeKind, Interface, Operation};
 use utoipa::ToSchema;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, Operation as PathOperation};
@@ -38,12 +38,17 @@ where
         .add_path_operation(interface.path, vec![HttpMethod::Post], operation);
 }
 
-/// The failure codes every interface may answer.
+/// The failure codes the interface may answer.
 fn outcomes(interface: &Interface) -> String {
     let cti = match interface.cti {
         CtiSupport::Any => "",
         CtiSupport::V300R008 => "0100003 on CTI V300R006, ",
     };
+    if interface.platform {
+        return format!(
+            "{cti}0100002 for a body that is not one JSON object, 0100999 for an unknown error"
+        );
+    }
     format!(
         "{cti}0100002 for a body that fails validation, 0101003 when the key's ccId/vdn scope \
          does not cover the request, 0100001 when the call source has no answer or fails, \
@@ -60,9 +65,18 @@ fn description(interface: &Interface) -> String {
              the answer is `0100003`."
         }
     };
+    let outcomes = match interface.envelope {
+        EnvelopeKind::Bare => {
+            "A success is HTTP 200 with the answer itself (no `resultCode`); a failure is \
+             HTTP 200 in the failure envelope"
+        }
+        EnvelopeKind::Full | EnvelopeKind::Short => {
+            "Every business outcome is HTTP 200 with a `resultCode`"
+        }
+    };
     format!(
-        "Huawei CC-CMS `{}`. {cti} Every business outcome is HTTP 200 with a `resultCode`; \
-         other statuses are transport-level refusals in the Spring error format.",
+        "Huawei CC-CMS `{}`. {cti} {outcomes}; other statuses are transport-level refusals \
+         in the Spring error format.",
         interface.name
     )
 }
