@@ -12,9 +12,9 @@ use calldata_testkit::process::{Process, binary, client_trusting, wait_ready};
 use tokio::process::Command;
 
 async fn start_emulator(listen: &str) -> Process {
-    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
-    command.args(["--listen", listen]);
-    Process::start(command, "listening on").await.unwrap()
+    calldata_testkit::process::start_emulator(listen)
+        .await
+        .unwrap()
 }
 
 /// Queries through the client crate; returns the result code, the time taken and the error.

@@ -17,12 +17,9 @@ use calldata_client::{BasicCallInfo, Client, Credentials, Error, ResultCode, Ret
 use calldata_e2e::{write_reliability_record, write_reliability_table};
 use calldata_model::{CallId, CallKey, CcId, Vdn};
 use calldata_testkit::metrics::{fetch, metric, metric_samples};
-use calldata_testkit::process::{
-    Process, binary, demo_credentials, start_plain_server, wait_ready,
-};
+use calldata_testkit::process::{Process, demo_credentials, start_plain_server, wait_ready};
 use calldata_testkit::rss::rss_kib;
 use serde_json::{Value, json};
-use tokio::process::Command;
 
 /// `--bms-request-timeout-ms` of the server.
 const BMS_TIMEOUT: Duration = Duration::from_millis(500);
@@ -351,9 +348,9 @@ async fn recover(http: &reqwest::Client, emulator: &str, server: SocketAddr) -> 
 }
 
 async fn start_emulator() -> (Process, String) {
-    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
-    command.args(["--listen", "127.0.0.1:0"]);
-    let emulator = Process::start(command, "listening on").await.unwrap();
+    let emulator = calldata_testkit::process::start_emulator("127.0.0.1:0")
+        .await
+        .unwrap();
     let url = emulator
         .banner_word("http://127.0.0.1:")
         .expect("the emulator prints its address");

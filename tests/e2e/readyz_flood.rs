@@ -17,9 +17,9 @@ const FLOODERS: usize = 32;
 const BREAKER_COOL_DOWN_MS: u64 = 300;
 
 async fn start_emulator(listen: &str) -> Process {
-    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator").unwrap());
-    command.args(["--listen", listen]);
-    Process::start(command, "listening on").await.unwrap()
+    calldata_testkit::process::start_emulator(listen)
+        .await
+        .unwrap()
 }
 
 async fn emulator_queries(http: &reqwest::Client, bms_url: &str) -> u64 {

@@ -209,6 +209,14 @@ pub fn demo_credentials(data_dir: &Path) -> Result<(String, String), Failure> {
     Ok((ak.trim().to_owned(), sk.trim().to_owned()))
 }
 
+/// Starts the built `bms-emulator` listening on `listen` (`127.0.0.1:0` for a free port)
+/// and waits for its banner; its URL is `banner_word("http://127.0.0.1:")`.
+pub async fn start_emulator(listen: &str) -> Result<Process, Failure> {
+    let mut command = Command::new(binary("calldata-bms-emulator", "bms-emulator")?);
+    command.args(["--listen", listen]);
+    Process::start(command, "listening on").await
+}
+
 /// Starts `calldata-server` over plain HTTP on `listen` (`127.0.0.1:0` picks a port) with
 /// `CALLDATA_DATA_DIR=data_dir` and `extra` flags; returns the process and its address once
 /// `/healthz` answers 200.
