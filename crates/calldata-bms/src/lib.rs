@@ -11,4 +11,6 @@ pub mod wire;
 
 pub use adapter::{HttpBms, HttpBmsSettings};
 pub use embedded::{CallRecord, DemoSettings, EmbeddedStore, ListFilter, LoadError, StoreError};
-pub use source::{CallSource, Lookup, LookupFuture, Presence, ReadyFuture, SourceError};
+pub use source::{
+    AnswerFuture, CallSource, Lookup, LookupFuture, Presence, ReadyFuture, SourceError,
+};

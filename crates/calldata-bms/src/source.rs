@@ -1,14 +1,18 @@
 //! The `CallSource` seam: what the server asks of a place that knows the calls, one method per
-//! CC-CMS interface (today querybasiccallinfo's [`CallSource::lookup`]).
+//! CC-CMS interface (querybasiccallinfo's [`CallSource::lookup`], ctiservertime's
+//! [`CallSource::cti_server_time`]).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, ResultCode};
+use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, ResultCode};
 
 /// The future a lookup returns.
 pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Lookup> + Send + 'a>>;
+
+/// The future of an answer of interface-specific type `T`.
+pub type AnswerFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, SourceError>> + Send + 'a>>;
 
 /// The future a readiness check returns.
 pub type ReadyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SourceError>> + Send + 'a>>;
@@ -40,6 +44,14 @@ pub trait CallSource: Send + Sync + 'static {
     /// (and nothing handed over) means "use [`lookup`](Self::lookup)".
     fn write_now(&self, _key: CallKey, _sink: &mut dyn CallFieldSink) -> Option<Presence> {
         None
+    }
+
+    /// ctiservertime: the CTI server's clock for call center `cc_id`, in epoch
+    /// milliseconds.
+    fn cti_server_time(&self, _cc_id: CcId) -> AnswerFuture<'_, i64> {
+        Box::pin(std::future::ready(Err(SourceError::Unsupported {
+            interface: "ctiservertime",
+        })))
     }
 
     /// Whether the source can answer now (for `/readyz`).
@@ -130,6 +142,10 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn write_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
         (**self).write_now(key, sink)
+    }
+
+    fn cti_server_time(&self, cc_id: CcId) -> AnswerFuture<'_, i64> {
+        (**self).cti_server_time(cc_id)
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

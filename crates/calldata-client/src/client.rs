@@ -11,7 +11,8 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use calldata_model::auth::SigningOptions;
 use calldata_model::{
-    ApiReply, BasicCallInfo, CallKey, Operation, Ping, PingEcho, QueryBasicCallInfo, read_reply,
+    ApiReply, BasicCallInfo, CallKey, CtiServerTime, Operation, Ping, PingEcho, QueryBasicCallInfo,
+    read_reply,
 };
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
@@ -166,6 +167,15 @@ impl Client {
     /// accept these credentials?
     pub async fn ping_empty(&self) -> Result<PingEcho, Error> {
         self.ping(&Ping::empty()).await
+    }
+
+    /// `configures/ctiservertime`: the CTI server's clock for call center `cc_id`, in
+    /// epoch milliseconds (a number or a string of digits on the wire). A `cc_id` outside
+    /// 1..=65535 is [`Error::InvalidRequest`] without a request sent.
+    pub async fn cti_server_time(&self, cc_id: i64) -> Result<i64, Error> {
+        let request = CtiServerTime::new(cc_id);
+        request.to_cc_id()?;
+        Ok(self.call(&request).await?.answer.0)
     }
 
     /// Sends `request` to the interface `Op` and reads its answer: the body is written

@@ -446,3 +446,31 @@ fn help_documents_every_exit_code() {
     }
     assert!(help.contains("DANGEROUS"));
 }
+
+#[test]
+fn cti_time_prints_the_cti_clock_and_this_machines_offset() {
+    let server = spawn_default_server();
+    calldata_at(&server, AK, SK)
+        .args(["cti-time", "--cc-id", "1"])
+        .assert()
+        .success()
+        .stdout(contains("CTI server time of ccId 1: ").and(contains(" ms\n")));
+    let output = calldata_at(&server, AK, SK)
+        .args(["cti-time", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["ccId"], 1);
+    assert!(json["ctiServerTime"].as_i64().unwrap() > 1_700_000_000_000);
+    // Both clocks are this machine's: within a second of each other.
+    assert!(
+        json["localAheadMs"].as_i64().unwrap().abs() < 1000,
+        "{json}"
+    );
+    calldata_at(&server, AK, SK)
+        .args(["cti-time", "--cc-id", "0"])
+        .assert()
+        .code(2)
+        .stdout("");
+}

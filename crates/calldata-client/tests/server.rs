@@ -293,3 +293,25 @@ fn the_client_signing_path_reproduces_and_verifies_every_published_vector() {
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     }
 }
+
+#[tokio::test]
+async fn the_cti_server_time_is_the_servers_clock_and_a_bad_cc_id_is_not_sent() {
+    let server = spawn_default_server();
+    let client = client(&server, SK);
+    let before = epoch_ms();
+    let time = client.cti_server_time(1).await.unwrap();
+    let after = epoch_ms();
+    assert!(
+        (before..=after).contains(&time),
+        "{time} not in [{before}, {after}]"
+    );
+    let error = client.cti_server_time(0).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+}
+
+fn epoch_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}

@@ -162,6 +162,8 @@ pub struct EmbeddedSettings {
     pub max_calls: usize,
     /// Most bytes the sandbox's additions may hold (above what the store held at start).
     pub max_sandbox_bytes: usize,
+    /// What ctiservertime adds to this machine's clock, in milliseconds (negative: behind).
+    pub cti_clock_offset_ms: i64,
 }
 
 /// One access key.
@@ -270,6 +272,7 @@ impl Default for EmbeddedSettings {
             demo_seed: 42,
             max_calls: 2_000_000,
             max_sandbox_bytes: 256 * 1024 * 1024,
+            cti_clock_offset_ms: 0,
             calls_file: None,
             sandbox: true,
         }

@@ -324,6 +324,7 @@ fn build_source(settings: &Settings, metrics: &mut Metrics) -> Result<SourcePart
                 };
                 (EmbeddedStore::with_demo_calls(&demo), sample_keys(&demo, 3))
             };
+            store.set_cti_clock_offset_ms(embedded.cti_clock_offset_ms);
             let store = Arc::new(store);
             Ok((store.clone(), Some(store), samples))
         }

@@ -166,6 +166,7 @@ impl Endpoint<'_> {
         match self.name() {
             "querybasiccallinfo" => self.t.body_with("", None),
             "ping" => r#"{"say":"Hello world!"}"#.to_owned(),
+            "ctiservertime" => r#"{"ccId":1}"#.to_owned(),
             other => panic!("no valid body for interface {other}: add one to Endpoint::valid_body"),
         }
     }

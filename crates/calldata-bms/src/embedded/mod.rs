@@ -20,7 +20,7 @@ pub mod record;
 use std::collections::BinaryHeap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, Vdn};
 
@@ -39,6 +39,9 @@ pub struct EmbeddedStore {
     /// What the stored calls hold, by [`entry_bytes`]; only writers touch it, so queries
     /// pay nothing for it. Concurrent writers may leave it off by what they are writing.
     bytes: AtomicUsize,
+    /// What ctiservertime adds to this machine's clock (`cti_clock_offset_ms`), so clients
+    /// that correct their clocks against CTI time can be tested.
+    cti_clock_offset_ms: AtomicI64,
 }
 
 /// What one stored call holds besides its packed bytes: its key and its map slot.
@@ -72,6 +75,7 @@ impl EmbeddedStore {
         Self {
             calls: papaya::HashMap::default(),
             bytes: AtomicUsize::new(0),
+            cti_clock_offset_ms: AtomicI64::new(0),
         }
     }
 
@@ -83,7 +87,23 @@ impl EmbeddedStore {
                 foldhash::fast::RandomState::default(),
             ),
             bytes: AtomicUsize::new(0),
+            cti_clock_offset_ms: AtomicI64::new(0),
         }
+    }
+
+    /// Sets what ctiservertime adds to this machine's clock, in milliseconds.
+    pub fn set_cti_clock_offset_ms(&self, offset_ms: i64) {
+        self.cti_clock_offset_ms.store(offset_ms, Ordering::Relaxed);
+    }
+
+    /// The CTI server's time as this store answers it: the clock plus the offset.
+    pub fn cti_time_ms(&self) -> i64 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+            });
+        now.saturating_add(self.cti_clock_offset_ms.load(Ordering::Relaxed))
     }
 
     /// A store holding the deterministic demo calls of `settings`.
@@ -298,6 +318,10 @@ impl fmt::Debug for EmbeddedStore {
 impl CallSource for EmbeddedStore {
     fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
         Box::pin(std::future::ready(self.found_or_not(key)))
+    }
+
+    fn cti_server_time(&self, _cc_id: CcId) -> crate::source::AnswerFuture<'_, i64> {
+        Box::pin(std::future::ready(Ok(self.cti_time_ms())))
     }
 
     fn lookup_now(&self, key: CallKey) -> Option<Lookup> {

@@ -5,16 +5,22 @@
 //! [`Operation`], and its [`Interface`] in [`INTERFACES`]
 //! (`docs/architecture.md` lists the other steps).
 
+pub mod cti_server_time;
 pub mod ping;
 pub mod query_basic_call_info;
 
+pub use cti_server_time::{CtiServerTime, CtiTime};
 pub use ping::{Ping, PingEcho};
 
 use crate::interface::{Interface, Operation};
 use crate::request::QueryBasicCallInfo;
 
 /// Every interface, in the order the documentation lists them.
-pub const INTERFACES: &[Interface] = &[Ping::INTERFACE, QueryBasicCallInfo::INTERFACE];
+pub const INTERFACES: &[Interface] = &[
+    Ping::INTERFACE,
+    CtiServerTime::INTERFACE,
+    QueryBasicCallInfo::INTERFACE,
+];
 
 /// The interface served on `path`, if any.
 pub fn interface_at(path: &str) -> Option<&'static Interface> {

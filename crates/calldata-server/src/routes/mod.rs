@@ -5,6 +5,7 @@
 //! log counts each route of the list under its label.
 
 pub mod body;
+pub mod cti_server_time;
 pub mod health;
 pub mod mount;
 pub mod openapi;
@@ -16,7 +17,7 @@ pub mod sandbox;
 pub mod signed;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-use calldata_model::{Ping, QueryBasicCallInfo};
+use calldata_model::{CtiServerTime, Ping, QueryBasicCallInfo};
 
 use crate::errors::Refusal;
 use crate::routes::mount::{only, signed};
@@ -36,6 +37,7 @@ pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, DELETE";
 pub const ROUTES: &[Route] = &[
     Route::interface::<QueryBasicCallInfo>(),
     Route::interface::<Ping>(),
+    Route::interface::<CtiServerTime>(),
     Route::sandbox(
         (SANDBOX_CALLS_PATH, "sandbox"),
         mount_sandbox,

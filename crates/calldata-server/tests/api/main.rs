@@ -13,6 +13,7 @@ mod helpers;
 mod auth;
 mod binary;
 mod bms;
+mod cti_server_time;
 mod dual_stack;
 mod interfaces;
 mod limits;

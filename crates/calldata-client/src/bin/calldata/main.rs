@@ -4,6 +4,7 @@
 //! One file per subcommand; what the subcommands that call the API share (settings,
 //! client, errors, output) is in `run.rs`.
 
+mod cti_time;
 mod exit;
 mod ping;
 mod query;
@@ -39,6 +40,9 @@ enum Command {
     /// Signed health check: send a JSON object, print the server's echo of it
     #[command(long_about = ping::long_about(), after_help = EXIT_CODES_HELP)]
     Ping(ping::PingArgs),
+    /// The CTI server's clock (ctiservertime) and this machine's offset from it
+    #[command(after_help = EXIT_CODES_HELP)]
+    CtiTime(cti_time::CtiTimeArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Query(args) => run::block_on(query::run(args, connection)),
         Command::Ping(args) => run::block_on(ping::run(args, connection)),
+        Command::CtiTime(args) => run::block_on(cti_time::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
 }
