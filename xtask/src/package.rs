@@ -25,7 +25,7 @@ use std::process::Command;
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 
-use crate::command::{cargo, run_checked};
+use crate::command::{cargo, run_checked, workspace_root};
 
 /// The packages published to crates.io, the model first (the client depends on it).
 pub(crate) const PUBLISHED: [&str; 2] = ["calldata-model", "calldata-client"];
@@ -383,8 +383,10 @@ fn newer_dependencies(resolved: &Value, msrv: (u64, u64, u64)) -> anyhow::Result
 /// upload. A version already on crates.io cannot be dry-run again; `cargo package` then
 /// checks the packages instead.
 fn publish_dry_run() -> anyhow::Result<()> {
+    forget_verified_packages()?;
     let mut publish = cargo();
     publish.args(["publish", "--dry-run", "--locked", "--allow-dirty"]);
+    publish.env("CARGO_TARGET_DIR", workspace_root().join(VERIFY_TARGET));
     for package in PUBLISHED {
         publish.args(["-p", package]);
     }
@@ -407,11 +409,74 @@ fn publish_dry_run() -> anyhow::Result<()> {
     bail!("{publish:?} failed with {}", output.status)
 }
 
+/// Where the packages are verified: a target directory of their own, so that the
+/// workspace's builds and the packages' builds never share artifacts.
+const VERIFY_TARGET: &str = "target/package-verify";
+
+/// Makes the next verification build our packages from their sources as they are now.
+///
+/// Cargo verifies the client against the model's package through a local registry, and
+/// takes a registry package of an unchanged version for unchanged: both the sources it
+/// extracts into `$CARGO_HOME/registry/src/-<hash of the registry's path>/` and what it
+/// compiled from them are reused by a later run, which would then build against the model
+/// as it was. Both go first; crates.io's sources (`index.crates.io-*`) and the packages'
+/// other dependencies are kept.
+fn forget_verified_packages() -> anyhow::Result<()> {
+    let ours = |name: &str| {
+        let name = name.replace('_', "-");
+        let name = name.trim_start_matches("lib");
+        PUBLISHED
+            .iter()
+            .any(|package| name.starts_with(&format!("{package}-")))
+    };
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || std::env::var_os("HOME").map(|home| std::path::PathBuf::from(home).join(".cargo")),
+        |home| Some(std::path::PathBuf::from(home)),
+    );
+    let mut places = Vec::new();
+    if let Some(Ok(registries)) =
+        cargo_home.map(|home| std::fs::read_dir(home.join("registry/src")))
+    {
+        places.extend(
+            registries
+                .filter_map(Result::ok)
+                .filter(|registry| registry.file_name().to_string_lossy().starts_with('-'))
+                .map(|registry| registry.path()),
+        );
+    }
+    let built = workspace_root().join(VERIFY_TARGET).join("debug");
+    places.extend([
+        built.join(".fingerprint"),
+        built.join("deps"),
+        built.join("build"),
+    ]);
+    for place in places {
+        let Ok(entries) = std::fs::read_dir(&place) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            if !ours(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let path = entry.path();
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// `cargo package` of both crates in one call (the client verified against the model's
 /// package), without the network.
 fn package_offline() -> anyhow::Result<()> {
+    forget_verified_packages()?;
     let mut package = cargo();
     package.args(["package", "--locked", "--allow-dirty", "--offline"]);
+    package.env("CARGO_TARGET_DIR", workspace_root().join(VERIFY_TARGET));
     for name in PUBLISHED {
         package.args(["-p", name]);
     }
