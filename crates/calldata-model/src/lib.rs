@@ -88,7 +88,7 @@ pub use envelope::{
 };
 pub use ids::{CcId, Vdn};
 pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
-pub use interfaces::{CtiServerTime, CtiTime, INTERFACES, Ping, PingEcho, interface_at};
+pub use interfaces::{CtiServerTime, CtiTime, INTERFACES, Ping, PingEcho};
 pub use request::{CallKey, FieldViolation, InvalidRequest, QueryBasicCallInfo};
 pub use result_code::ResultCode;
 

@@ -5,14 +5,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
-use calldata_model::{FailureResponse, ResultCode};
+use calldata_model::{FailureResponse, JSON_CONTENT_TYPE, ResultCode};
 use futures_util::FutureExt;
 use serde::Serialize;
 
 use crate::errors::Refusal;
-
-/// The content type of every JSON answer.
-pub const JSON: &str = calldata_model::JSON_CONTENT_TYPE;
 
 /// Bytes reserved for an answer body (a typical call takes 450 to 600 of them).
 pub const ANSWER_CAPACITY: usize = 1536;
@@ -97,7 +94,7 @@ pub fn ok_json(body: Vec<u8>) -> HttpResponse {
     let mut response = HttpResponse::Ok().body(body);
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 

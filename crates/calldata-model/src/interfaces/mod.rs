@@ -22,11 +22,6 @@ pub const INTERFACES: &[Interface] = &[
     QueryBasicCallInfo::INTERFACE,
 ];
 
-/// The interface served on `path`, if any.
-pub fn interface_at(path: &str) -> Option<&'static Interface> {
-    INTERFACES.iter().find(|interface| interface.path == path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,8 +43,6 @@ mod tests {
                 "{}",
                 interface.path
             );
-            assert_eq!(interface_at(interface.path), Some(interface));
         }
-        assert_eq!(interface_at("/rest/cmsapp/v1/nothing"), None);
     }
 }

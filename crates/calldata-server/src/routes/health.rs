@@ -6,7 +6,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::answer::JSON;
+use calldata_model::JSON_CONTENT_TYPE;
 use crate::routes::openapi::parts::{Health, Readiness};
 use crate::state::AppState;
 
@@ -29,7 +29,7 @@ pub const METRICS_PATH: &str = "/metrics";
 )]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, JSON))
+        .insert_header((CONTENT_TYPE, JSON_CONTENT_TYPE))
         .body(r#"{"status":"ok"}"#)
 }
 
@@ -58,7 +58,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         body["detail"] = detail.into();
     }
     HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, JSON))
+        .insert_header((CONTENT_TYPE, JSON_CONTENT_TYPE))
         .body(body.to_string())
 }
 

@@ -14,7 +14,7 @@ use calldata_model::FailureResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::answer::JSON;
+use calldata_model::JSON_CONTENT_TYPE;
 use crate::routes::ROUTES;
 use crate::routes::openapi::parts::{AUTH_V2, Health, OPERATIONS, Readiness, SpringError};
 
@@ -107,6 +107,6 @@ pub async fn document(text: actix_web::web::Data<DocumentText>) -> HttpResponse 
         .get_or_init(|| actix_web::web::Bytes::from(document_json()))
         .clone();
     HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, JSON))
+        .insert_header((CONTENT_TYPE, JSON_CONTENT_TYPE))
         .body(body)
 }
