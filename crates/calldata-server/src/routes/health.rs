@@ -6,9 +6,9 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use calldata_model::JSON_CONTENT_TYPE;
 use crate::routes::openapi::parts::{Health, Readiness};
 use crate::state::AppState;
+use calldata_model::JSON_CONTENT_TYPE;
 
 /// Path of the liveness check.
 pub const HEALTHZ_PATH: &str = "/healthz";

@@ -14,9 +14,9 @@ use calldata_model::FailureResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use calldata_model::JSON_CONTENT_TYPE;
 use crate::routes::ROUTES;
 use crate::routes::openapi::parts::{AUTH_V2, Health, OPERATIONS, Readiness, SpringError};
+use calldata_model::JSON_CONTENT_TYPE;
 
 /// Path of the document.
 pub const DOCUMENT_PATH: &str = "/openapi.json";
