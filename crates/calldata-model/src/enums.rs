@@ -231,6 +231,30 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// What a call is doing at an agent (family.md section 4, `callStatus`).
+    CallStatus {
+        0 => Idle, "idle";
+        1 => Occupied, "occupied";
+        2 => QueuedInSkill, "queued in a skill queue";
+        3 => QueuedPrivately, "queued in the agent's private queue";
+        4 => Alerting, "alerting";
+        5 => Talking, "talking";
+        6 => Held, "held";
+        7 => Suspended, "suspended";
+        8 => Muted, "muted";
+        9 => ThreeParty, "three-party";
+    }
+}
+
+coded_enum! {
+    /// The call's direction (family.md section 4, `callInOut`).
+    CallDirection {
+        0 => Inbound, "inbound";
+        1 => Outbound, "outbound";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +265,8 @@ mod tests {
         assert_eq!(CallFeature::DOCUMENTED.len(), 12);
         assert_eq!(MediaType::DOCUMENTED.len(), 29);
         assert_eq!(EnterReason::DOCUMENTED.len(), 54);
+        assert_eq!(CallStatus::DOCUMENTED.len(), 10);
+        assert_eq!(CallDirection::DOCUMENTED.len(), 2);
     }
 
     #[test]

@@ -40,6 +40,18 @@ pub fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::E
     deserializer.deserialize_any(LenientString)
 }
 
+/// Reads an array of strings, each of which may be sent as a number; `null` reads as `[]`.
+pub fn strings<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Item(#[serde(deserialize_with = "string")] String);
+    let items: Option<Vec<Item>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| item.0)
+        .collect())
+}
+
 /// Parses an integer written as text: optional sign, decimal digits, surrounding blanks
 /// ignored. Returns `None` for the empty string, an error for anything else.
 pub fn parse_integer_text(text: &str) -> Result<Option<i64>, &'static str> {

@@ -81,14 +81,18 @@ pub mod result_code;
 pub use call::BasicCallInfo;
 pub use call_fields::{CallField, CallFieldSink};
 pub use call_id::{CallId, CallIdError, CallStart};
-pub use enums::{CallFeature, DeviceType, EnterReason, MediaType};
+pub use enums::{CallDirection, CallFeature, CallStatus, DeviceType, EnterReason, MediaType};
 pub use envelope::{
     ApiReply, DecodeError, Envelope, FailureResponse, Payload, PayloadShape, read_envelope,
     read_reply,
 };
-pub use ids::{CcId, Vdn};
+pub use ids::{AgentId, AgentIdOutOfRange, CcId, Vdn};
 pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
-pub use interfaces::{CtiServerTime, CtiTime, INTERFACES, Ping, PingEcho};
+pub use interfaces::{
+    AgentCall, AgentCalls, AgentFields, AgentGroupCalls, AgentGroupKey, AgentKey, AgentPrivateCall,
+    CallIds, CtiServerTime, CtiTime, DetailCallInfo, INTERFACES, Ping, PingEcho, QueryAgentCalls,
+    QueryAgentGroupCalls, QueryDetailCallInfo,
+};
 pub use request::{CallKey, FieldViolation, InvalidRequest, QueryBasicCallInfo};
 pub use result_code::ResultCode;
 

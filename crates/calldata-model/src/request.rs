@@ -95,6 +95,35 @@ pub(crate) fn object_text(body: &[u8]) -> Result<&str, InvalidRequest> {
     std::str::from_utf8(body).map_err(|e| InvalidRequest::NotJson(format!("not UTF-8 text ({e})")))
 }
 
+/// Reads the required integer field `field` with `make` (which checks its range), or says
+/// what is wrong with it: the shared rule of every interface's numeric fields.
+pub(crate) fn required_integer<T, E: fmt::Display>(
+    field: &'static str,
+    sent: Option<&Sent<i64>>,
+    make: impl FnOnce(i64) -> Result<T, E>,
+) -> Result<T, FieldViolation> {
+    let problem = match sent {
+        None => "is required".to_owned(),
+        Some(Sent::WrongType(found)) => format!("must be an integer, not {found}"),
+        Some(Sent::Value(value)) => match make(*value) {
+            Ok(made) => return Ok(made),
+            Err(range) => range.to_string(),
+        },
+    };
+    Err(FieldViolation {
+        field,
+        problem: problem.into(),
+    })
+}
+
+/// The refusal of a body some of whose fields broke their rules, the violations in field
+/// order (the fields that passed are `None`).
+pub(crate) fn broken_fields(
+    results: impl IntoIterator<Item = Option<FieldViolation>>,
+) -> InvalidRequest {
+    InvalidRequest::Fields(results.into_iter().flatten().collect())
+}
+
 /// Wire names in the order the contract lists them (also the order errors are reported in).
 const FIELDS: [(&str, &str); 3] = [("cc_id", "ccId"), ("vdn", "vdn"), ("call_id", "callId")];
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::envelope::{Payload, PayloadShape};
 use crate::ids::CcId;
 use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
-use crate::request::{FieldViolation, InvalidRequest, Sent, object_text};
+use crate::request::{InvalidRequest, Sent, object_text, required_integer};
 
 /// The request body: `{"ccId": 1}` (no VDN). `ccId` may also arrive as a string of digits.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -28,21 +28,8 @@ impl CtiServerTime {
 
     /// Validates the body and returns the call center it asks about.
     pub fn to_cc_id(&self) -> Result<CcId, InvalidRequest> {
-        let violation = |problem: String| {
-            InvalidRequest::Fields(vec![FieldViolation {
-                field: "ccId",
-                problem: problem.into(),
-            }])
-        };
-        match &self.cc_id {
-            None => Err(violation("is required".to_owned())),
-            Some(Sent::WrongType(found)) => {
-                Err(violation(format!("must be an integer, not {found}")))
-            }
-            Some(Sent::Value(value)) => {
-                CcId::new(*value).map_err(|_| violation(CcId::RANGE.to_string()))
-            }
-        }
+        required_integer("ccId", self.cc_id.as_ref(), CcId::new)
+            .map_err(|violation| InvalidRequest::Fields(vec![violation]))
     }
 }
 

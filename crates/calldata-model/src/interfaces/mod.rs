@@ -5,12 +5,20 @@
 //! [`Operation`], and its [`Interface`] in [`INTERFACES`]
 //! (`docs/architecture.md` lists the other steps).
 
+pub mod agent_calls;
+pub mod agent_group_calls;
 pub mod cti_server_time;
 pub mod ping;
 pub mod query_basic_call_info;
+pub mod query_detail_call_info;
 
+pub use agent_calls::{AgentFields, AgentKey, AgentPrivateCall, CallIds, QueryAgentCalls};
+pub use agent_group_calls::{
+    AgentCall, AgentCalls, AgentGroupCalls, AgentGroupKey, QueryAgentGroupCalls,
+};
 pub use cti_server_time::{CtiServerTime, CtiTime};
 pub use ping::{Ping, PingEcho};
+pub use query_detail_call_info::{DetailCallInfo, QueryDetailCallInfo};
 
 use crate::interface::{Interface, Operation};
 use crate::request::QueryBasicCallInfo;
@@ -19,7 +27,11 @@ use crate::request::QueryBasicCallInfo;
 pub const INTERFACES: &[Interface] = &[
     Ping::INTERFACE,
     CtiServerTime::INTERFACE,
+    QueryAgentCalls::INTERFACE,
+    QueryAgentGroupCalls::INTERFACE,
+    AgentPrivateCall::INTERFACE,
     QueryBasicCallInfo::INTERFACE,
+    QueryDetailCallInfo::INTERFACE,
 ];
 
 #[cfg(test)]
