@@ -1,12 +1,17 @@
 //! The `CallSource` seam: what the server asks of a place that knows the calls, one method per
 //! CC-CMS interface (querybasiccallinfo's [`CallSource::lookup`], ctiservertime's
-//! [`CallSource::cti_server_time`]).
+//! [`CallSource::cti_server_time`], the agent views' [`CallSource::agent_calls`],
+//! [`CallSource::agent_private_calls`] and [`CallSource::agent_group_calls`],
+//! querydetailcallinfo's [`CallSource::detail_call`]).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, ResultCode};
+use calldata_model::{
+    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallFieldSink, CallKey, CcId,
+    DetailCallInfo, ResultCode,
+};
 
 /// The future a lookup returns.
 pub type LookupFuture<'a> = Pin<Box<dyn Future<Output = Lookup> + Send + 'a>>;
@@ -49,9 +54,28 @@ pub trait CallSource: Send + Sync + 'static {
     /// ctiservertime: the CTI server's clock for call center `cc_id`, in epoch
     /// milliseconds.
     fn cti_server_time(&self, _cc_id: CcId) -> AnswerFuture<'_, i64> {
-        Box::pin(std::future::ready(Err(SourceError::Unsupported {
-            interface: "ctiservertime",
-        })))
+        unsupported("ctiservertime")
+    }
+
+    /// agent/queryagentcalls: the IDs of the calls the agent is handling (not those in its
+    /// private queue); none for an agent the source does not know.
+    fn agent_calls(&self, _key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        unsupported("queryagentcalls")
+    }
+
+    /// agent/agentprivatecall: the IDs of the calls waiting in the agent's private queue.
+    fn agent_private_calls(&self, _key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        unsupported("agentprivatecall")
+    }
+
+    /// agentgroup/queryagentcalls: each asked agent's calls, in the order asked.
+    fn agent_group_calls(&self, _key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
+        unsupported("agentgroup/queryagentcalls")
+    }
+
+    /// querydetailcallinfo: the call in detail; `None` when it is not in progress.
+    fn detail_call(&self, _key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
+        unsupported("querydetailcallinfo")
     }
 
     /// Whether the source can answer now (for `/readyz`).
@@ -64,6 +88,13 @@ pub trait CallSource: Send + Sync + 'static {
     fn status_detail(&self) -> Option<String> {
         None
     }
+}
+
+/// The answer of a method a source leaves at its default.
+fn unsupported<'a, T: Send + 'a>(interface: &'static str) -> AnswerFuture<'a, T> {
+    Box::pin(std::future::ready(Err(SourceError::Unsupported {
+        interface,
+    })))
 }
 
 /// The outcome of a lookup.
@@ -146,6 +177,22 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn cti_server_time(&self, cc_id: CcId) -> AnswerFuture<'_, i64> {
         (**self).cti_server_time(cc_id)
+    }
+
+    fn agent_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        (**self).agent_calls(key)
+    }
+
+    fn agent_private_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        (**self).agent_private_calls(key)
+    }
+
+    fn agent_group_calls(&self, key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
+        (**self).agent_group_calls(key)
+    }
+
+    fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
+        (**self).detail_call(key)
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

@@ -43,7 +43,7 @@ fn codes<T: Copy + Into<i64>>(value: Option<T>) -> i64 {
 
 /// Checks that one demo call looks like a real call in progress.
 fn assert_plausible(record: &CallRecord) {
-    let CallRecord { key, call } = record;
+    let CallRecord { key, call, .. } = record;
     let id = key.call_id;
     assert!(
         [1, 2].contains(&key.cc_id.get()),
@@ -60,7 +60,10 @@ fn assert_plausible(record: &CallRecord) {
     );
     assert_eq!(call.time, Some(i64::try_from(start).unwrap()), "{id}");
 
-    assert!([5, 51, 2, 19, 6].contains(&codes(call.media_type)), "{id}");
+    assert!(
+        [5, 51, 2, 19, 6, 53].contains(&codes(call.media_type)),
+        "{id}"
+    );
     assert!([1, 2, 3].contains(&codes(call.device_type)), "{id}");
     assert!(
         [0, 1, 2, 17, 28].contains(&codes(call.enter_reason)),
@@ -107,10 +110,18 @@ fn assert_plausible(record: &CallRecord) {
         "{id}: {cause}"
     );
 
-    // Every field is written: the 3 key fields and all 25 call fields, numbers as numbers.
+    // The call's fields say where it is, for the agent views.
+    assert!(record.extras.placement(call).is_ok(), "{id}");
+
+    // Every field is written: the 3 key fields, all 25 call fields, numbers as numbers,
+    // and the extras (cb, callStatus and callInOut always; callData and submediaType
+    // when there are any).
     let json = serde_json::to_value(record).unwrap();
     let object = json.as_object().unwrap();
-    assert_eq!(object.len(), 3 + FIELD_ORDER.len(), "{id}: {json}");
+    assert!(
+        (3 + FIELD_ORDER.len() + 3..=3 + FIELD_ORDER.len() + 5).contains(&object.len()),
+        "{id}: {json}"
+    );
     for name in FIELD_ORDER {
         let value = &object[name];
         assert!(
@@ -309,17 +320,28 @@ fn the_store_stays_consistent_under_eight_threads_of_readers_and_writers() {
             .map(|writer| {
                 let (store, hot_wins) = (&store, &hot_wins);
                 scope.spawn(move || {
-                    if store.add(hot, tagged_call(writer, 0, 9)).is_ok() {
+                    if store
+                        .add(&CallRecord::new(hot, tagged_call(writer, 0, 9)))
+                        .is_ok()
+                    {
                         hot_wins.fetch_add(1, Ordering::Relaxed);
                     }
                     for index in 0..PER_WRITER {
                         let key = writer_key(writer, index);
-                        store.add(key, tagged_call(writer, index, 0)).unwrap();
-                        assert!(store.add(key, tagged_call(writer, index, 5)).is_err());
-                        let old = store.replace(key, tagged_call(writer, index, 1)).unwrap();
-                        assert_eq!(old.handle, Some(0));
+                        store
+                            .add(&CallRecord::new(key, tagged_call(writer, index, 0)))
+                            .unwrap();
+                        assert!(
+                            store
+                                .add(&CallRecord::new(key, tagged_call(writer, index, 5)))
+                                .is_err()
+                        );
+                        let old = store
+                            .replace(&CallRecord::new(key, tagged_call(writer, index, 1)))
+                            .unwrap();
+                        assert_eq!(old.call.handle, Some(0));
                         if index % 3 == 0 {
-                            assert_eq!(store.remove(&key).unwrap().handle, Some(1));
+                            assert_eq!(store.remove(&key).unwrap().call.handle, Some(1));
                         }
                     }
                 })

@@ -11,8 +11,9 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use calldata_model::auth::SigningOptions;
 use calldata_model::{
-    ApiReply, BasicCallInfo, CallKey, CtiServerTime, Operation, Ping, PingEcho, QueryBasicCallInfo,
-    read_reply,
+    AgentCalls, AgentFields, AgentGroupKey, AgentKey, AgentPrivateCall, ApiReply, BasicCallInfo,
+    CallKey, CtiServerTime, DetailCallInfo, Operation, Ping, PingEcho, QueryAgentCalls,
+    QueryAgentGroupCalls, QueryBasicCallInfo, QueryDetailCallInfo, read_reply,
 };
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
@@ -176,6 +177,41 @@ impl Client {
         let request = CtiServerTime::new(cc_id);
         request.to_cc_id()?;
         Ok(self.call(&request).await?.answer.0)
+    }
+
+    /// `agent/queryagentcalls`: the IDs of the calls the agent is handling now (not those
+    /// in its private queue); `[]` for an agent with none, or one the platform does not
+    /// know. The first step of a screen-pop: agent → call ID → [`query`](Self::query).
+    pub async fn agent_calls(&self, key: &AgentKey) -> Result<Vec<String>, Error> {
+        Ok(self
+            .call(&QueryAgentCalls(AgentFields::from(*key)))
+            .await?
+            .answer
+            .0)
+    }
+
+    /// `agent/agentprivatecall`: the IDs of the calls waiting in the agent's private queue.
+    pub async fn agent_private_calls(&self, key: &AgentKey) -> Result<Vec<String>, Error> {
+        Ok(self
+            .call(&AgentPrivateCall(AgentFields::from(*key)))
+            .await?
+            .answer
+            .0)
+    }
+
+    /// `agentgroup/queryagentcalls`: the calls of 1 to 3000 agents with each call's
+    /// status, direction and media type, one element per agent in the order asked.
+    pub async fn agent_group_calls(&self, key: &AgentGroupKey) -> Result<Vec<AgentCalls>, Error> {
+        let request = QueryAgentGroupCalls::from(key);
+        request.to_group_key()?;
+        Ok(self.call(&request).await?.answer.0)
+    }
+
+    /// `calldata/querydetailcallinfo`: the call `key` names in detail (the basic call plus
+    /// its control block and call data).
+    pub async fn query_detail(&self, key: &CallKey) -> Result<DetailCallInfo, Error> {
+        let request = QueryDetailCallInfo(QueryBasicCallInfo::from(*key));
+        Ok(self.call(&request).await?.answer)
     }
 
     /// Sends `request` to the interface `Op` and reads its answer: the body is written

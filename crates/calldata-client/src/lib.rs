@@ -161,7 +161,8 @@ pub use retry::RetryPolicy;
 pub use calldata_model as model;
 pub use calldata_model::auth::{Credentials, QueryLine, SigningOptions, TimestampPrecision};
 pub use calldata_model::{
-    BasicCallInfo, CallKey, InvalidRequest, PING_PATH, Ping, PingEcho, ResultCode,
+    AgentCall, AgentCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallKey, DetailCallInfo,
+    InvalidRequest, PING_PATH, Ping, PingEcho, ResultCode,
 };
 
 // The README's examples are compiled as doc tests, so the page crates.io shows stays true.

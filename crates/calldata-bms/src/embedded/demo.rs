@@ -4,14 +4,26 @@
 //! the generator uses only its seed and a fixed base instant ([`BASE_MILLIS`],
 //! 2025-12-01T00:00:00Z), never the real clock. Keys are unique because the sequence part of
 //! each call ID is the call's index, not a random number.
+//!
+//! Agents: calls `2n` and `2n + 1` go to agent `1001 + n` (past 59999, on from 70000), so
+//! an agent has one or two calls of its VDN, at it (talking, alerting, held, ...) or in its
+//! private queue; [`demo_agents`] adds ten agents with no call to every demo VDN.
 
 use calldata_model::call::CALL_IN_CAUSE_UNSET;
 use calldata_model::{
-    BasicCallInfo, CallFeature, CallId, CallKey, CcId, DeviceType, EnterReason, MediaType, Vdn,
+    AgentId, AgentKey, BasicCallInfo, CallDirection, CallFeature, CallId, CallKey, CallStatus,
+    CcId, DeviceType, EnterReason, MediaType, Vdn,
 };
 use fastrand::Rng;
 
+use super::placement::CallExtras;
 use super::record::CallRecord;
+
+/// The call centers and VDNs the demo calls are spread over.
+pub const DEMO_VDNS: [(u16, u16); 6] = [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3)];
+
+/// The agents with no call that every demo VDN has: 101..=110.
+pub const IDLE_DEMO_AGENTS: std::ops::RangeInclusive<u32> = 101..=110;
 
 /// The fixed "now" of the demo data: 2025-12-01T00:00:00Z in epoch milliseconds.
 pub const BASE_MILLIS: u64 = 1_764_547_200_000;
@@ -51,6 +63,39 @@ pub fn demo_records(settings: &DemoSettings) -> impl Iterator<Item = CallRecord>
     (0..settings.count.min(MAX_DEMO_CALLS)).filter_map(move |index| demo_record(&mut rng, index))
 }
 
+/// The demo agents with no call ([`IDLE_DEMO_AGENTS`] in every VDN of [`DEMO_VDNS`]);
+/// the agents with calls are signed in by their calls.
+pub fn demo_agents(_settings: &DemoSettings) -> impl Iterator<Item = AgentKey> + use<> {
+    DEMO_VDNS.into_iter().flat_map(|(cc_id, vdn)| {
+        IDLE_DEMO_AGENTS.filter_map(move |agent_id| {
+            Some(AgentKey {
+                cc_id: CcId::new(i64::from(cc_id)).ok()?,
+                vdn: Vdn::new(i64::from(vdn)).ok()?,
+                agent_id: AgentId::new(i64::from(agent_id)).ok()?,
+            })
+        })
+    })
+}
+
+/// The agent of demo call `index`: two calls an agent, from 1001 on.
+fn demo_agent(index: usize) -> i64 {
+    let n = i64::try_from(index / 2).unwrap_or(i64::MAX);
+    if n < 59_999 - 1001 + 1 {
+        1001 + n
+    } else {
+        70_000 + (n - (59_999 - 1001 + 1)) % 930_000
+    }
+}
+
+/// Where a demo call is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Spot {
+    Agent,
+    PrivateQueue,
+    SkillQueue,
+    IvrFlow,
+}
+
 /// The first `n` keys the generator produces for `settings` (fewer if `count` is smaller).
 pub fn sample_keys(settings: &DemoSettings, n: usize) -> Vec<CallKey> {
     demo_records(settings)
@@ -64,18 +109,30 @@ pub fn sample_keys(settings: &DemoSettings, n: usize) -> Vec<CallKey> {
 /// Every identifier and code is picked from fixed, valid values, so this never returns
 /// `None`; the `Option` keeps the generator free of panics.
 fn demo_record(rng: &mut Rng, index: usize) -> Option<CallRecord> {
+    // Weighted over DEMO_VDNS.
     let cc_id = CcId::new(weighted(rng, &[(85, 1), (15, 2)])?).ok()?;
     let vdn = Vdn::new(weighted(rng, &[(60, 1), (25, 2), (15, 3)])?).ok()?;
     let media_type = pick_media_type(rng)?;
-    let device_type = pick_device_type(rng)?;
-    let (device_no, party_num) = match device_type {
-        DeviceType::Agent => (rng.i64(1001..=1999), 2),
-        DeviceType::IvrFlow => (rng.i64(1..=8), 1),
-        _ => (rng.i64(1..=40), 1),
+    let spot = pick_spot(rng)?;
+    let (device_type, device_no, party_num, status) = match spot {
+        Spot::Agent => (DeviceType::Agent, demo_agent(index), 2, pick_status(rng)?),
+        Spot::PrivateQueue => (
+            DeviceType::SkillQueue,
+            demo_agent(index),
+            1,
+            CallStatus::QueuedPrivately,
+        ),
+        Spot::SkillQueue => (
+            DeviceType::SkillQueue,
+            rng.i64(1..=40),
+            1,
+            CallStatus::QueuedInSkill,
+        ),
+        Spot::IvrFlow => (DeviceType::IvrFlow, rng.i64(1..=8), 1, CallStatus::Occupied),
     };
     let wait_time = rng.i64(0..=300);
-    // Only a call at an agent has been talking; one in a queue or an IVR flow has not yet.
-    let total_talking_times = if device_type == DeviceType::Agent {
+    // Only a call answered at an agent has been talking.
+    let total_talking_times = if spot == Spot::Agent && status != CallStatus::Alerting {
         rng.i64(0..=1800)
     } else {
         0
@@ -144,7 +201,23 @@ fn demo_record(rng: &mut Rng, index: usize) -> Option<CallRecord> {
         vdn,
         call_id,
     };
-    Some(CallRecord::new(key, call))
+    let outbound = call.call_feature == Some(CallFeature::PreviewOutbound) || rng.u8(0..10) == 0;
+    let extras = CallExtras {
+        cb: Some(rng.i64(1..=4_000_000)),
+        call_data: if rng.u8(0..5) == 0 {
+            format!("orderId={}", rng.u32(100_000..1_000_000))
+        } else {
+            String::new()
+        },
+        call_status: Some(status),
+        call_in_out: Some(if outbound {
+            CallDirection::Outbound
+        } else {
+            CallDirection::Inbound
+        }),
+        submedia_type: (media_type == MediaType::SocialChat).then(|| rng.i64(1..=9)),
+    };
+    Some(CallRecord::new(key, call).with_extras(extras))
 }
 
 /// `<start ms>-<index>` for the first million calls, `<start s>-<index>` after that.
@@ -172,7 +245,7 @@ fn weighted<T: Copy>(rng: &mut Rng, choices: &[(u32, T)]) -> Option<T> {
     None
 }
 
-/// Mostly voice, some web chat, click-to-dial, video and email.
+/// Mostly voice, some web chat, click-to-dial, video, email and social chat.
 fn pick_media_type(rng: &mut Rng) -> Option<MediaType> {
     weighted(
         rng,
@@ -182,18 +255,36 @@ fn pick_media_type(rng: &mut Rng) -> Option<MediaType> {
             (8, MediaType::ClickToDial),
             (6, MediaType::VideoCall),
             (4, MediaType::Email),
+            (3, MediaType::SocialChat),
         ],
     )
 }
 
-/// Mostly at an agent or in a skill queue, some in an IVR flow.
-fn pick_device_type(rng: &mut Rng) -> Option<DeviceType> {
+/// Mostly at an agent or in a skill queue, some in an IVR flow or a private queue.
+fn pick_spot(rng: &mut Rng) -> Option<Spot> {
     weighted(
         rng,
         &[
-            (55, DeviceType::Agent),
-            (35, DeviceType::SkillQueue),
-            (10, DeviceType::IvrFlow),
+            (50, Spot::Agent),
+            (30, Spot::SkillQueue),
+            (10, Spot::IvrFlow),
+            (10, Spot::PrivateQueue),
+        ],
+    )
+}
+
+/// What a call at an agent is doing: mostly talking.
+fn pick_status(rng: &mut Rng) -> Option<CallStatus> {
+    weighted(
+        rng,
+        &[
+            (60, CallStatus::Talking),
+            (10, CallStatus::Alerting),
+            (10, CallStatus::Held),
+            (5, CallStatus::Occupied),
+            (5, CallStatus::Suspended),
+            (5, CallStatus::Muted),
+            (5, CallStatus::ThreeParty),
         ],
     )
 }
@@ -346,6 +437,43 @@ mod tests {
         assert!(records.iter().any(|r| r.key.cc_id.get() == 2));
         assert!(records.iter().any(|r| r.call.key_id.is_empty()));
         assert!(records.iter().any(|r| r.call.key_id.len() == 16));
+    }
+
+    #[test]
+    fn the_default_demo_has_calls_in_every_status_at_agents_and_idle_agents() {
+        let records: Vec<CallRecord> = demo_records(&DemoSettings::default()).collect();
+        for status in CallStatus::DOCUMENTED
+            .iter()
+            .filter(|status| **status != CallStatus::Idle)
+        {
+            assert!(
+                records
+                    .iter()
+                    .any(|r| r.extras.call_status == Some(*status)),
+                "no demo call is {status}"
+            );
+        }
+        for record in &records {
+            assert!(record.extras.placement(&record.call).is_ok(), "{record:?}");
+        }
+        assert_eq!(demo_agents(&DemoSettings::default()).count(), 60);
+        assert!(
+            records
+                .iter()
+                .any(|r| r.call.media_type == Some(MediaType::SocialChat)
+                    && r.extras.submedia_type.is_some())
+        );
+    }
+
+    #[test]
+    fn two_calls_go_to_an_agent_and_every_agent_id_is_valid() {
+        assert_eq!(
+            (demo_agent(0), demo_agent(1), demo_agent(2)),
+            (1001, 1001, 1002)
+        );
+        for index in [0, 117_997, 117_998, 2_000_000, 999_999_999] {
+            assert!(AgentId::new(demo_agent(index)).is_ok(), "{index}");
+        }
     }
 
     #[test]

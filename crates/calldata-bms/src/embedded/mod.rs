@@ -11,26 +11,34 @@
 //! call's packed size plus its key and map slot), so that the sandbox API can bound what
 //! its additions hold by bytes as well as by count.
 
+mod agents;
 pub mod demo;
 mod error;
 pub mod file;
 mod packed;
+pub mod placement;
 pub mod record;
 
 use std::collections::BinaryHeap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use calldata_model::{BasicCallInfo, CallFieldSink, CallKey, CcId, Vdn};
+use calldata_model::{
+    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallFieldSink, CallKey, CcId,
+    DetailCallInfo, Vdn,
+};
 
-use crate::source::{CallSource, Lookup, LookupFuture, Presence, ReadyFuture};
+use crate::source::{AnswerFuture, CallSource, Lookup, LookupFuture, Presence, ReadyFuture};
+use agents::{AgentBook, AgentEntry};
 use packed::PackedCall;
 
-pub use demo::{DemoSettings, demo_records, sample_keys};
+pub use agents::{AgentFilter, AgentRecord};
+pub use demo::{DemoSettings, demo_agents, demo_records, sample_keys};
 pub use error::{LoadError, StoreError};
 pub use file::{load_records, write_json_lines};
-pub use record::CallRecord;
+pub use placement::{CallExtras, Placement, PlacementError};
+pub use record::{CallRecord, RecordError};
 
 /// Concurrent in-memory store of calls in progress, keyed by [`CallKey`].
 pub struct EmbeddedStore {
@@ -42,6 +50,11 @@ pub struct EmbeddedStore {
     /// What ctiservertime adds to this machine's clock (`cti_clock_offset_ms`), so clients
     /// that correct their clocks against CTI time can be tested.
     cti_clock_offset_ms: AtomicI64,
+    /// The agents and the calls each agent view lists, an index over `calls`.
+    agents: AgentBook,
+    /// Writers change a call and the agent book together, one at a time, so the book
+    /// always indexes the calls as stored; readers take no lock.
+    writer: Mutex<()>,
 }
 
 /// What one stored call holds besides its packed bytes: its key and its map slot.
@@ -72,11 +85,7 @@ impl ListFilter {
 impl EmbeddedStore {
     /// An empty store.
     pub fn new() -> Self {
-        Self {
-            calls: papaya::HashMap::default(),
-            bytes: AtomicUsize::new(0),
-            cti_clock_offset_ms: AtomicI64::new(0),
-        }
+        Self::with_capacity(0)
     }
 
     /// An empty store with room for `capacity` calls before it grows.
@@ -88,6 +97,8 @@ impl EmbeddedStore {
             ),
             bytes: AtomicUsize::new(0),
             cti_clock_offset_ms: AtomicI64::new(0),
+            agents: AgentBook::new(),
+            writer: Mutex::new(()),
         }
     }
 
@@ -106,28 +117,72 @@ impl EmbeddedStore {
         now.saturating_add(self.cti_clock_offset_ms.load(Ordering::Relaxed))
     }
 
-    /// A store holding the deterministic demo calls of `settings`.
+    /// A store holding the deterministic demo calls of `settings`, and the demo agents
+    /// (with and without calls).
     pub fn with_demo_calls(settings: &DemoSettings) -> Self {
-        Self::from_records(
+        let store = Self::from_records(
             demo_records(settings),
             settings.count.min(demo::MAX_DEMO_CALLS),
-        )
+        );
+        for agent in demo_agents(settings) {
+            store.sign_in_agent(agent);
+        }
+        store
     }
 
     /// A store holding `records`; a later record with the same key replaces an earlier one.
     pub fn from_records(records: impl IntoIterator<Item = CallRecord>, capacity: usize) -> Self {
         let store = Self::with_capacity(capacity);
         {
-            let calls = store.calls.pin();
+            let _writing = store.write_lock();
             for record in records {
-                let packed = PackedCall::pack(&record.call);
-                store.counted_in(&packed);
-                if let Some(old) = calls.insert(record.key, packed) {
-                    store.counted_out(old);
-                }
+                store.put(&record);
             }
         }
         store
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // The lock guards no data of its own: a writer that panicked left nothing half done.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Stores `record` (adding or replacing) and indexes it; returns the call it replaced.
+    /// The caller holds the write lock.
+    fn put(&self, record: &CallRecord) -> Option<CallRecord> {
+        let packed = PackedCall::pack(&record.call, &record.extras);
+        self.counted_in(&packed);
+        let calls = self.calls.pin();
+        let old = calls.insert(record.key, packed).map(|old| {
+            self.counted_out(old);
+            self.unindex(&record.key, old)
+        });
+        self.index(record);
+        old
+    }
+
+    /// Lists the call in the agent views it belongs to. The caller holds the write lock.
+    fn index(&self, record: &CallRecord) {
+        let placement = record
+            .extras
+            .placement(&record.call)
+            .unwrap_or(Placement::Elsewhere);
+        if let Some((agent_id, entry)) =
+            AgentEntry::of(record.key.call_id, &record.call, &record.extras, placement)
+        {
+            self.agents.attach(agent_key(&record.key, agent_id), entry);
+        }
+    }
+
+    /// Takes a stored call off the agent views and returns it. The caller holds the write
+    /// lock.
+    fn unindex(&self, key: &CallKey, packed: &PackedCall) -> CallRecord {
+        let (call, extras) = packed.unpack_all();
+        let placement = extras.placement(&call).unwrap_or(Placement::Elsewhere);
+        if let Placement::Agent(agent_id, _) | Placement::PrivateQueue(agent_id) = placement {
+            self.agents.detach(&agent_key(key, agent_id), &key.call_id);
+        }
+        CallRecord::new(*key, call).with_extras(extras)
     }
 
     /// The lookup's outcome: found, or not in progress.
@@ -158,42 +213,88 @@ impl EmbeddedStore {
         }
     }
 
-    /// Adds a call that has just started; refuses a key that is already in progress.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "callers hand the call over; the store keeps its packed form"
-    )]
-    pub fn add(&self, key: CallKey, call: BasicCallInfo) -> Result<(), StoreError> {
-        match self.calls.pin().try_insert(key, PackedCall::pack(&call)) {
-            Ok(added) => {
-                self.counted_in(added);
-                Ok(())
-            }
-            Err(_) => Err(StoreError::AlreadyExists(key)),
-        }
-    }
-
-    /// Stores a call, adding it or overwriting the one with the same key; returns the old one.
-    #[allow(
-        clippy::needless_pass_by_value,
-        reason = "callers hand the call over; the store keeps its packed form"
-    )]
-    pub fn replace(&self, key: CallKey, call: BasicCallInfo) -> Option<Arc<BasicCallInfo>> {
-        let packed = PackedCall::pack(&call);
-        self.counted_in(&packed);
-        let calls = self.calls.pin();
-        calls.insert(key, packed).map(|old| {
-            self.counted_out(old);
-            Arc::new(old.unpack())
+    /// The stored record of the call with this key (its extras included), if in progress.
+    pub fn get_record(&self, key: &CallKey) -> Option<CallRecord> {
+        self.calls.pin().get(key).map(|packed| {
+            let (call, extras) = packed.unpack_all();
+            CallRecord::new(*key, call).with_extras(extras)
         })
     }
 
+    /// querydetailcallinfo: the call with this key in detail, if it is in progress.
+    pub fn detail(&self, key: &CallKey) -> Option<DetailCallInfo> {
+        self.calls.pin().get(key).map(|packed| {
+            let (call, extras) = packed.unpack_all();
+            DetailCallInfo::new(extras.cb.unwrap_or(0), extras.call_data, call)
+        })
+    }
+
+    /// agent/queryagentcalls (`private` false) and agent/agentprivatecall (`private`
+    /// true): the IDs of the agent's calls of that kind; none for an agent not signed in.
+    pub fn agent_call_ids(&self, key: &AgentKey, private: bool) -> Vec<String> {
+        self.agents
+            .with_calls(key, |calls| {
+                calls
+                    .iter()
+                    .filter(|entry| entry.is_private() == private)
+                    .map(|entry| entry.call_id().as_str().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// agentgroup/queryagentcalls: each asked agent's calls, in the order asked.
+    pub fn agent_group_calls(&self, key: &AgentGroupKey) -> AgentGroupCalls {
+        self.agents.group(key)
+    }
+
+    /// Signs an agent in (it then answers `[]` until a call is placed at it); `false`
+    /// when it already was.
+    pub fn sign_in_agent(&self, key: AgentKey) -> bool {
+        let _writing = self.write_lock();
+        self.agents.sign_in(key)
+    }
+
+    /// Signs an agent out: `Ok(true)` when it was in, `Ok(false)` when it was not,
+    /// `Err(n)` (nothing changed) while `n` calls are still at it or in its private queue.
+    pub fn sign_out_agent(&self, key: &AgentKey) -> Result<bool, usize> {
+        let _writing = self.write_lock();
+        self.agents.sign_out(key)
+    }
+
+    /// Up to `limit` signed-in agents passing `filter`, in key order, with their calls.
+    pub fn list_agents(&self, filter: &AgentFilter, limit: usize) -> Vec<AgentRecord> {
+        self.agents.list(filter, limit)
+    }
+
+    /// Number of agents signed in.
+    pub fn agent_count(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Adds a call that has just started; refuses a key that is already in progress.
+    pub fn add(&self, record: &CallRecord) -> Result<(), StoreError> {
+        let _writing = self.write_lock();
+        if self.calls.pin().contains_key(&record.key) {
+            return Err(StoreError::AlreadyExists(record.key));
+        }
+        self.put(record);
+        Ok(())
+    }
+
+    /// Stores a call, adding it or overwriting the one with the same key; returns the old one.
+    pub fn replace(&self, record: &CallRecord) -> Option<CallRecord> {
+        let _writing = self.write_lock();
+        self.put(record)
+    }
+
     /// Removes a call that has ended; returns it if it was in progress.
-    pub fn remove(&self, key: &CallKey) -> Option<Arc<BasicCallInfo>> {
+    pub fn remove(&self, key: &CallKey) -> Option<CallRecord> {
+        let _writing = self.write_lock();
         let calls = self.calls.pin();
         calls.remove(key).map(|old| {
             self.counted_out(old);
-            Arc::new(old.unpack())
+            self.unindex(key, old)
         })
     }
 
@@ -204,9 +305,9 @@ impl EmbeddedStore {
         self.bytes.load(Ordering::Relaxed)
     }
 
-    /// The bytes `call` would count for in [`Self::bytes_held`] once stored.
-    pub fn bytes_for(call: &BasicCallInfo) -> usize {
-        entry_bytes(&PackedCall::pack(call))
+    /// The bytes `record` would count for in [`Self::bytes_held`] once stored.
+    pub fn bytes_for(record: &CallRecord) -> usize {
+        entry_bytes(&PackedCall::pack(&record.call, &record.extras))
     }
 
     /// The bytes the call stored under `key` counts for, if there is one.
@@ -254,7 +355,10 @@ impl EmbeddedStore {
         first
             .into_sorted_vec()
             .into_iter()
-            .map(|entry| CallRecord::new(*entry.key, entry.call.unpack()))
+            .map(|entry| {
+                let (call, extras) = entry.call.unpack_all();
+                CallRecord::new(*entry.key, call).with_extras(extras)
+            })
             .collect()
     }
 
@@ -266,6 +370,15 @@ impl EmbeddedStore {
     /// Whether no call is in progress.
     pub fn is_empty(&self) -> bool {
         self.calls.is_empty()
+    }
+}
+
+/// The agent `agent_id` of the VDN of `key`.
+fn agent_key(key: &CallKey, agent_id: calldata_model::AgentId) -> AgentKey {
+    AgentKey {
+        cc_id: key.cc_id,
+        vdn: key.vdn,
+        agent_id,
     }
 }
 
@@ -320,8 +433,26 @@ impl CallSource for EmbeddedStore {
         Box::pin(std::future::ready(self.found_or_not(key)))
     }
 
-    fn cti_server_time(&self, _cc_id: CcId) -> crate::source::AnswerFuture<'_, i64> {
+    fn cti_server_time(&self, _cc_id: CcId) -> AnswerFuture<'_, i64> {
         Box::pin(std::future::ready(Ok(self.cti_time_ms())))
+    }
+
+    fn agent_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        Box::pin(std::future::ready(Ok(self.agent_call_ids(&key, false))))
+    }
+
+    fn agent_private_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        Box::pin(std::future::ready(Ok(self.agent_call_ids(&key, true))))
+    }
+
+    fn agent_group_calls(&self, key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
+        Box::pin(std::future::ready(Ok(EmbeddedStore::agent_group_calls(
+            self, &key,
+        ))))
+    }
+
+    fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
+        Box::pin(std::future::ready(Ok(self.detail(&key))))
     }
 
     fn lookup_now(&self, key: CallKey) -> Option<Lookup> {
@@ -389,7 +520,9 @@ mod tests {
     #[test]
     fn an_added_call_is_found_by_its_key_only() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(7)).unwrap();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(7)))
+            .unwrap();
         assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(7));
         assert_eq!(store.get(&key(2, 1, "100-1")), None);
         assert_eq!(store.get(&key(1, 2, "100-1")), None);
@@ -400,8 +533,12 @@ mod tests {
     #[test]
     fn adding_a_key_twice_is_refused_and_keeps_the_first_call() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(1)).unwrap();
-        let err = store.add(key(1, 1, "100-1"), call(2)).unwrap_err();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(1)))
+            .unwrap();
+        let err = store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(2)))
+            .unwrap_err();
         assert_eq!(err, StoreError::AlreadyExists(key(1, 1, "100-1")));
         assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(1));
     }
@@ -409,9 +546,14 @@ mod tests {
     #[test]
     fn replace_inserts_or_overwrites_and_returns_the_previous_call() {
         let store = EmbeddedStore::new();
-        assert_eq!(store.replace(key(1, 1, "100-1"), call(1)), None);
-        let previous = store.replace(key(1, 1, "100-1"), call(2)).unwrap();
-        assert_eq!(previous.dsn, Some(1));
+        assert_eq!(
+            store.replace(&CallRecord::new(key(1, 1, "100-1"), call(1))),
+            None
+        );
+        let previous = store
+            .replace(&CallRecord::new(key(1, 1, "100-1"), call(2)))
+            .unwrap();
+        assert_eq!(previous.call.dsn, Some(1));
         assert_eq!(store.get(&key(1, 1, "100-1")).unwrap().dsn, Some(2));
         assert_eq!(store.len(), 1);
     }
@@ -419,8 +561,10 @@ mod tests {
     #[test]
     fn a_removed_call_is_no_longer_found() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(1)).unwrap();
-        assert_eq!(store.remove(&key(1, 1, "100-1")).unwrap().dsn, Some(1));
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(1)))
+            .unwrap();
+        assert_eq!(store.remove(&key(1, 1, "100-1")).unwrap().call.dsn, Some(1));
         assert_eq!(store.remove(&key(1, 1, "100-1")), None);
         assert_eq!(store.get(&key(1, 1, "100-1")), None);
         assert!(store.is_empty());
@@ -429,9 +573,11 @@ mod tests {
     #[test]
     fn a_reader_keeps_its_call_after_the_store_replaces_it() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(1)))
+            .unwrap();
         let held = store.get(&key(1, 1, "100-1")).unwrap();
-        store.replace(key(1, 1, "100-1"), call(2));
+        store.replace(&CallRecord::new(key(1, 1, "100-1"), call(2)));
         store.remove(&key(1, 1, "100-1"));
         assert_eq!(held.dsn, Some(1));
     }
@@ -440,7 +586,9 @@ mod tests {
     fn list_sorts_by_cc_id_vdn_and_call_id_text_and_stops_at_the_limit() {
         let store = EmbeddedStore::new();
         for (cc_id, vdn, id) in [(2, 1, "5-1"), (1, 2, "1-1"), (1, 1, "9-1"), (1, 1, "10-1")] {
-            store.add(key(cc_id, vdn, id), call(0)).unwrap();
+            store
+                .add(&CallRecord::new(key(cc_id, vdn, id), call(0)))
+                .unwrap();
         }
         let listed: Vec<CallKey> = store
             .list(&ListFilter::default(), 10)
@@ -468,7 +616,9 @@ mod tests {
     fn list_filters_by_cc_id_and_vdn() {
         let store = EmbeddedStore::new();
         for (cc_id, vdn, id) in [(1, 1, "1-1"), (1, 2, "1-2"), (2, 1, "1-3"), (2, 2, "1-4")] {
-            store.add(key(cc_id, vdn, id), call(0)).unwrap();
+            store
+                .add(&CallRecord::new(key(cc_id, vdn, id), call(0)))
+                .unwrap();
         }
         let ids = |filter: ListFilter| -> Vec<String> {
             store
@@ -498,7 +648,9 @@ mod tests {
     #[test]
     fn lookup_answers_found_or_not_in_progress_without_waiting() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(3)).unwrap();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(3)))
+            .unwrap();
         match now(store.lookup(key(1, 1, "100-1"))) {
             Lookup::Found(found) => assert_eq!(found.dsn, Some(3)),
             other => panic!("expected Found, got {other:?}"),
@@ -554,7 +706,9 @@ mod tests {
             calling_num: "88880001".to_owned(),
             ..call(3)
         };
-        store.add(key(1, 1, "100-1"), stored).unwrap();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), stored))
+            .unwrap();
         // Through the `Arc`, as the server holds it.
         let shared: Arc<dyn CallSource> = Arc::new(store);
         let mut seen = Seen::default();
@@ -590,21 +744,27 @@ mod tests {
     fn bytes_held_follow_additions_replacements_and_removals() {
         let store = EmbeddedStore::new();
         assert_eq!(store.bytes_held(), 0);
-        let small = call(1);
-        let large = BasicCallInfo {
-            calling_num: "1".repeat(10_000),
-            ..call(2)
-        };
-        store.add(key(1, 1, "100-1"), small.clone()).unwrap();
+        let small = CallRecord::new(key(1, 1, "100-1"), call(1));
+        let large = CallRecord::new(
+            key(1, 1, "100-1"),
+            BasicCallInfo {
+                calling_num: "1".repeat(10_000),
+                ..call(2)
+            },
+        );
+        store.add(&small).unwrap();
         let one = EmbeddedStore::bytes_for(&small);
         assert_eq!(store.bytes_held(), one);
         assert_eq!(store.bytes_of(&key(1, 1, "100-1")), Some(one));
         assert_eq!(store.bytes_of(&key(1, 1, "100-2")), None);
-        store.replace(key(1, 1, "100-1"), large.clone());
+        store.replace(&large);
         let big = EmbeddedStore::bytes_for(&large);
         assert!(big > 10_000, "{big}");
         assert_eq!(store.bytes_held(), big);
-        store.replace(key(1, 1, "100-2"), small);
+        store.replace(&CallRecord {
+            key: key(1, 1, "100-2"),
+            ..small
+        });
         assert_eq!(store.bytes_held(), big + one);
         store.remove(&key(1, 1, "100-1"));
         assert_eq!(store.bytes_held(), one);
@@ -612,15 +772,104 @@ mod tests {
         assert_eq!(store.bytes_held(), 0);
         let loaded = EmbeddedStore::with_demo_calls(&DemoSettings { count: 10, seed: 1 });
         let sum: usize = demo_records(&DemoSettings { count: 10, seed: 1 })
-            .map(|r| EmbeddedStore::bytes_for(&r.call))
+            .map(|r| EmbeddedStore::bytes_for(&r))
             .sum();
         assert_eq!(loaded.bytes_held(), sum);
+    }
+
+    fn at(call_id: &str, device_type: i64, device_no: i64, status: i64) -> CallRecord {
+        CallRecord::new(
+            key(1, 1, call_id),
+            BasicCallInfo {
+                device_type: Some(calldata_model::DeviceType::from_code(device_type)),
+                device_no: Some(device_no),
+                media_type: Some(calldata_model::MediaType::Voice),
+                ..BasicCallInfo::default()
+            },
+        )
+        .with_extras(CallExtras {
+            call_status: Some(calldata_model::CallStatus::from_code(status)),
+            ..CallExtras::default()
+        })
+    }
+
+    fn agent(agent_id: i64) -> AgentKey {
+        AgentKey {
+            cc_id: CcId::new(1).unwrap(),
+            vdn: Vdn::new(1).unwrap(),
+            agent_id: calldata_model::AgentId::new(agent_id).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_agent_views_follow_calls_as_they_move_and_end() {
+        let store = EmbeddedStore::new();
+        assert!(store.agent_call_ids(&agent(1099), false).is_empty());
+        store.add(&at("200-2", 2, 1099, 6)).unwrap();
+        store.add(&at("100-1", 2, 1099, 5)).unwrap();
+        store.add(&at("300-3", 1, 1099, 3)).unwrap();
+        store.add(&at("400-4", 1, 7, 2)).unwrap();
+        // In the order the calls started, private ones apart.
+        assert_eq!(
+            store.agent_call_ids(&agent(1099), false),
+            ["100-1", "200-2"]
+        );
+        assert_eq!(store.agent_call_ids(&agent(1099), true), ["300-3"]);
+        let group = store.agent_group_calls(&AgentGroupKey {
+            cc_id: CcId::new(1).unwrap(),
+            vdn: Vdn::new(1).unwrap(),
+            agent_ids: vec![agent(1100).agent_id, agent(1099).agent_id],
+        });
+        assert_eq!(group.0[0].agent_id, Some(1100));
+        assert!(group.0[0].call_list.is_empty());
+        let statuses: Vec<i64> = group.0[1]
+            .call_list
+            .iter()
+            .map(|call| call.call_status.unwrap().code())
+            .collect();
+        assert_eq!(statuses, [5, 6, 3]);
+        // The private call is answered, then moves to another agent, then ends.
+        store.replace(&at("300-3", 2, 1099, 5));
+        assert_eq!(
+            store.agent_call_ids(&agent(1099), false),
+            ["100-1", "200-2", "300-3"]
+        );
+        assert!(store.agent_call_ids(&agent(1099), true).is_empty());
+        store.replace(&at("300-3", 2, 1100, 4));
+        assert_eq!(store.agent_call_ids(&agent(1100), false), ["300-3"]);
+        store.remove(&key(1, 1, "300-3"));
+        assert!(store.agent_call_ids(&agent(1100), false).is_empty());
+        // Agents stay signed in without calls, and leave only when they have none.
+        assert_eq!(store.agent_count(), 2);
+        assert_eq!(store.sign_out_agent(&agent(1099)), Err(2));
+        assert_eq!(store.sign_out_agent(&agent(1100)), Ok(true));
+        assert_eq!(store.sign_out_agent(&agent(1100)), Ok(false));
+        assert!(store.sign_in_agent(agent(1100)));
+        assert!(!store.sign_in_agent(agent(1100)));
+    }
+
+    #[test]
+    fn the_detail_is_the_stored_call_with_its_extras() {
+        let store = EmbeddedStore::new();
+        let record = at("100-1", 2, 1099, 5).with_extras(CallExtras {
+            cb: Some(42),
+            call_data: "k=v".to_owned(),
+            ..CallExtras::default()
+        });
+        store.add(&record).unwrap();
+        let detail = store.detail(&key(1, 1, "100-1")).unwrap();
+        assert_eq!(detail.call, record.call);
+        assert_eq!((detail.cb, detail.call_data_len), (Some(42), Some(3)));
+        assert_eq!(store.get_record(&key(1, 1, "100-1")), Some(record));
+        assert_eq!(store.detail(&key(1, 1, "100-2")), None);
     }
 
     #[test]
     fn debug_output_shows_the_count_not_the_calls() {
         let store = EmbeddedStore::new();
-        store.add(key(1, 1, "100-1"), call(1)).unwrap();
+        store
+            .add(&CallRecord::new(key(1, 1, "100-1"), call(1)))
+            .unwrap();
         assert_eq!(format!("{store:?}"), "EmbeddedStore { calls: 1 }");
     }
 }

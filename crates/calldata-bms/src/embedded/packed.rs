@@ -2,7 +2,9 @@
 //! few hundred megabytes less than a million `BasicCallInfo`s (25 fields, five `String`s,
 //! sixteen 16-byte `Option<i64>`s: about 650 bytes a call with its allocations).
 //!
-//! The 25 fields are written in their declaration order into one boxed byte slice:
+//! The 25 fields are written in their declaration order into one boxed byte slice, then
+//! the call's [`CallExtras`] (`cb`, `callData`, `callStatus`, `callInOut`,
+//! `submediaType`), which only the detail and agent views read:
 //! a number as one LEB128 varint (0 = absent, else zigzag(value) + 1), a coded enumeration
 //! as a varint tag (0 = absent, 1 = a code `from_code` gives back, 2 = a kept `Unknown`)
 //! followed by its zigzag code, a string as its length then its bytes. A demo call takes
@@ -11,8 +13,11 @@
 use std::borrow::Cow;
 
 use calldata_model::{
-    BasicCallInfo, CallFeature, CallField, CallFieldSink, DeviceType, EnterReason, MediaType,
+    BasicCallInfo, CallDirection, CallFeature, CallField, CallFieldSink, CallStatus, DeviceType,
+    EnterReason, MediaType,
 };
+
+use super::placement::CallExtras;
 
 /// A call packed into bytes; [`PackedCall::unpack`] restores it exactly.
 #[derive(Clone, PartialEq, Eq)]
@@ -172,50 +177,11 @@ macro_rules! value_of {
     };
 }
 
-impl PackedCall {
-    /// Packs `call`.
-    pub(crate) fn pack(call: &BasicCallInfo) -> Self {
-        let strings = call.key_id.len()
-            + call.calling_num.len()
-            + call.called_num.len()
-            + call.call_skill.len()
-            + call.orgi_called_num.len();
-        let mut out = Writer(Vec::with_capacity(64 + strings));
-        out.number(call.time);
-        out.number(call.dsn);
-        out.number(call.handle);
-        out.number(call.server);
-        out.text(&call.key_id);
-        out.text(&call.calling_num);
-        out.text(&call.called_num);
-        out.number(call.mid);
-        out.number(call.trunk_no);
-        out.number(call.priority);
-        out.code(code_of!(call.device_type, DeviceType));
-        out.number(call.device_no);
-        out.text(&call.call_skill);
-        out.number(call.party_num);
-        out.code(code_of!(call.call_feature, CallFeature));
-        out.text(&call.orgi_called_num);
-        out.code(code_of!(call.media_type, MediaType));
-        out.number(call.place);
-        out.number(call.wait_time);
-        out.number(call.total_talking_times);
-        out.number(call.logon_times);
-        out.number(call.service_type);
-        out.number(call.call_in_cause);
-        out.code(code_of!(call.enter_reason, EnterReason));
-        out.number(call.media_bill_type);
-        Self(out.0.into_boxed_slice())
-    }
-
-    /// The call, exactly as it was packed.
-    pub(crate) fn unpack(&self) -> BasicCallInfo {
-        let mut input = Reader {
-            bytes: &self.0,
-            at: 0,
-        };
-        // Struct fields are evaluated in the order written, which is the packing order.
+impl Reader<'_> {
+    /// The 25 basic fields, in packing order (struct fields are evaluated in the order
+    /// written).
+    fn basic(&mut self) -> BasicCallInfo {
+        let input = self;
         BasicCallInfo {
             time: input.number(),
             dsn: input.number(),
@@ -245,13 +211,84 @@ impl PackedCall {
         }
     }
 
+    /// The extras that follow the basic fields.
+    fn extras(&mut self) -> CallExtras {
+        CallExtras {
+            cb: self.number(),
+            call_data: self.text(),
+            call_status: value_of!(self.code(), CallStatus),
+            call_in_out: value_of!(self.code(), CallDirection),
+            submedia_type: self.number(),
+        }
+    }
+}
+
+impl PackedCall {
+    /// Packs `call` and its extras.
+    pub(crate) fn pack(call: &BasicCallInfo, extras: &CallExtras) -> Self {
+        let strings = call.key_id.len()
+            + call.calling_num.len()
+            + call.called_num.len()
+            + call.call_skill.len()
+            + call.orgi_called_num.len()
+            + extras.call_data.len();
+        let mut out = Writer(Vec::with_capacity(64 + strings));
+        out.number(call.time);
+        out.number(call.dsn);
+        out.number(call.handle);
+        out.number(call.server);
+        out.text(&call.key_id);
+        out.text(&call.calling_num);
+        out.text(&call.called_num);
+        out.number(call.mid);
+        out.number(call.trunk_no);
+        out.number(call.priority);
+        out.code(code_of!(call.device_type, DeviceType));
+        out.number(call.device_no);
+        out.text(&call.call_skill);
+        out.number(call.party_num);
+        out.code(code_of!(call.call_feature, CallFeature));
+        out.text(&call.orgi_called_num);
+        out.code(code_of!(call.media_type, MediaType));
+        out.number(call.place);
+        out.number(call.wait_time);
+        out.number(call.total_talking_times);
+        out.number(call.logon_times);
+        out.number(call.service_type);
+        out.number(call.call_in_cause);
+        out.code(code_of!(call.enter_reason, EnterReason));
+        out.number(call.media_bill_type);
+        out.number(extras.cb);
+        out.text(&extras.call_data);
+        out.code(code_of!(extras.call_status, CallStatus));
+        out.code(code_of!(extras.call_in_out, CallDirection));
+        out.number(extras.submedia_type);
+        Self(out.0.into_boxed_slice())
+    }
+
+    /// The call, exactly as it was packed.
+    pub(crate) fn unpack(&self) -> BasicCallInfo {
+        self.reader().basic()
+    }
+
+    /// The call and its extras, exactly as they were packed.
+    pub(crate) fn unpack_all(&self) -> (BasicCallInfo, CallExtras) {
+        let mut input = self.reader();
+        let call = input.basic();
+        (call, input.extras())
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            bytes: &self.0,
+            at: 0,
+        }
+    }
+
     /// Hands the call's fields to `sink` in wire order, without unpacking it: what
     /// `unpack().write_fields(sink)` hands over.
     pub(crate) fn write_fields(&self, sink: &mut (impl CallFieldSink + ?Sized)) {
-        let mut input = Reader {
-            bytes: &self.0,
-            at: 0,
-        };
+        let mut input = self.reader();
         sink.number(CallField::TIME, input.number());
         sink.number(CallField::DSN, input.number());
         sink.number(CallField::HANDLE, input.number());
@@ -320,9 +357,12 @@ mod tests {
         };
         let mut total = 0;
         for record in demo_records(&settings) {
-            let packed = PackedCall::pack(&record.call);
+            let packed = PackedCall::pack(&record.call, &record.extras);
             total += packed.len();
-            assert_eq!(packed.unpack(), record.call);
+            assert_eq!(
+                packed.unpack_all(),
+                (record.call.clone(), record.extras.clone())
+            );
             assert_writes_as_unpacked(&packed);
         }
         assert!(total / 2000 < 120, "{} bytes a call", total / 2000);
@@ -331,7 +371,10 @@ mod tests {
     #[test]
     fn absent_fields_extremes_and_unknown_codes_round_trip() {
         let empty = BasicCallInfo::default();
-        assert_eq!(PackedCall::pack(&empty).unpack(), empty);
+        assert_eq!(
+            PackedCall::pack(&empty, &CallExtras::default()).unpack(),
+            empty
+        );
         let extreme = BasicCallInfo {
             time: Some(i64::MIN),
             dsn: Some(i64::MAX),
@@ -346,21 +389,32 @@ mod tests {
             media_bill_type: Some(i64::MIN + 1),
             ..BasicCallInfo::default()
         };
-        assert_eq!(PackedCall::pack(&extreme).unpack(), extreme);
-        assert_writes_as_unpacked(&PackedCall::pack(&extreme));
-        assert_writes_as_unpacked(&PackedCall::pack(&empty));
+        assert_eq!(
+            PackedCall::pack(&extreme, &CallExtras::default()).unpack(),
+            extreme
+        );
+        assert_writes_as_unpacked(&PackedCall::pack(&extreme, &CallExtras::default()));
+        assert_writes_as_unpacked(&PackedCall::pack(&empty, &CallExtras::default()));
     }
 
     #[test]
     fn a_truncated_form_reads_as_absent_fields_without_panicking() {
-        let full = PackedCall::pack(&BasicCallInfo {
-            time: Some(5),
-            calling_num: "123".to_owned(),
-            ..BasicCallInfo::default()
-        });
+        let full = PackedCall::pack(
+            &BasicCallInfo {
+                time: Some(5),
+                calling_num: "123".to_owned(),
+                ..BasicCallInfo::default()
+            },
+            &CallExtras {
+                cb: Some(9),
+                call_data: "x=1".to_owned(),
+                call_status: Some(CallStatus::Held),
+                ..CallExtras::default()
+            },
+        );
         for len in 0..full.0.len() {
             let cut = PackedCall(full.0[..len].into());
-            let _ = cut.unpack();
+            let _ = cut.unpack_all();
             assert_writes_as_unpacked(&cut);
         }
     }
@@ -406,8 +460,11 @@ mod tests {
                 enter_reason: number(&mut rng).map(EnterReason::from_code),
                 media_bill_type: number(&mut rng),
             };
-            assert_eq!(PackedCall::pack(&call).unpack(), call);
-            assert_writes_as_unpacked(&PackedCall::pack(&call));
+            assert_eq!(
+                PackedCall::pack(&call, &CallExtras::default()).unpack(),
+                call
+            );
+            assert_writes_as_unpacked(&PackedCall::pack(&call, &CallExtras::default()));
         }
     }
 }

@@ -1,14 +1,19 @@
 //! `CallRecord`: one stored call with its key, read and written as one flat JSON object.
 //!
 //! `{"ccId":1,"vdn":1,"callId":"1659513159000-546750","time":1659513159000,...}`: the key
-//! fields of the request body followed by the 25 fields of [`BasicCallInfo`]. Reading is as
+//! fields of the request body followed by the 25 fields of [`BasicCallInfo`], then the
+//! [`CallExtras`] the detail and agent views read (`cb`, `callData`, `callStatus`,
+//! `callInOut`, `submediaType`; each may be left out). Reading is as
 //! lenient as the request body (numbers may be digit strings, unknown fields are ignored),
 //! and a bad key names the field and the rule it broke (`vdn must be between 1 and 5000`).
 //! Absent numbers are completed on reading (0; 65535 for `callInCause`), so a stored call
-//! is always answered with all 25 fields.
+//! is always answered with all 25 fields. A record whose fields do not say where the call
+//! is (a call at an agent whose `deviceNo` is no agent ID, ...) is refused, naming the rule.
 
 use calldata_model::{BasicCallInfo, CallKey, InvalidRequest, QueryBasicCallInfo};
 use serde::{Deserialize, Serialize};
+
+use super::placement::{CallExtras, PlacementError};
 
 /// One call in progress together with the key it is found by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,13 +25,37 @@ pub struct CallRecord {
     /// The call's 25 basic fields.
     #[serde(flatten)]
     pub call: BasicCallInfo,
+    /// What the detail and agent views add.
+    #[serde(flatten)]
+    pub extras: CallExtras,
 }
 
 impl CallRecord {
-    /// A record from its parts.
+    /// A record from its parts, with no extras.
     pub fn new(key: CallKey, call: BasicCallInfo) -> Self {
-        Self { key, call }
+        Self {
+            key,
+            call,
+            extras: CallExtras::default(),
+        }
     }
+
+    /// The same record with these extras.
+    #[must_use]
+    pub fn with_extras(self, extras: CallExtras) -> Self {
+        Self { extras, ..self }
+    }
+}
+
+/// Why a written record was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// A key field broke its rule.
+    #[error("{0}")]
+    Key(#[from] InvalidRequest),
+    /// The fields do not say where the call is.
+    #[error("{0}")]
+    Placement(#[from] PlacementError),
 }
 
 /// A record as written, before its key is validated: the key fields are read the way the
@@ -38,16 +67,21 @@ struct RecordFields {
     key: QueryBasicCallInfo,
     #[serde(flatten)]
     call: BasicCallInfo,
+    #[serde(flatten)]
+    extras: CallExtras,
 }
 
 impl TryFrom<RecordFields> for CallRecord {
-    type Error = InvalidRequest;
+    type Error = RecordError;
 
     fn try_from(fields: RecordFields) -> Result<Self, Self::Error> {
+        let key = fields.key.to_call_key()?;
+        fields.extras.placement(&fields.call)?;
         Ok(Self {
-            key: fields.key.to_call_key()?,
+            key,
             // Stored calls are complete, so every answer carries all 25 fields.
             call: fields.call.completed(),
+            extras: fields.extras,
         })
     }
 }
@@ -71,6 +105,7 @@ mod tests {
                 key_id: "00000000a1b2c3d4".to_owned(),
                 calling_num: "13800000000".to_owned(),
                 device_type: Some(DeviceType::Agent),
+                device_no: Some(1001),
                 media_type: Some(MediaType::Voice),
                 call_skill: "defaultAudioSkill".to_owned(),
                 ..BasicCallInfo::default()
@@ -144,6 +179,25 @@ mod tests {
     fn a_missing_key_field_is_an_error_naming_it() {
         let err = error_of(&json!({"vdn": 1, "callId": "1-1", "time": 5}));
         assert!(err.starts_with("ccId is required"), "{err}");
+    }
+
+    #[test]
+    fn extras_follow_the_call_and_a_call_at_no_agent_is_refused() {
+        let record: CallRecord = serde_json::from_value(json!({
+            "ccId": 1, "vdn": 1, "callId": "1-1", "deviceType": 1, "deviceNo": 1099,
+            "callStatus": "3", "cb": 12, "callData": "order=7"
+        }))
+        .unwrap();
+        assert_eq!(record.extras.cb, Some(12));
+        let text = serde_json::to_string(&record).unwrap();
+        assert!(
+            text.ends_with(r#""cb":12,"callData":"order=7","callStatus":3}"#),
+            "{text}"
+        );
+        let err = error_of(
+            &json!({"ccId": 1, "vdn": 1, "callId": "1-1", "deviceType": 2, "deviceNo": 5}),
+        );
+        assert!(err.starts_with("deviceNo must be an agent ID"), "{err}");
     }
 
     #[test]

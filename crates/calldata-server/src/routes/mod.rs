@@ -4,8 +4,11 @@
 //! signed route goes through, `mount.rs` the one place a route gets its 405; the request
 //! log counts each route of the list under its label.
 
+pub mod agent_calls;
+pub mod agent_group_calls;
 pub mod body;
 pub mod cti_server_time;
+pub mod detail_call;
 pub mod health;
 pub mod mount;
 pub mod openapi;
@@ -17,7 +20,10 @@ pub mod sandbox;
 pub mod signed;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-use calldata_model::{CtiServerTime, Ping, QueryBasicCallInfo};
+use calldata_model::{
+    AgentPrivateCall, CtiServerTime, Ping, QueryAgentCalls, QueryAgentGroupCalls,
+    QueryBasicCallInfo, QueryDetailCallInfo,
+};
 
 use crate::errors::Refusal;
 use crate::routes::mount::{only, signed};
@@ -36,6 +42,10 @@ pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, DELETE";
 /// request log looks its route up the same way): the busiest interface comes first.
 pub const ROUTES: &[Route] = &[
     Route::interface::<QueryBasicCallInfo>(),
+    Route::interface::<QueryAgentCalls>(),
+    Route::interface::<QueryDetailCallInfo>(),
+    Route::interface::<QueryAgentGroupCalls>(),
+    Route::interface::<AgentPrivateCall>(),
     Route::interface::<Ping>(),
     Route::interface::<CtiServerTime>(),
     Route::sandbox(

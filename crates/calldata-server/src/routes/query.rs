@@ -74,8 +74,8 @@ impl Served for QueryBasicCallInfo {
     }
 }
 
-/// `0100001`: the call is not (or no longer) in progress.
-fn not_in_progress() -> Answer {
+/// `0100001`: the call is not (or no longer) in progress (querydetailcallinfo's answer too).
+pub fn not_in_progress() -> Answer {
     Answer::failed(
         ResultCode::InterfaceCallFailed,
         "call not found or no longer in progress",

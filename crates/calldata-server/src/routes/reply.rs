@@ -6,12 +6,29 @@ use calldata_model::{
     BasicCallInfo, CallField, CallFieldSink, Envelope, Operation, QueryBasicCallInfo, ResultCode,
 };
 
+use calldata_bms::SourceError;
+
 use crate::answer::{Answer, ok_json};
 
 /// `0100000` with `payload`, in the envelope of `Op` (the legacy fields decided by the
 /// model, [`calldata_model::EnvelopeKind::writes_legacy_fields`]).
 pub fn answered<Op: Operation>(payload: &Op::Answer, legacy_fields: bool) -> Answer {
     Answer::success(&Envelope::of::<Op>(payload, legacy_fields))
+}
+
+/// A call source's answer for `Op`: `0100000` with its payload, or the source's failure
+/// (logged, and answered with its public message).
+pub fn from_source<Op: Operation>(
+    answer: Result<Op::Answer, SourceError>,
+    legacy_fields: bool,
+) -> Answer {
+    match answer {
+        Ok(payload) => answered::<Op>(&payload, legacy_fields),
+        Err(error) => {
+            tracing::warn!(%error, interface = Op::INTERFACE.name, "call source failed");
+            Answer::failed(error.result_code(), error.public_message())
+        }
+    }
 }
 
 /// Bytes reserved for one serialized call (a typical one takes 450 to 600).

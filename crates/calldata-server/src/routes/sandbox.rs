@@ -117,7 +117,7 @@ impl SignedRoute for Add {
             Err(answer) => return answer,
         };
         let key = record.key;
-        match store.add(key, record.call.clone()) {
+        match store.add(&record) {
             Ok(()) => success(&record),
             Err(_) => Answer::failed(
                 ResultCode::InvalidParameter,
@@ -136,7 +136,7 @@ impl SignedRoute for Replace {
     async fn answer(signed: Signed<'_>) -> Answer {
         match checked_record(&signed) {
             Ok((record, store)) => {
-                store.replace(record.key, record.call.clone());
+                store.replace(&record);
                 success(&record)
             }
             Err(answer) => answer,
@@ -221,8 +221,8 @@ fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Arc<EmbeddedStore>
     }
     // What the store would hold with this record, replacing the call it may replace;
     // concurrent additions may each pass the bound by the one record they add.
-    let after = (store.bytes_held() + EmbeddedStore::bytes_for(&record.call))
-        .saturating_sub(held.unwrap_or(0));
+    let after =
+        (store.bytes_held() + EmbeddedStore::bytes_for(&record)).saturating_sub(held.unwrap_or(0));
     if after
         > state
             .sandbox_base_bytes

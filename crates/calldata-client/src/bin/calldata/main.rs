@@ -1,11 +1,15 @@
-//! `calldata`: query a call, sign a request by hand, or ping a CC-CMS server, from the
+//! `calldata`: query a call, an agent's calls or a call's detail, sign a request by hand, or
+//! ping a CC-CMS server, from the
 //! command line. With no URL or key given it uses a local `calldata-server`'s defaults.
 //!
 //! One file per subcommand; what the subcommands that call the API share (settings,
 //! client, errors, output) is in `run.rs`.
 
+mod agent_calls;
 mod cti_time;
+mod detail;
 mod exit;
+mod group_calls;
 mod ping;
 mod query;
 mod run;
@@ -43,6 +47,18 @@ enum Command {
     /// The CTI server's clock (ctiservertime) and this machine's offset from it
     #[command(after_help = EXIT_CODES_HELP)]
     CtiTime(cti_time::CtiTimeArgs),
+    /// The IDs of the calls an agent is handling (agent/queryagentcalls)
+    #[command(after_help = EXIT_CODES_HELP)]
+    AgentCalls(agent_calls::AgentArgs),
+    /// The IDs of the calls in an agent's private queue (agent/agentprivatecall)
+    #[command(after_help = EXIT_CODES_HELP)]
+    PrivateCalls(agent_calls::AgentArgs),
+    /// Many agents' calls with their status and media (agentgroup/queryagentcalls)
+    #[command(after_help = EXIT_CODES_HELP)]
+    GroupCalls(group_calls::GroupArgs),
+    /// One call in progress in detail (querydetailcallinfo), as a table (or --json)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Detail(detail::DetailArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +79,18 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Query(args) => run::block_on(query::run(args, connection)),
         Command::Ping(args) => run::block_on(ping::run(args, connection)),
         Command::CtiTime(args) => run::block_on(cti_time::run(args, connection)),
+        Command::AgentCalls(args) => run::block_on(agent_calls::run(
+            args,
+            agent_calls::Which::Handling,
+            connection,
+        )),
+        Command::PrivateCalls(args) => run::block_on(agent_calls::run(
+            args,
+            agent_calls::Which::PrivateQueue,
+            connection,
+        )),
+        Command::GroupCalls(args) => run::block_on(group_calls::run(args, connection)),
+        Command::Detail(args) => run::block_on(detail::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
 }

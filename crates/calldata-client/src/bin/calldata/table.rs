@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use calldata_client::{BasicCallInfo, CallKey};
+use calldata_client::{BasicCallInfo, CallKey, DetailCallInfo};
 use calldata_model::call::CALL_IN_CAUSE_UNSET;
 use comfy_table::Table;
 use time::macros::format_description;
@@ -11,7 +11,42 @@ use time::{OffsetDateTime, UtcOffset};
 
 /// The table for one call, rows in the contract's field order.
 pub(crate) fn call_table(key: &CallKey, call: &BasicCallInfo) -> Table {
-    let rows: [(&str, String); 25] = [
+    table_of(key, call_rows(call))
+}
+
+/// The table for one call in detail, rows in querydetailcallinfo's field order.
+pub(crate) fn detail_table(key: &CallKey, detail: &DetailCallInfo) -> Table {
+    let mut rows = call_rows(&detail.call).to_vec();
+    let after_device_no = rows
+        .iter()
+        .position(|(field, _)| *field == "deviceNo")
+        .map_or(rows.len(), |at| at + 1);
+    rows.insert(0, ("cb", number(detail.cb)));
+    rows.splice(
+        after_device_no + 1..after_device_no + 1,
+        [
+            ("callData", text(&detail.call_data)),
+            ("callDataLen", number(detail.call_data_len)),
+        ],
+    );
+    table_of(key, rows)
+}
+
+fn table_of(key: &CallKey, rows: impl IntoIterator<Item = (&'static str, String)>) -> Table {
+    let mut table = Table::new();
+    table.set_header([
+        "field".to_owned(),
+        format!("call {} (ccId {}, vdn {})", key.call_id, key.cc_id, key.vdn),
+    ]);
+    for (field, value) in rows {
+        table.add_row([field.to_owned(), value]);
+    }
+    table
+}
+
+/// A call's 25 rows, in the contract's field order.
+fn call_rows(call: &BasicCallInfo) -> [(&'static str, String); 25] {
+    [
         ("time", call.time.map_or_else(absent, local_time)),
         ("dsn", number(call.dsn)),
         ("handle", number(call.handle)),
@@ -43,16 +78,7 @@ pub(crate) fn call_table(key: &CallKey, call: &BasicCallInfo) -> Table {
         ),
         ("enterReason", coded(call.enter_reason)),
         ("mediaBillType", number(call.media_bill_type)),
-    ];
-    let mut table = Table::new();
-    table.set_header([
-        "field".to_owned(),
-        format!("call {} (ccId {}, vdn {})", key.call_id, key.cc_id, key.vdn),
-    ]);
-    for (field, value) in rows {
-        table.add_row([field.to_owned(), value]);
-    }
-    table
+    ]
 }
 
 /// Epoch milliseconds as a local date-time (UTC, said so, when the zone is unknown).
