@@ -10,7 +10,10 @@ pub mod source;
 pub mod wire;
 
 pub use adapter::{HttpBms, HttpBmsSettings};
-pub use embedded::{CallRecord, DemoSettings, EmbeddedStore, ListFilter, LoadError, StoreError};
+pub use embedded::{
+    AgentFilter, AgentRecord, CallExtras, CallRecord, DemoSettings, EmbeddedStore, ListFilter,
+    LoadError, Placement, StoreError, demo_records,
+};
 pub use source::{
     AnswerFuture, CallSource, Lookup, LookupFuture, Presence, ReadyFuture, SourceError,
 };

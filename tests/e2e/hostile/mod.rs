@@ -167,6 +167,12 @@ impl Endpoint<'_> {
             "querybasiccallinfo" => self.t.body_with("", None),
             "ping" => r#"{"say":"Hello world!"}"#.to_owned(),
             "ctiservertime" => r#"{"ccId":1}"#.to_owned(),
+            // An idle demo agent: the answer is `[]` either way.
+            "queryagentcalls" | "agentprivatecall" => {
+                r#"{"ccId":1,"vdn":1,"agentId":101}"#.to_owned()
+            }
+            "agentgroup/queryagentcalls" => r#"{"ccId":1,"vdn":1,"agentIds":[101,102]}"#.to_owned(),
+            "querydetailcallinfo" => self.t.body_with("", None),
             other => panic!("no valid body for interface {other}: add one to Endpoint::valid_body"),
         }
     }

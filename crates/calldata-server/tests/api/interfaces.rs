@@ -9,11 +9,12 @@ use std::collections::HashSet;
 use calldata_model::{CtiSupport, EnvelopeKind, INTERFACES};
 use serde_json::{Value, json};
 
-use crate::helpers::{spawn_app, spring_refusal};
+use crate::helpers::{spawn_app_with, spring_refusal};
 
 #[actix_web::test]
 async fn every_interface_is_mounted_signed_post_only_labelled_and_documented() {
-    let app = spawn_app().await;
+    // One unsigned request per interface: more than the lockout's default allowance.
+    let app = spawn_app_with(|s| s.lockout.max_failures = 100).await;
     for interface in INTERFACES {
         let unsigned = app
             .http

@@ -20,6 +20,7 @@ mod limits;
 mod openapi;
 mod operations;
 mod query;
+mod real_time;
 mod replay;
 mod request_log;
 mod sandbox;
