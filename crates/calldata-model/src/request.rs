@@ -106,7 +106,7 @@ pub(crate) fn required_integer<T, E: fmt::Display>(
         None => "is required".to_owned(),
         Some(Sent::WrongType(found)) => format!("must be an integer, not {found}"),
         Some(Sent::Value(value)) => match make(*value) {
-            Ok(made) => return Ok(made),
+            Ok(valid) => return Ok(valid),
             Err(range) => range.to_string(),
         },
     };

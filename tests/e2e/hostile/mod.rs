@@ -164,7 +164,7 @@ impl Endpoint<'_> {
     /// every shared case then runs over it.
     fn valid_body(&self) -> String {
         match self.name() {
-            "querybasiccallinfo" => self.t.body_with("", None),
+            "querybasiccallinfo" | "querydetailcallinfo" => self.t.body_with("", None),
             "ping" => r#"{"say":"Hello world!"}"#.to_owned(),
             "ctiservertime" => r#"{"ccId":1}"#.to_owned(),
             // An idle demo agent: the answer is `[]` either way.
@@ -172,7 +172,6 @@ impl Endpoint<'_> {
                 r#"{"ccId":1,"vdn":1,"agentId":101}"#.to_owned()
             }
             "agentgroup/queryagentcalls" => r#"{"ccId":1,"vdn":1,"agentIds":[101,102]}"#.to_owned(),
-            "querydetailcallinfo" => self.t.body_with("", None),
             other => panic!("no valid body for interface {other}: add one to Endpoint::valid_body"),
         }
     }

@@ -62,7 +62,7 @@ impl AgentEntry {
     }
 
     /// The call as agentgroup/queryagentcalls lists it.
-    pub(crate) fn to_agent_call(&self) -> AgentCall {
+    pub(crate) fn to_agent_call(self) -> AgentCall {
         AgentCall {
             call_id: self.call_id.as_str().to_owned(),
             call_status: Some(CallStatus::from_code(i64::from(self.status))),
@@ -127,12 +127,12 @@ impl AgentBook {
 
     /// Signs an agent out: `Ok(true)` when it was in, `Ok(false)` when not; `Err(n)` (and
     /// nothing changed) when it still has `n` calls.
-    pub(crate) fn sign_out(&self, key: &AgentKey) -> Result<bool, usize> {
+    pub(crate) fn sign_out(&self, key: AgentKey) -> Result<bool, usize> {
         let agents = self.agents.pin();
-        match agents.get(key) {
+        match agents.get(&key) {
             None => Ok(false),
             Some(calls) if !calls.is_empty() => Err(calls.len()),
-            Some(_) => Ok(agents.remove(key).is_some()),
+            Some(_) => Ok(agents.remove(&key).is_some()),
         }
     }
 
@@ -151,9 +151,9 @@ impl AgentBook {
     }
 
     /// Takes a call off an agent's list (the agent stays signed in). Called by writers only.
-    pub(crate) fn detach(&self, key: &AgentKey, call_id: &CallId) {
+    pub(crate) fn detach(&self, key: AgentKey, call_id: &CallId) {
         let agents = self.agents.pin();
-        if let Some(calls) = agents.get(key)
+        if let Some(calls) = agents.get(&key)
             && calls.iter().any(|listed| listed.call_id == *call_id)
         {
             let kept: Box<[AgentEntry]> = calls
@@ -161,17 +161,17 @@ impl AgentBook {
                 .filter(|listed| listed.call_id != *call_id)
                 .copied()
                 .collect();
-            agents.insert(*key, kept);
+            agents.insert(key, kept);
         }
     }
 
     /// What `read` makes of the agent's calls; `None` when the agent is not signed in.
     pub(crate) fn with_calls<R>(
         &self,
-        key: &AgentKey,
+        key: AgentKey,
         read: impl FnOnce(&[AgentEntry]) -> R,
     ) -> Option<R> {
-        self.agents.pin().get(key).map(|calls| read(calls))
+        self.agents.pin().get(&key).map(|calls| read(calls))
     }
 
     /// Each agent's calls as agentgroup/queryagentcalls lists them, in the order asked
@@ -189,7 +189,13 @@ impl AgentBook {
                             vdn: key.vdn,
                             agent_id,
                         })
-                        .map(|calls| calls.iter().map(|entry| entry.to_agent_call()).collect())
+                        .map(|calls| {
+                            calls
+                                .iter()
+                                .copied()
+                                .map(AgentEntry::to_agent_call)
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 })
                 .collect(),
@@ -197,7 +203,7 @@ impl AgentBook {
     }
 
     /// Up to `limit` agents passing `filter`, in key order.
-    pub(crate) fn list(&self, filter: &AgentFilter, limit: usize) -> Vec<AgentRecord> {
+    pub(crate) fn list(&self, filter: AgentFilter, limit: usize) -> Vec<AgentRecord> {
         let agents = self.agents.pin();
         let mut keys: Vec<AgentKey> = agents
             .keys()

@@ -201,8 +201,14 @@ fn demo_record(rng: &mut Rng, index: usize) -> Option<CallRecord> {
         vdn,
         call_id,
     };
+    let extras = demo_extras(rng, &call, status);
+    Some(CallRecord::new(key, call).with_extras(extras))
+}
+
+/// What the detail and agent views add to a demo call with this status.
+fn demo_extras(rng: &mut Rng, call: &BasicCallInfo, status: CallStatus) -> CallExtras {
     let outbound = call.call_feature == Some(CallFeature::PreviewOutbound) || rng.u8(0..10) == 0;
-    let extras = CallExtras {
+    CallExtras {
         cb: Some(rng.i64(1..=4_000_000)),
         call_data: if rng.u8(0..5) == 0 {
             format!("orderId={}", rng.u32(100_000..1_000_000))
@@ -215,9 +221,8 @@ fn demo_record(rng: &mut Rng, index: usize) -> Option<CallRecord> {
         } else {
             CallDirection::Inbound
         }),
-        submedia_type: (media_type == MediaType::SocialChat).then(|| rng.i64(1..=9)),
-    };
-    Some(CallRecord::new(key, call).with_extras(extras))
+        submedia_type: (call.media_type == Some(MediaType::SocialChat)).then(|| rng.i64(1..=9)),
+    }
 }
 
 /// `<start ms>-<index>` for the first million calls, `<start s>-<index>` after that.

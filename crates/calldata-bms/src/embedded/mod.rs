@@ -180,7 +180,7 @@ impl EmbeddedStore {
         let (call, extras) = packed.unpack_all();
         let placement = extras.placement(&call).unwrap_or(Placement::Elsewhere);
         if let Placement::Agent(agent_id, _) | Placement::PrivateQueue(agent_id) = placement {
-            self.agents.detach(&agent_key(key, agent_id), &key.call_id);
+            self.agents.detach(agent_key(key, agent_id), &key.call_id);
         }
         CallRecord::new(*key, call).with_extras(extras)
     }
@@ -233,7 +233,7 @@ impl EmbeddedStore {
     /// true): the IDs of the agent's calls of that kind; none for an agent not signed in.
     pub fn agent_call_ids(&self, key: &AgentKey, private: bool) -> Vec<String> {
         self.agents
-            .with_calls(key, |calls| {
+            .with_calls(*key, |calls| {
                 calls
                     .iter()
                     .filter(|entry| entry.is_private() == private)
@@ -259,12 +259,12 @@ impl EmbeddedStore {
     /// `Err(n)` (nothing changed) while `n` calls are still at it or in its private queue.
     pub fn sign_out_agent(&self, key: &AgentKey) -> Result<bool, usize> {
         let _writing = self.write_lock();
-        self.agents.sign_out(key)
+        self.agents.sign_out(*key)
     }
 
     /// Up to `limit` signed-in agents passing `filter`, in key order, with their calls.
     pub fn list_agents(&self, filter: &AgentFilter, limit: usize) -> Vec<AgentRecord> {
-        self.agents.list(filter, limit)
+        self.agents.list(*filter, limit)
     }
 
     /// Number of agents signed in.

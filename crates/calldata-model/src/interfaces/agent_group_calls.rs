@@ -39,8 +39,11 @@ pub struct QueryAgentGroupCalls {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<i64>, required = true, min_items = 1, max_items = 3000, example = json!([1099, 1100])))]
-    pub agent_ids: Option<Sent<Vec<Sent<i64>>>>,
+    pub agent_ids: Option<SentAgentIds>,
 }
+
+/// The agent IDs as sent: an array (each element as sent), or what else was there.
+pub type SentAgentIds = Sent<Vec<Sent<i64>>>;
 
 /// The agents of one VDN a valid body names, in request order (repeats kept).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -95,7 +98,7 @@ impl From<&AgentGroupKey> for QueryAgentGroupCalls {
 }
 
 /// The agent IDs of a body, or what is wrong with them.
-fn agent_list(sent: Option<&Sent<Vec<Sent<i64>>>>) -> Result<Vec<AgentId>, FieldViolation> {
+fn agent_list(sent: Option<&SentAgentIds>) -> Result<Vec<AgentId>, FieldViolation> {
     let violation = |problem: String| FieldViolation {
         field: "agentIds",
         problem: problem.into(),
@@ -129,16 +132,14 @@ fn agent_list(sent: Option<&Sent<Vec<Sent<i64>>>>) -> Result<Vec<AgentId>, Field
 
 /// Reads `agentIds` as sent: an array of any values (at most one past [`MAX_AGENTS`] kept,
 /// so a long array costs no memory), or what else was there.
-fn agent_ids<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Sent<Vec<Sent<i64>>>>, D::Error> {
+fn agent_ids<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SentAgentIds>, D::Error> {
     deserializer.deserialize_any(AgentIdsVisitor).map(Some)
 }
 
 struct AgentIdsVisitor;
 
 impl<'de> Visitor<'de> for AgentIdsVisitor {
-    type Value = Sent<Vec<Sent<i64>>>;
+    type Value = SentAgentIds;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -270,8 +271,8 @@ pub struct AgentCall {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, example = 5))]
     pub media_type: Option<MediaType>,
-    /// Sub-media type of a social chat call (media type 53): 1 web, 2 WhatsApp, 3 Line,
-    /// 4 WeChat, 5 Facebook Messenger, 6 Twitter, 7 5G message, 8 email, 9 SMS; written
+    /// Sub-media type of a social chat call (media type 53): 1 web, 2 `WhatsApp`, 3 Line,
+    /// 4 `WeChat`, 5 Facebook Messenger, 6 Twitter, 7 5G message, 8 email, 9 SMS; written
     /// for those calls only.
     #[serde(
         rename = "submediaType",

@@ -10,6 +10,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::call::BasicCallInfo;
+use crate::enums::{CallFeature, DeviceType, EnterReason, MediaType};
 use crate::envelope::{Payload, PayloadShape};
 use crate::interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
 use crate::lenient;
@@ -154,22 +155,34 @@ impl Serialize for DetailCallInfo {
         number(&mut out, "mid", call.mid)?;
         number(&mut out, "trunkNo", call.trunk_no)?;
         number(&mut out, "priority", call.priority)?;
-        number(&mut out, "deviceType", call.device_type.map(|v| v.code()))?;
+        number(
+            &mut out,
+            "deviceType",
+            call.device_type.map(DeviceType::code),
+        )?;
         number(&mut out, "deviceNo", call.device_no)?;
         out.serialize_field("callData", &self.call_data)?;
         number(&mut out, "callDataLen", self.call_data_len)?;
         out.serialize_field("callSkill", &call.call_skill)?;
         number(&mut out, "partyNum", call.party_num)?;
-        digits(&mut out, "callFeature", call.call_feature.map(|v| v.code()))?;
+        digits(
+            &mut out,
+            "callFeature",
+            call.call_feature.map(CallFeature::code),
+        )?;
         out.serialize_field("orgiCalledNum", &call.orgi_called_num)?;
-        digits(&mut out, "mediaType", call.media_type.map(|v| v.code()))?;
+        digits(&mut out, "mediaType", call.media_type.map(MediaType::code))?;
         number(&mut out, "place", call.place)?;
         number(&mut out, "waitTime", call.wait_time)?;
         number(&mut out, "totalTalkingTimes", call.total_talking_times)?;
         number(&mut out, "logonTimes", call.logon_times)?;
         number(&mut out, "serviceType", call.service_type)?;
         number(&mut out, "callInCause", call.call_in_cause)?;
-        number(&mut out, "enterReason", call.enter_reason.map(|v| v.code()))?;
+        number(
+            &mut out,
+            "enterReason",
+            call.enter_reason.map(EnterReason::code),
+        )?;
         number(&mut out, "mediaBillType", call.media_bill_type)?;
         out.end()
     }
@@ -248,7 +261,6 @@ mod schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enums::{CallFeature, MediaType};
     use crate::envelope::{ApiReply, read_reply};
 
     fn detail() -> DetailCallInfo {

@@ -22,8 +22,10 @@ pub(crate) fn detail_table(key: &CallKey, detail: &DetailCallInfo) -> Table {
         .position(|(field, _)| *field == "deviceNo")
         .map_or(rows.len(), |at| at + 1);
     rows.insert(0, ("cb", number(detail.cb)));
+    // Past `cb`, inserted in front.
+    let at = after_device_no + 1;
     rows.splice(
-        after_device_no + 1..after_device_no + 1,
+        at..at,
         [
             ("callData", text(&detail.call_data)),
             ("callDataLen", number(detail.call_data_len)),
