@@ -91,7 +91,7 @@ fn cases(t: &Target) -> Vec<Case> {
     rows.push(case(
         "sandbox: unknown method",
         &t.signed_empty("FOO", SANDBOX, "", now),
-        Expect::MethodNotAllowed("GET, POST, PUT, DELETE"),
+        Expect::MethodNotAllowed("GET, POST, PUT, PATCH, DELETE"),
     ));
     rows
 }

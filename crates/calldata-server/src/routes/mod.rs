@@ -29,11 +29,17 @@ use crate::errors::Refusal;
 use crate::routes::mount::{only, signed};
 pub use crate::routes::route::Route;
 
-/// Path of the sandbox admin API.
+/// Path of the sandbox's calls.
 pub const SANDBOX_CALLS_PATH: &str = "/sandbox/v1/calls";
 
-/// The methods of the sandbox admin API, as its 405 names them.
-pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, DELETE";
+/// The methods of the sandbox's calls, as their 405 names them.
+pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, PATCH, DELETE";
+
+/// Path of the sandbox's agents.
+pub const SANDBOX_AGENTS_PATH: &str = "/sandbox/v1/agents";
+
+/// The methods of the sandbox's agents, as their 405 names them.
+pub const SANDBOX_AGENTS_ALLOW: &str = "GET, POST, DELETE";
 
 /// Everything the server serves: [`configure`] mounts each entry and `/openapi.json`
 /// describes each, so neither can miss one.
@@ -52,6 +58,11 @@ pub const ROUTES: &[Route] = &[
         (SANDBOX_CALLS_PATH, "sandbox"),
         mount_sandbox,
         openapi::sandbox::document,
+    ),
+    Route::sandbox(
+        (SANDBOX_AGENTS_PATH, "sandbox_agents"),
+        mount_sandbox_agents,
+        openapi::sandbox::document_agents,
     ),
     Route::operator(
         (health::HEALTHZ_PATH, "healthz"),
@@ -121,16 +132,28 @@ fn mount_openapi(config: &mut web::ServiceConfig) {
     );
 }
 
-/// Each method of the sandbox behind the signed pipeline (`openapi::sandbox` documents the
-/// same four routes).
+/// Each method of the sandbox's calls behind the signed pipeline (`openapi::sandbox`
+/// documents the same routes).
 fn mount_sandbox(config: &mut web::ServiceConfig) {
     config.service(
         web::resource(SANDBOX_CALLS_PATH)
             .route(signed::<sandbox::List>(web::get()))
             .route(signed::<sandbox::Add>(web::post()))
             .route(signed::<sandbox::Replace>(web::put()))
+            .route(signed::<sandbox::Change>(web::patch()))
             .route(signed::<sandbox::End>(web::delete()))
             .default_service(only(SANDBOX_ALLOW)),
+    );
+}
+
+/// Each method of the sandbox's agents behind the signed pipeline.
+fn mount_sandbox_agents(config: &mut web::ServiceConfig) {
+    config.service(
+        web::resource(SANDBOX_AGENTS_PATH)
+            .route(signed::<sandbox::ListAgents>(web::get()))
+            .route(signed::<sandbox::SignIn>(web::post()))
+            .route(signed::<sandbox::SignOut>(web::delete()))
+            .default_service(only(SANDBOX_AGENTS_ALLOW)),
     );
 }
 

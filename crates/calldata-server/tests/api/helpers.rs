@@ -116,10 +116,23 @@ impl TestApp {
         query: &str,
         body: &str,
     ) -> reqwest::Response {
+        self.sandbox_at("/sandbox/v1/calls", (ak, sk), method, query, body)
+            .await
+    }
+
+    /// Sends a signed request to the sandbox path `path`.
+    pub async fn sandbox_at(
+        &self,
+        path: &str,
+        (ak, sk): (&str, &str),
+        method: reqwest::Method,
+        query: &str,
+        body: &str,
+    ) -> reqwest::Response {
         let path_and_query = if query.is_empty() {
-            "/sandbox/v1/calls".to_owned()
+            path.to_owned()
         } else {
-            format!("/sandbox/v1/calls?{query}")
+            format!("{path}?{query}")
         };
         // Milliseconds: a sandbox change is accepted once per signature, and tests send the
         // same change twice within a second.

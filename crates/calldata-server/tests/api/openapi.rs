@@ -176,24 +176,28 @@ async fn without_the_sandbox_its_documented_path_answers_the_documented_404() {
     let served = json_200(app.http.get(app.url("/openapi.json")).send().await.unwrap()).await;
     let doc = document();
     assert_eq!(served, doc);
-    let path = calldata_server::routes::SANDBOX_CALLS_PATH;
-    let item = &doc["paths"][path];
-    let documented = documented_methods(item);
-    assert_eq!(documented.len(), 4, "{documented:?}");
-    for method in documented {
-        let operation = &item[method.to_ascii_lowercase()];
-        assert_eq!(operation["tags"], serde_json::json!(["sandbox"]));
-        assert!(operation["responses"]["404"].is_object(), "{method}");
-        let response = app
-            .http
-            .request(method.parse().unwrap(), app.url(path))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            404,
-            "{method} {path} without the sandbox"
-        );
+    for (path, count) in [
+        (calldata_server::routes::SANDBOX_CALLS_PATH, 5),
+        (calldata_server::routes::SANDBOX_AGENTS_PATH, 3),
+    ] {
+        let item = &doc["paths"][path];
+        let documented = documented_methods(item);
+        assert_eq!(documented.len(), count, "{documented:?}");
+        for method in documented {
+            let operation = &item[method.to_ascii_lowercase()];
+            assert_eq!(operation["tags"], serde_json::json!(["sandbox"]));
+            assert!(operation["responses"]["404"].is_object(), "{method}");
+            let response = app
+                .http
+                .request(method.parse().unwrap(), app.url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                404,
+                "{method} {path} without the sandbox"
+            );
+        }
     }
 }

@@ -211,3 +211,198 @@ async fn the_reference_example_comes_back_byte_for_byte() {
     let response = app.query(&query_for("1659513159000-546750", 1, 1)).await;
     assert_eq!(response.text().await.unwrap(), minified);
 }
+
+/// A signed request to the sandbox's agents.
+async fn agents(app: &crate::helpers::TestApp, method: Method, query: &str, body: &str) -> Value {
+    json_200(
+        app.sandbox_at(
+            "/sandbox/v1/agents",
+            (crate::helpers::AK, crate::helpers::SK),
+            method,
+            query,
+            body,
+        )
+        .await,
+    )
+    .await
+}
+
+async fn agent_view(app: &crate::helpers::TestApp, path: &str, agent: u32) -> Value {
+    json_200(
+        app.post_signed(
+            crate::helpers::AK,
+            crate::helpers::SK,
+            path,
+            &format!(r#"{{"ccId":3,"vdn":17,"agentId":{agent}}}"#),
+        )
+        .await,
+    )
+    .await["resultDesc"]
+        .clone()
+}
+
+#[actix_web::test]
+async fn agents_sign_in_take_calls_that_move_and_sign_out_once_free() {
+    use calldata_model::{AgentPrivateCall, Operation, QueryAgentCalls};
+    let (handling, private) = (
+        QueryAgentCalls::INTERFACE.path,
+        AgentPrivateCall::INTERFACE.path,
+    );
+    let app = spawn_app().await;
+    let signed_in = agents(
+        &app,
+        Method::POST,
+        "",
+        r#"{"ccId":3,"vdn":17,"agentId":2001}"#,
+    )
+    .await;
+    assert_eq!(signed_in["resultCode"], "0100000");
+    assert_eq!(
+        signed_in["resultDesc"],
+        json!({"ccId": 3, "vdn": 17, "agentId": 2001})
+    );
+    let twice = agents(
+        &app,
+        Method::POST,
+        "",
+        r#"{"ccId":3,"vdn":17,"agentId":2001}"#,
+    )
+    .await;
+    assert_eq!(twice["resultCode"], "0100002");
+    assert_eq!(agent_view(&app, handling, 2001).await, json!([]));
+
+    // A call at agent 1001 (the record's deviceNo), then moved to 2001's private queue,
+    // answered there and held.
+    let call = record("1764547000000-950001", 3, 17);
+    let added = json_200(app.sandbox(Method::POST, "", &call.to_string()).await).await;
+    assert_eq!(added["resultCode"], "0100000");
+    assert_eq!(
+        agent_view(&app, handling, 1001).await,
+        json!(["1764547000000-950001"])
+    );
+    let change = |fields: Value| {
+        let mut body = json!({"ccId": 3, "vdn": 17, "callId": "1764547000000-950001"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        body.to_string()
+    };
+    let queued = json_200(
+        app.sandbox(
+            Method::PATCH,
+            "",
+            &change(json!({"deviceType": 1, "deviceNo": 2001, "callStatus": 3})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(queued["resultCode"], "0100000", "{queued}");
+    assert_eq!(queued["resultDesc"]["callingNum"], "13800001111");
+    assert_eq!(agent_view(&app, handling, 1001).await, json!([]));
+    assert_eq!(agent_view(&app, handling, 2001).await, json!([]));
+    assert_eq!(
+        agent_view(&app, private, 2001).await,
+        json!(["1764547000000-950001"])
+    );
+    let held = json_200(
+        app.sandbox(
+            Method::PATCH,
+            "",
+            &change(json!({"deviceType": 2, "callStatus": 6})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(held["resultCode"], "0100000");
+    assert_eq!(
+        agent_view(&app, handling, 2001).await,
+        json!(["1764547000000-950001"])
+    );
+    let listed = agents(&app, Method::GET, "ccId=3&vdn=17", "").await;
+    assert_eq!(
+        listed["resultDesc"],
+        json!([
+            {"ccId": 3, "vdn": 17, "agentId": 1001, "calls": [], "privateCalls": []},
+            {"ccId": 3, "vdn": 17, "agentId": 2001, "calls": ["1764547000000-950001"], "privateCalls": []}
+        ])
+    );
+
+    // A change that breaks a rule, and one for a call not in progress.
+    let bad = json_200(
+        app.sandbox(Method::PATCH, "", &change(json!({"callStatus": 2})))
+            .await,
+    )
+    .await;
+    assert_eq!(bad["resultCode"], "0100002");
+    assert!(
+        bad["resultDesc"]
+            .as_str()
+            .unwrap()
+            .contains("callStatus 2 cannot be the status of a call at an agent"),
+        "{bad}"
+    );
+    let absent = json_200(
+        app.sandbox(
+            Method::PATCH,
+            "",
+            r#"{"ccId":3,"vdn":17,"callId":"1-1","callStatus":5}"#,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(absent["resultCode"], "0100001");
+
+    // Busy agents stay; free ones go; unknown ones were never there.
+    let busy = agents(&app, Method::DELETE, "ccId=3&vdn=17&agentId=2001", "").await;
+    assert_eq!(busy["resultCode"], "0100002");
+    let ended = json_200(
+        app.sandbox(
+            Method::DELETE,
+            "ccId=3&vdn=17&callId=1764547000000-950001",
+            "",
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(ended["resultCode"], "0100000");
+    let out = agents(&app, Method::DELETE, "ccId=3&vdn=17&agentId=2001", "").await;
+    assert_eq!(out["resultCode"], "0100000");
+    let unknown = agents(&app, Method::DELETE, "ccId=3&vdn=17&agentId=2001", "").await;
+    assert_eq!(unknown["resultCode"], "0100001");
+    let bad_id = agents(&app, Method::DELETE, "ccId=3&vdn=17&agentId=100", "").await;
+    assert_eq!(bad_id["resultCode"], "0100002");
+}
+
+#[actix_web::test]
+async fn the_agents_of_another_vdn_are_out_of_a_scoped_keys_reach() {
+    let app = spawn_app().await;
+    let outside = json_200(
+        app.sandbox_at(
+            "/sandbox/v1/agents",
+            (SCOPED_AK, SCOPED_SK),
+            Method::POST,
+            "",
+            r#"{"ccId":1,"vdn":2,"agentId":2001}"#,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(outside["resultCode"], "0101003");
+    let listed = json_200(
+        app.sandbox_at(
+            "/sandbox/v1/agents",
+            (SCOPED_AK, SCOPED_SK),
+            Method::GET,
+            "",
+            "",
+        )
+        .await,
+    )
+    .await;
+    let agents = listed["resultDesc"].as_array().unwrap();
+    assert!(!agents.is_empty());
+    assert!(
+        agents.iter().all(|a| a["ccId"] == 1 && a["vdn"] == 1),
+        "{listed}"
+    );
+}

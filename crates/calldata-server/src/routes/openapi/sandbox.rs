@@ -1,34 +1,52 @@
-//! The operations of the sandbox API on `/sandbox/v1/calls` (`routes::sandbox`): each one's
-//! parameters, body and answer, and the refusals its route's [`Rule`] brings. The path is
-//! served only with the sandbox on (the embedded backend), so every operation documents the
-//! 404 of a server without it.
+//! The operations of the sandbox API on `/sandbox/v1/calls` and `/sandbox/v1/agents`
+//! (`routes::sandbox`): each one's parameters, body and answer, and the refusals its
+//! route's [`Rule`] brings. The paths are served only with the sandbox on (the embedded
+//! backend), so every operation documents the 404 of a server without it.
 //!
 //! [`Rule`]: crate::routes::signed::Rule
 
-use calldata_model::{BasicCallInfo, CcId, EnvelopeKind, QueryBasicCallInfo, Vdn};
+use calldata_model::{AgentFields, BasicCallInfo, CcId, EnvelopeKind, QueryBasicCallInfo, Vdn};
 use utoipa::PartialSchema;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterIn};
-use utoipa::openapi::schema::{AllOf, Array, Schema};
+use utoipa::openapi::schema::{AllOf, Array, ObjectBuilder, Schema};
 use utoipa::openapi::{RefOr, Required};
 
 use crate::routes::mount::SignedRoute;
 use crate::routes::openapi::parts::{self, SANDBOX};
-use crate::routes::sandbox::{Add, DEFAULT_LIMIT, End, List, MAX_LIMIT, Replace};
-use crate::routes::{SANDBOX_ALLOW, SANDBOX_CALLS_PATH};
+use crate::routes::sandbox::{
+    Add, Change, DEFAULT_LIMIT, End, List, ListAgents, MAX_LIMIT, Replace, SignIn, SignOut,
+};
+use crate::routes::{SANDBOX_AGENTS_ALLOW, SANDBOX_AGENTS_PATH, SANDBOX_ALLOW, SANDBOX_CALLS_PATH};
 
-/// Adds the sandbox path and its four operations to `doc`.
+/// Adds the sandbox's calls path and its operations to `doc`.
 pub fn document(doc: &mut OpenApi) {
     let record = record(doc);
-    operation::<List>(doc, HttpMethod::Get, list(&record));
-    operation::<Add>(doc, HttpMethod::Post, add(&record));
-    operation::<Replace>(doc, HttpMethod::Put, replace(&record));
-    operation::<End>(doc, HttpMethod::Delete, end());
+    let calls = (SANDBOX_CALLS_PATH, SANDBOX_ALLOW);
+    operation::<List>(doc, calls, HttpMethod::Get, list(&record));
+    operation::<Add>(doc, calls, HttpMethod::Post, add(&record));
+    operation::<Replace>(doc, calls, HttpMethod::Put, replace(&record));
+    operation::<Change>(doc, calls, HttpMethod::Patch, change(&record));
+    operation::<End>(doc, calls, HttpMethod::Delete, end());
 }
 
-/// Route `R`'s operation on `method`: its own part, the sandbox's 404, and the refusals of
-/// `R::RULE`.
-fn operation<R: SignedRoute>(doc: &mut OpenApi, method: HttpMethod, own: OperationBuilder) {
+/// Adds the sandbox's agents path and its operations to `doc`.
+pub fn document_agents(doc: &mut OpenApi) {
+    let agent = parts::named::<AgentFields>(doc);
+    let agents = (SANDBOX_AGENTS_PATH, SANDBOX_AGENTS_ALLOW);
+    operation::<ListAgents>(doc, agents, HttpMethod::Get, list_agents());
+    operation::<SignIn>(doc, agents, HttpMethod::Post, sign_in(&agent));
+    operation::<SignOut>(doc, agents, HttpMethod::Delete, sign_out());
+}
+
+/// Route `R`'s operation on `method` at `path`: its own part, the sandbox's 404, and the
+/// refusals of `R::RULE`.
+fn operation<R: SignedRoute>(
+    doc: &mut OpenApi,
+    (path, allow): (&str, &str),
+    method: HttpMethod,
+    own: OperationBuilder,
+) {
     let own = own.tag(SANDBOX).response(
         "404",
         parts::refusal(
@@ -36,26 +54,30 @@ fn operation<R: SignedRoute>(doc: &mut OpenApi, method: HttpMethod, own: Operati
              `embedded.sandbox` on",
         ),
     );
-    let operation = parts::signed(own, R::RULE, SANDBOX_ALLOW).build();
-    doc.paths
-        .add_path_operation(SANDBOX_CALLS_PATH, vec![method], operation);
+    let operation = parts::signed(own, R::RULE, allow).build();
+    doc.paths.add_path_operation(path, vec![method], operation);
 }
 
 /// The name of the call record's schema (`calldata_bms::CallRecord`).
 const RECORD: &str = "CallRecord";
 
-/// The call record, `CallRecord`: the key fields of the query body and the 25 call fields
-/// in one flat object.
+/// The call record, `CallRecord`: the key fields of the query body, the 25 call fields and
+/// the extras of the detail and agent views, in one flat object.
 fn record(doc: &mut OpenApi) -> RefOr<Schema> {
     let key = parts::named::<QueryBasicCallInfo>(doc);
     let call = parts::named::<BasicCallInfo>(doc);
     let record = AllOf::builder()
         .item(key)
         .item(call)
+        .item(extras())
         .description(Some(
-            "One call in progress with its key, as one flat object: `ccId`, `vdn`, `callId` \
-             and the 25 call fields. Read as leniently as the query body; absent numbers are \
-             completed (0; 65535 for `callInCause`).",
+            "One call in progress with its key, as one flat object: `ccId`, `vdn`, `callId`, \
+             the 25 call fields, then what querydetailcallinfo and the agent views add. Read \
+             as leniently as the query body; absent numbers are completed (0; 65535 for \
+             `callInCause`). A call at an agent has `deviceType` 2 and the agent's ID in \
+             `deviceNo`; a call in an agent's private queue has `callStatus` 3, `deviceType` \
+             1 and the agent's ID in `deviceNo`; a record that breaks these rules is \
+             `0100002`.",
         ))
         .build();
     doc.components
@@ -63,6 +85,184 @@ fn record(doc: &mut OpenApi) -> RefOr<Schema> {
         .schemas
         .insert(RECORD.to_owned(), Schema::AllOf(record).into());
     parts::schema_ref(RECORD)
+}
+
+/// The record's extras (`calldata_bms::CallExtras`).
+fn extras() -> Schema {
+    let integer = |description: &str| parts::integer().description(Some(description)).build();
+    Schema::Object(
+        ObjectBuilder::new()
+            .property("cb", integer("Control-block ID (querydetailcallinfo's `cb`); absent: 0"))
+            .property(
+                "callData",
+                parts::string()
+                    .description(Some("Call-associated data (querydetailcallinfo's `callData`)")),
+            )
+            .property(
+                "callStatus",
+                parts::integer().minimum(Some(0)).maximum(Some(9)).description(Some(
+                    "0 idle .. 9 three-party (agentgroup/queryagentcalls); absent: 5 talking at \
+                     an agent, 1 occupied elsewhere; 3 puts the call in the private queue of \
+                     agent `deviceNo`",
+                )),
+            )
+            .property(
+                "callInOut",
+                parts::integer()
+                    .minimum(Some(0))
+                    .maximum(Some(1))
+                    .description(Some("0 inbound (when absent), 1 outbound")),
+            )
+            .property(
+                "submediaType",
+                parts::integer().minimum(Some(1)).maximum(Some(9)).description(Some(
+                    "Sub-media type of a social chat call (`mediaType` 53) only",
+                )),
+            )
+            .build(),
+    )
+}
+
+fn change(record: &RefOr<Schema>) -> OperationBuilder {
+    Operation::builder()
+        .operation_id(Some("sandbox_change"))
+        .summary(Some(
+            "Changes some fields of a call in progress: moves it to an agent, a queue or an \
+             agent's private queue, sets its status",
+        ))
+        .request_body(Some(parts::json_body(
+            parts::schema_ref(RECORD),
+            "The call's `ccId`, `vdn` and `callId` and the fields to change, e.g. \
+             `{\"deviceType\":2,\"deviceNo\":1099,\"callStatus\":6}`; the record they make \
+             must be valid",
+        )))
+        .response(
+            "200",
+            parts::answered(
+                EnvelopeKind::Short,
+                record.clone(),
+                "0100001 when the call is not in progress, 0100002 when the changed record is \
+                 invalid or the store is full, 0101003 for a key outside the access key's scope",
+            ),
+        )
+}
+
+fn agent_record() -> RefOr<Schema> {
+    let ids = || Array::new(RefOr::T(Schema::Object(parts::string().build())));
+    Schema::Object(
+        ObjectBuilder::new()
+            .property("ccId", parts::integer())
+            .property("vdn", parts::integer())
+            .property("agentId", parts::integer())
+            .property("calls", ids())
+            .property("privateCalls", ids())
+            .description(Some(
+                "A signed-in agent with the IDs of its calls (queryagentcalls) and of those in \
+                 its private queue (agentprivatecall)",
+            ))
+            .build(),
+    )
+    .into()
+}
+
+fn list_agents() -> OperationBuilder {
+    Operation::builder()
+        .operation_id(Some("sandbox_list_agents"))
+        .summary(Some(
+            "Lists the signed-in agents within the key's scope, with their calls",
+        ))
+        .parameter(query(
+            "ccId",
+            false,
+            id_range(CcId::MIN, CcId::MAX),
+            "Only agents of this call center.",
+        ))
+        .parameter(query(
+            "vdn",
+            false,
+            id_range(Vdn::MIN, Vdn::MAX),
+            "Only agents of this VDN.",
+        ))
+        .parameter(query(
+            "limit",
+            false,
+            parts::integer()
+                .minimum(Some(1))
+                .maximum(Some(MAX_LIMIT))
+                .default(Some(DEFAULT_LIMIT.into()))
+                .into(),
+            "Most agents listed.",
+        ))
+        .response(
+            "200",
+            parts::answered(
+                EnvelopeKind::Short,
+                Schema::Array(Array::new(agent_record())).into(),
+                "0100002 for a parameter out of range, 0101003 for a ccId or vdn outside the \
+                 key's scope",
+            ),
+        )
+}
+
+fn sign_in(agent: &RefOr<Schema>) -> OperationBuilder {
+    Operation::builder()
+        .operation_id(Some("sandbox_sign_in"))
+        .summary(Some(
+            "Signs an agent in: it answers `[]` until a call is placed at it",
+        ))
+        .request_body(Some(parts::json_body(
+            agent.clone(),
+            "The agent to sign in",
+        )))
+        .response(
+            "200",
+            parts::answered(
+                EnvelopeKind::Short,
+                agent.clone(),
+                "0100002 when the agent is signed in already or the body is invalid, 0101003 \
+                 for a VDN outside the key's scope",
+            ),
+        )
+}
+
+fn sign_out() -> OperationBuilder {
+    Operation::builder()
+        .operation_id(Some("sandbox_sign_out"))
+        .summary(Some(
+            "Signs an agent out; refused while calls are at it or in its private queue",
+        ))
+        .parameter(query(
+            "ccId",
+            true,
+            id_range(CcId::MIN, CcId::MAX),
+            "The agent's call center.",
+        ))
+        .parameter(query(
+            "vdn",
+            true,
+            id_range(Vdn::MIN, Vdn::MAX),
+            "The agent's VDN.",
+        ))
+        .parameter(query(
+            "agentId",
+            true,
+            parts::integer()
+                .minimum(Some(101))
+                .maximum(Some(999_999))
+                .into(),
+            "The agent's ID (101..=59999 or 70000..=999999).",
+        ))
+        .response(
+            "200",
+            parts::answered(
+                EnvelopeKind::Short,
+                parts::string()
+                    .enum_values(Some(["agent signed out"]))
+                    .into(),
+                "0100001 when the agent is not signed in, 0100002 while it has calls or for a \
+                 bad parameter, 0101003 for a VDN outside the key's scope",
+            ),
+        )
 }
 
 fn list(record: &RefOr<Schema>) -> OperationBuilder {

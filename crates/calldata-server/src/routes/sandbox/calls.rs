@@ -1,0 +1,284 @@
+//! `/sandbox/v1/calls`: integrators create the exact call their test needs, put it at an
+//! agent, in a queue or in an agent's private queue, query it through the interfaces, then
+//! end it.
+//!
+//! | method | what | body / query |
+//! |---|---|---|
+//! | `GET` | list calls | `?ccId=&vdn=&limit=` (all optional; limit 1..=1000, default 100) |
+//! | `POST` | add a call (`0100002` if it exists) | one call record |
+//! | `PUT` | add or replace a call | one call record |
+//! | `PATCH` | change some fields of a call in progress (`0100001` if absent) | its key and the fields |
+//! | `DELETE` | end a call (`0100001` if absent) | `?ccId=&vdn=&callId=` |
+//!
+//! Additions are bounded by count (`embedded.max_calls`) and by the bytes they hold
+//! (`embedded.max_sandbox_bytes`). A list scans the whole store, so it runs on the blocking
+//! pool, not on the worker, whose other clients would wait for it.
+
+// Errors here are complete answers, built at most once per request; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+
+use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
+use calldata_model::request::Sent;
+use calldata_model::{CallKey, QueryBasicCallInfo, ResultCode};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ListQuery, listed, out_of_scope, query_pairs, sent_number, store_of, success};
+use crate::answer::Answer;
+use crate::routes::mount::SignedRoute;
+use crate::routes::signed::{Access, BodyRule, Rule, Signed};
+use crate::state::AppState;
+
+/// `GET`: lists calls, filtered by `ccId` and `vdn`.
+#[derive(Debug)]
+pub struct List;
+
+/// `POST`: adds a call that must not exist yet.
+#[derive(Debug)]
+pub struct Add;
+
+/// `PUT`: adds or replaces a call.
+#[derive(Debug)]
+pub struct Replace;
+
+/// `PATCH`: changes some fields of a call in progress (moves it, sets its status).
+#[derive(Debug)]
+pub struct Change;
+
+/// `DELETE`: ends a call.
+#[derive(Debug)]
+pub struct End;
+
+/// A change with a call record as its body.
+const CHANGE_WITH_RECORD: Rule = Rule {
+    access: Access::Change,
+    body: BodyRule::Json,
+};
+
+impl SignedRoute for List {
+    const RULE: Rule = Rule {
+        access: Access::Read,
+        body: BodyRule::None,
+    };
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let store = match store_of(&signed) {
+            Ok(store) => store,
+            Err(answer) => return answer,
+        };
+        let caller = signed.caller();
+        let query = match ListQuery::parse(signed.request().query_string(), caller) {
+            Ok(query) => query,
+            Err(answer) => return answer,
+        };
+        let filter = ListFilter {
+            cc_id: query.cc_id,
+            vdn: query.vdn,
+        };
+        let scope = caller.scope.clone();
+        listed(move || {
+            store.list_where(
+                |key| filter.matches(key) && scope.allows(key.cc_id, key.vdn),
+                query.limit,
+            )
+        })
+        .await
+    }
+}
+
+impl SignedRoute for Add {
+    const RULE: Rule = CHANGE_WITH_RECORD;
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let (record, store) = match checked_record(&signed) {
+            Ok(pair) => pair,
+            Err(answer) => return answer,
+        };
+        let key = record.key;
+        match store.add(&record) {
+            Ok(()) => success(&record),
+            Err(_) => Answer::failed(
+                ResultCode::InvalidParameter,
+                format!(
+                    "invalid parameter: call {} already exists in ccId {} vdn {}; use PUT to replace it",
+                    key.call_id, key.cc_id, key.vdn
+                ),
+            ),
+        }
+    }
+}
+
+impl SignedRoute for Replace {
+    const RULE: Rule = CHANGE_WITH_RECORD;
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        match checked_record(&signed) {
+            Ok((record, store)) => {
+                store.replace(&record);
+                success(&record)
+            }
+            Err(answer) => answer,
+        }
+    }
+}
+
+impl SignedRoute for End {
+    const RULE: Rule = Rule {
+        access: Access::Change,
+        body: BodyRule::None,
+    };
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let store = match store_of(&signed) {
+            Ok(store) => store,
+            Err(answer) => return answer,
+        };
+        let key = match key_from_query(signed.request().query_string()) {
+            Ok(key) => key,
+            Err(message) => return Answer::failed(ResultCode::InvalidParameter, message),
+        };
+        if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
+            return answer;
+        }
+        match store.remove(&key) {
+            Some(_) => success(&"call ended"),
+            None => not_in_progress(),
+        }
+    }
+}
+
+impl SignedRoute for Change {
+    const RULE: Rule = CHANGE_WITH_RECORD;
+
+    async fn answer(signed: Signed<'_>) -> Answer {
+        let store = match store_of(&signed) {
+            Ok(store) => store,
+            Err(answer) => return answer,
+        };
+        let changed = changed_record(&signed, &store)
+            .and_then(|record| fits(signed.state(), &store, &record).map(|()| record));
+        match changed {
+            Ok(record) => {
+                store.replace(&record);
+                success(&record)
+            }
+            Err(answer) => answer,
+        }
+    }
+}
+
+/// Reads, checks and authorizes the record of a `POST`/`PUT`.
+fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Arc<EmbeddedStore>), Answer> {
+    let store = store_of(signed)?;
+    let record: CallRecord =
+        serde_json::from_str(body_text(signed)?).map_err(|error| invalid(&error))?;
+    if let Some(answer) = out_of_scope(signed.caller(), record.key.cc_id, record.key.vdn) {
+        return Err(answer);
+    }
+    fits(signed.state(), &store, &record)?;
+    Ok((record, store))
+}
+
+/// The body as text.
+fn body_text<'a>(signed: &'a Signed<'_>) -> Result<&'a str, Answer> {
+    std::str::from_utf8(signed.body()).map_err(|_| {
+        Answer::failed(
+            ResultCode::InvalidParameter,
+            "invalid parameter: the body is not UTF-8 text",
+        )
+    })
+}
+
+fn invalid(error: &impl std::fmt::Display) -> Answer {
+    Answer::failed(
+        ResultCode::InvalidParameter,
+        format!("invalid parameter: {error}"),
+    )
+}
+
+/// Whether the store has room for `record` (which may replace the call of its key).
+fn fits(state: &AppState, store: &EmbeddedStore, record: &CallRecord) -> Result<(), Answer> {
+    let held = store.bytes_of(&record.key);
+    if store.len() >= state.sandbox_max_calls && held.is_none() {
+        return Err(Answer::failed(
+            ResultCode::InvalidParameter,
+            format!(
+                "invalid parameter: the sandbox store is full ({} calls); end calls first",
+                state.sandbox_max_calls
+            ),
+        ));
+    }
+    // What the store would hold with this record, replacing the call it may replace;
+    // concurrent additions may each pass the bound by the one record they add.
+    let after =
+        (store.bytes_held() + EmbeddedStore::bytes_for(record)).saturating_sub(held.unwrap_or(0));
+    if after
+        > state
+            .sandbox_base_bytes
+            .saturating_add(state.sandbox_max_bytes)
+    {
+        return Err(Answer::failed(
+            ResultCode::InvalidParameter,
+            format!(
+                "invalid parameter: the sandbox store is full (its additions may hold {} bytes, \
+                 embedded.max_sandbox_bytes); end calls first",
+                state.sandbox_max_bytes
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The stored record of the call the body's key names, with the body's other fields over
+/// it, read again as a record (so every rule of a record applies).
+fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallRecord, Answer> {
+    let Value::Object(changes) =
+        serde_json::from_str::<Value>(body_text(signed)?).map_err(|error| invalid(&error))?
+    else {
+        return Err(invalid(&"the body is not a JSON object"));
+    };
+    let key = serde_json::from_value::<QueryBasicCallInfo>(Value::Object(changes.clone()))
+        .map_err(|error| invalid(&error))?
+        .to_call_key()
+        .map_err(|error| invalid(&error))?;
+    if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
+        return Err(answer);
+    }
+    let Some(stored) = store.get_record(&key) else {
+        return Err(not_in_progress());
+    };
+    let Ok(Value::Object(mut merged)) = serde_json::to_value(&stored) else {
+        return Err(invalid(&"the stored call could not be read"));
+    };
+    merged.extend(changes);
+    serde_json::from_value(Value::Object(merged)).map_err(|error| invalid(&error))
+}
+
+fn not_in_progress() -> Answer {
+    Answer::failed(
+        ResultCode::InterfaceCallFailed,
+        "call not found or no longer in progress",
+    )
+}
+
+/// The call named by `?ccId=&vdn=&callId=`, validated like a query body.
+fn key_from_query(query: &str) -> Result<CallKey, String> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "ccId")]
+        cc_id: Option<String>,
+        vdn: Option<String>,
+        #[serde(rename = "callId")]
+        call_id: Option<String>,
+    }
+    let raw: Raw = query_pairs(query)?;
+    let body = QueryBasicCallInfo {
+        cc_id: sent_number(raw.cc_id),
+        vdn: sent_number(raw.vdn),
+        call_id: raw.call_id.map(Sent::Value),
+    };
+    body.to_call_key()
+        .map_err(|e| format!("invalid parameter: {e}"))
+}
