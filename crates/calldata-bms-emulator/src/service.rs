@@ -1,9 +1,7 @@
-//! Routing one request: the BMS query path (with faults), the admin API, 404 and 405.
+//! Routing one request: the BMS paths (with faults), the admin API, 404 and 405.
 
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-
-use calldata_bms::wire::QUERY_PATH;
 
 use crate::admin::{self, ADMIN_PREFIX};
 use crate::bms;
@@ -30,9 +28,9 @@ pub(crate) async fn handle(
     request: Request<Incoming>,
 ) -> Response<Body> {
     let path = request.uri().path();
-    if path == QUERY_PATH {
+    if let Some(path) = bms::PATHS.into_iter().find(|known| *known == path) {
         if request.method() == Method::POST {
-            query(shared, reset, request).await
+            query(shared, reset, path, request).await
         } else {
             http::method_not_allowed("POST")
         }
@@ -43,8 +41,13 @@ pub(crate) async fn handle(
     }
 }
 
-/// A BMS query: counted, delayed, then faulted or answered from the store.
-async fn query(shared: &Shared, reset: &ResetSignal, request: Request<Incoming>) -> Response<Body> {
+/// A BMS query to `path`: counted, delayed, then faulted or answered from the store.
+async fn query(
+    shared: &Shared,
+    reset: &ResetSignal,
+    path: &str,
+    request: Request<Incoming>,
+) -> Response<Body> {
     shared.count(Counter::Queries);
     let body = http::read_body(request.into_body()).await;
     let faults = shared.faults();
@@ -79,8 +82,11 @@ async fn query(shared: &Shared, reset: &ResetSignal, request: Request<Incoming>)
         }
         Outcome::Normal => {
             let (counter, reply) = match body {
-                Ok(body) => bms::answer(&shared.store, &body),
-                Err(message) => (Counter::BadRequest, bms::reply("2", message)),
+                Ok(body) => bms::answer(&shared.store, path, &body),
+                Err(message) => (
+                    Counter::BadRequest,
+                    bms::Reply::Basic(bms::reply("2", message)),
+                ),
             };
             shared.count(counter);
             http::json(StatusCode::OK, &reply)

@@ -1,16 +1,38 @@
-//! The BMS monitor wire format (`../shared/spec/bms.md`), the one place the project assumes
-//! how BMS speaks: each interface is a `POST` of a JSON body to its path (querybasiccallinfo:
-//! `/ccbms/ws/monitor/querybasecallinfo` with `{"ccId":1,"vdnId":1,"callId":"..."}`), answered
-//! with the same envelope, `{"retCode":"0","retMsg":"...","data":{...}}`, whatever the interface.
+//! The BMS monitor wire format (`../shared/spec/bms.md`, and `docs/api.md` for the family),
+//! the one place the project assumes how BMS speaks: each interface is a `POST` of a JSON
+//! body to its path, answered with the same envelope,
+//! `{"retCode":"0","retMsg":"...","data":...}`, whatever the interface:
+//!
+//! | open API interface | BMS path | body | `data` |
+//! |---|---|---|---|
+//! | querybasiccallinfo | `querybasecallinfo` | `{"ccId","vdnId","callId"}` | the call |
+//! | querydetailcallinfo | `callinfo` | `{"ccId","vdnId","callId"}` | the call in detail |
+//! | agent/queryagentcalls, agentgroup/queryagentcalls | `queryagentCalls` | `{"ccId","vdnId","agentIds":[..]}` | `[{"agentId","callList":[..]}]` |
+//! | agent/agentprivatecall | `agentprivatecall` | `{"ccId","vdnId","agentId"}` | `["<callId>", ..]` |
+//! | ctiservertime | `queryctiservertime` | `{"ccId"}` | epoch milliseconds, a number |
+//!
+//! every path under `/ccbms/ws/monitor/`.
 
-use calldata_model::{BasicCallInfo, CallKey};
+use calldata_model::{AgentGroupKey, AgentKey, BasicCallInfo, CallKey, CcId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Path of the BMS interface behind querybasiccallinfo, appended to the BMS base URL.
 pub const QUERY_PATH: &str = "/ccbms/ws/monitor/querybasecallinfo";
 
-/// The request body the adapter sends.
+/// Path of the BMS interface behind querydetailcallinfo.
+pub const CALL_INFO_PATH: &str = "/ccbms/ws/monitor/callinfo";
+
+/// Path of the BMS interface behind agent/queryagentcalls and agentgroup/queryagentcalls.
+pub const AGENT_CALLS_PATH: &str = "/ccbms/ws/monitor/queryagentCalls";
+
+/// Path of the BMS interface behind agent/agentprivatecall.
+pub const PRIVATE_CALLS_PATH: &str = "/ccbms/ws/monitor/agentprivatecall";
+
+/// Path of the BMS interface behind ctiservertime.
+pub const CTI_TIME_PATH: &str = "/ccbms/ws/monitor/queryctiservertime";
+
+/// The request body the adapter sends for one call (querybasecallinfo, callinfo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BmsQuery {
     /// Call center ID.
@@ -31,6 +53,68 @@ impl From<&CallKey> for BmsQuery {
             vdn_id: key.vdn.get(),
             call_id: key.call_id.to_string(),
         }
+    }
+}
+
+/// The body of `queryagentCalls`: the agents of one VDN, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BmsAgentsQuery {
+    /// Call center ID.
+    #[serde(rename = "ccId")]
+    pub cc_id: u16,
+    /// VDN ID.
+    #[serde(rename = "vdnId")]
+    pub vdn_id: u16,
+    /// Agent IDs.
+    #[serde(rename = "agentIds")]
+    pub agent_ids: Vec<u32>,
+}
+
+impl From<&AgentGroupKey> for BmsAgentsQuery {
+    fn from(key: &AgentGroupKey) -> Self {
+        Self {
+            cc_id: key.cc_id.get(),
+            vdn_id: key.vdn.get(),
+            agent_ids: key.agent_ids.iter().map(|id| id.get()).collect(),
+        }
+    }
+}
+
+/// The body of `agentprivatecall`: one agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BmsAgentQuery {
+    /// Call center ID.
+    #[serde(rename = "ccId")]
+    pub cc_id: u16,
+    /// VDN ID.
+    #[serde(rename = "vdnId")]
+    pub vdn_id: u16,
+    /// Agent ID.
+    #[serde(rename = "agentId")]
+    pub agent_id: u32,
+}
+
+impl From<&AgentKey> for BmsAgentQuery {
+    fn from(key: &AgentKey) -> Self {
+        Self {
+            cc_id: key.cc_id.get(),
+            vdn_id: key.vdn.get(),
+            agent_id: key.agent_id.get(),
+        }
+    }
+}
+
+/// The body of `queryctiservertime`: one call center.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BmsCallCenterQuery {
+    /// Call center ID.
+    #[serde(rename = "ccId")]
+    pub cc_id: u16,
+}
+
+impl From<CcId> for BmsCallCenterQuery {
+    fn from(cc_id: CcId) -> Self {
+        Self { cc_id: cc_id.get() }
     }
 }
 
@@ -119,6 +203,28 @@ mod tests {
                 .unwrap();
         let json = serde_json::to_string(&BmsQuery::from(&key)).unwrap();
         assert_eq!(json, r#"{"ccId":1,"vdnId":2,"callId":"3-4"}"#);
+    }
+
+    #[test]
+    fn the_family_bodies_name_their_fields_as_bms_reads_them() {
+        let group = calldata_model::QueryAgentGroupCalls::new(1, 2, [1099, 1100])
+            .to_group_key()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&BmsAgentsQuery::from(&group)).unwrap(),
+            r#"{"ccId":1,"vdnId":2,"agentIds":[1099,1100]}"#
+        );
+        let agent = calldata_model::AgentFields::new(1, 2, 1099)
+            .to_agent_key()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&BmsAgentQuery::from(&agent)).unwrap(),
+            r#"{"ccId":1,"vdnId":2,"agentId":1099}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&BmsCallCenterQuery::from(CcId::new(3).unwrap())).unwrap(),
+            r#"{"ccId":3}"#
+        );
     }
 
     #[test]

@@ -474,3 +474,123 @@ fn cti_time_prints_the_cti_clock_and_this_machines_offset() {
         .code(2)
         .stdout("");
 }
+
+/// The first demo call at an agent and where it is, from the store the test server holds.
+fn demo_call_at_an_agent() -> (CallKey, i64, bool) {
+    use calldata_bms::embedded::{Placement, demo_records};
+    demo_records(&support::DEMO)
+        .find_map(|record| {
+            let private = match record.extras.placement(&record.call).ok()? {
+                Placement::Agent(..) => false,
+                Placement::PrivateQueue(_) => true,
+                Placement::Elsewhere => return None,
+            };
+            Some((record.key, record.call.device_no?, private))
+        })
+        .unwrap()
+}
+
+#[test]
+fn agent_calls_private_calls_and_group_calls_print_tables_and_json() {
+    let server = spawn_default_server();
+    let (key, agent, private) = demo_call_at_an_agent();
+    let place = [
+        "--cc-id".to_owned(),
+        key.cc_id.to_string(),
+        "--vdn".to_owned(),
+        key.vdn.to_string(),
+    ];
+    let (listed_by, other) = if private {
+        ("private-calls", "agent-calls")
+    } else {
+        ("agent-calls", "private-calls")
+    };
+    calldata_at(&server, AK, SK)
+        .arg(listed_by)
+        .args(&place)
+        .args(["--agent-id", &agent.to_string()])
+        .assert()
+        .success()
+        .stdout(contains(key.call_id.as_str()).and(contains(format!("agent {agent}"))));
+    let output = calldata_at(&server, AK, SK)
+        .arg(other)
+        .args(&place)
+        .args(["--agent-id", &agent.to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let ids: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(!ids.contains(&key.call_id.to_string()), "{ids:?}");
+    calldata_at(&server, AK, SK)
+        .args(["agent-calls", "--agent-id", "101"])
+        .assert()
+        .success()
+        .stdout("no call handling agent 101 (ccId 1, vdn 1)\n");
+    calldata_at(&server, AK, SK)
+        .args(["agent-calls", "--agent-id", "100"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("agentId must be between 101 and 59999"));
+
+    let agents = format!("101-102,{agent}");
+    calldata_at(&server, AK, SK)
+        .arg("group-calls")
+        .args(&place)
+        .args(["--agents", &agents])
+        .assert()
+        .success()
+        .stdout(
+            contains(key.call_id.as_str())
+                .and(contains("no call"))
+                .and(contains("inbound").or(contains("outbound"))),
+        );
+    let output = calldata_at(&server, AK, SK)
+        .arg("group-calls")
+        .args(&place)
+        .args(["--agents", &agents, "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let group: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(group.as_array().unwrap().len(), 3);
+    assert_eq!(
+        group[0],
+        serde_json::json!({"agentId": 101, "callList": []})
+    );
+    calldata_at(&server, AK, SK)
+        .args(["group-calls", "--agents", "1-9000"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn detail_prints_the_28_fields_and_json_with_codes_as_digits() {
+    let server = spawn_default_server();
+    let (key, _, _) = demo_call_at_an_agent();
+    let mut args = query_args(&key);
+    args[0] = "detail".to_owned();
+    let output = calldata_at(&server, AK, SK).args(&args).output().unwrap();
+    assert!(output.status.success());
+    let table = String::from_utf8(output.stdout).unwrap();
+    let order = calldata_model::interfaces::query_detail_call_info::DETAIL_FIELD_ORDER;
+    let at: Vec<usize> = order
+        .iter()
+        .map(|field| {
+            table
+                .find(&format!(" {field} "))
+                .unwrap_or_else(|| panic!("{field} in\n{table}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|pair| pair[0] < pair[1]), "{table}");
+    args.push("--json".to_owned());
+    let output = calldata_at(&server, AK, SK).args(&args).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(json["mediaType"].is_string(), "{json}");
+    assert!(json["cb"].is_i64(), "{json}");
+    let mut gone = query_args(&key);
+    gone[0] = "detail".to_owned();
+    let last = gone.len() - 1;
+    gone[last] = "1-1".to_owned();
+    calldata_at(&server, AK, SK).args(&gone).assert().code(3);
+}

@@ -8,6 +8,7 @@
 
 mod basic_call;
 mod breaker;
+mod family;
 mod metrics;
 mod operation;
 mod readiness;
@@ -18,7 +19,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use calldata_model::CallKey;
+use calldata_model::{
+    AgentGroupCalls, AgentGroupKey, AgentKey, CallKey, CallStatus, CcId, DetailCallInfo,
+};
 use prometheus_client::registry::Registry;
 use tokio::sync::Semaphore;
 
@@ -31,7 +34,7 @@ use basic_call::BasicCall;
 use operation::{BmsOperation, Flights};
 use readiness::{ProbeEnded, Readiness, Step};
 
-use crate::source::{CallSource, LookupFuture, ReadyFuture, SourceError};
+use crate::source::{AnswerFuture, CallSource, LookupFuture, ReadyFuture, SourceError};
 use crate::wire::BmsReply;
 
 /// The call ID used by readiness probes; no real call has it, so BMS answers "not found".
@@ -260,6 +263,58 @@ impl Inner {
 impl CallSource for HttpBms {
     fn lookup(&self, key: CallKey) -> LookupFuture<'_> {
         Box::pin(self.inner.call::<BasicCall>(key))
+    }
+
+    fn cti_server_time(&self, cc_id: CcId) -> AnswerFuture<'_, i64> {
+        Box::pin(async move {
+            self.inner
+                .call::<family::CtiServerTime>(cc_id)
+                .await
+                .map(|time| time.0)
+        })
+    }
+
+    /// `queryagentCalls` for the one agent, less the calls of its private queue.
+    fn agent_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let group = AgentGroupKey {
+                cc_id: key.cc_id,
+                vdn: key.vdn,
+                agent_ids: vec![key.agent_id],
+            };
+            let agents = self.inner.call::<family::AgentCalls>(group).await?;
+            let asked = i64::from(key.agent_id.get());
+            Ok(agents
+                .0
+                .into_iter()
+                .filter(|agent| agent.agent_id.is_none_or(|id| id == asked))
+                .flat_map(|agent| agent.call_list)
+                .filter(|call| call.call_status != Some(CallStatus::QueuedPrivately))
+                .map(|call| call.call_id)
+                .collect())
+        })
+    }
+
+    fn agent_private_calls(&self, key: AgentKey) -> AnswerFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            self.inner
+                .call::<family::PrivateCalls>(key)
+                .await
+                .map(|ids| ids.0)
+        })
+    }
+
+    /// One element per agent asked, in the order asked, whatever order BMS answered in
+    /// (an agent BMS left out has no calls).
+    fn agent_group_calls(&self, key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
+        Box::pin(async move {
+            let answered = self.inner.call::<family::AgentCalls>(key.clone()).await?;
+            Ok(family::in_request_order(&key, answered))
+        })
+    }
+
+    fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
+        Box::pin(self.inner.call::<family::DetailCall>(key))
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

@@ -10,11 +10,12 @@
 use std::hash::Hash;
 use std::time::Duration;
 
-use calldata_model::CallKey;
+use calldata_model::{AgentGroupKey, AgentKey, CallKey, CcId};
 use moka::future::Cache;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::family::Answered;
 use super::settings::HttpBmsSettings;
 use super::transport::Fault;
 use crate::source::{Lookup, SourceError};
@@ -59,6 +60,14 @@ pub(crate) trait BmsOperation: 'static {
 pub(crate) struct Flights {
     /// querybasiccallinfo.
     pub(crate) basic_calls: Cache<CallKey, Lookup>,
+    /// querydetailcallinfo.
+    pub(crate) detail_calls: Cache<CallKey, Answered<Option<calldata_model::DetailCallInfo>>>,
+    /// agent/queryagentcalls and agentgroup/queryagentcalls.
+    pub(crate) agent_calls: Cache<AgentGroupKey, Answered<calldata_model::AgentGroupCalls>>,
+    /// agent/agentprivatecall.
+    pub(crate) private_calls: Cache<AgentKey, Answered<calldata_model::CallIds>>,
+    /// ctiservertime.
+    pub(crate) cti_times: Cache<CcId, Answered<calldata_model::CtiTime>>,
 }
 
 impl Flights {
@@ -67,6 +76,10 @@ impl Flights {
     pub(crate) fn new(settings: &HttpBmsSettings, cache_ttl: Duration) -> Self {
         Self {
             basic_calls: table(settings, cache_ttl),
+            detail_calls: table(settings, cache_ttl),
+            agent_calls: table(settings, cache_ttl),
+            private_calls: table(settings, cache_ttl),
+            cti_times: table(settings, cache_ttl),
         }
     }
 }

@@ -244,7 +244,7 @@ impl EmbeddedStore {
     }
 
     /// agentgroup/queryagentcalls: each asked agent's calls, in the order asked.
-    pub fn agent_group_calls(&self, key: &AgentGroupKey) -> AgentGroupCalls {
+    pub fn group_calls(&self, key: &AgentGroupKey) -> AgentGroupCalls {
         self.agents.group(key)
     }
 
@@ -446,9 +446,7 @@ impl CallSource for EmbeddedStore {
     }
 
     fn agent_group_calls(&self, key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
-        Box::pin(std::future::ready(Ok(EmbeddedStore::agent_group_calls(
-            self, &key,
-        ))))
+        Box::pin(std::future::ready(Ok(self.group_calls(&key))))
     }
 
     fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
@@ -815,7 +813,7 @@ mod tests {
             ["100-1", "200-2"]
         );
         assert_eq!(store.agent_call_ids(&agent(1099), true), ["300-3"]);
-        let group = store.agent_group_calls(&AgentGroupKey {
+        let group = store.group_calls(&AgentGroupKey {
             cc_id: CcId::new(1).unwrap(),
             vdn: Vdn::new(1).unwrap(),
             agent_ids: vec![agent(1100).agent_id, agent(1099).agent_id],
