@@ -20,7 +20,10 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, bail};
 use calldata_bms::DemoSettings;
 use calldata_model::auth::{Credentials, JSON_CONTENT_TYPE as JSON, sign_json_post};
-use calldata_model::{CallKey, QUERY_BASIC_CALL_INFO_PATH, QueryBasicCallInfo};
+use calldata_model::{
+    CallKey, Operation, QUERY_BASIC_CALL_INFO_PATH, QueryAgentCalls, QueryAgentGroupCalls,
+    QueryBasicCallInfo, QueryDetailCallInfo,
+};
 
 use crate::command::{cargo, run_checked, workspace_root};
 use oha::{Measured, Shape};
@@ -95,10 +98,16 @@ enum Target {
     CeilingPaced,
     /// The embedded target paced at the same rate (reported, no target).
     EmbeddedPaced,
+    /// agent/queryagentcalls for a demo agent with calls, embedded, plain HTTP.
+    AgentCalls,
+    /// querydetailcallinfo for the demo call, embedded, plain HTTP.
+    DetailCall,
+    /// agentgroup/queryagentcalls for 3000 agents on one connection, embedded, plain HTTP.
+    AgentGroup,
 }
 
 impl Target {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 11] = [
         Self::Ceiling,
         Self::Embedded,
         Self::Https,
@@ -107,6 +116,9 @@ impl Target {
         Self::ClientMultiThread,
         Self::CeilingPaced,
         Self::EmbeddedPaced,
+        Self::AgentCalls,
+        Self::DetailCall,
+        Self::AgentGroup,
     ];
 
     fn name(self) -> &'static str {
@@ -119,6 +131,9 @@ impl Target {
             Self::ClientMultiThread => "client-mt",
             Self::CeilingPaced => "ceiling-paced",
             Self::EmbeddedPaced => "embedded-paced",
+            Self::AgentCalls => "agent-calls",
+            Self::DetailCall => "detail",
+            Self::AgentGroup => "agent-group",
         }
     }
 
@@ -138,6 +153,15 @@ impl Target {
                 "the ceiling, oha paced at half the ceiling's last measured req/s (latency from when each request was due)"
             }
             Self::EmbeddedPaced => "the embedded target, oha paced at the same rate",
+            Self::AgentCalls => {
+                "agent/queryagentcalls of a demo agent with calls, embedded store, plain HTTP (oha)"
+            }
+            Self::DetailCall => {
+                "querydetailcallinfo of the demo call, embedded store, plain HTTP (oha)"
+            }
+            Self::AgentGroup => {
+                "agentgroup/queryagentcalls of 3000 agents (1001..=4000), embedded store, plain HTTP, one connection (oha -c 1)"
+            }
         }
     }
 }
@@ -163,6 +187,10 @@ struct Bench {
     workers: usize,
     key: CallKey,
     body: String,
+    /// The body of agent/queryagentcalls: the first demo agent with a call.
+    agent_body: String,
+    /// The body of agentgroup/queryagentcalls: 3000 agents.
+    group_body: String,
 }
 
 /// The processes of one round of load runs; all stopped when it is dropped.
@@ -195,6 +223,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         .first()
         .context("the demo store has no calls")?;
     let body = serde_json::to_string(&QueryBasicCallInfo::from(key))?;
+    let agent_body = demo_agent_body()?;
+    let group_body = serde_json::to_string(&QueryAgentGroupCalls::new(1, 1, 1001..=4000))?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let bench = Bench {
         plan,
@@ -206,6 +236,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         workers,
         key,
         body,
+        agent_body,
+        group_body,
     };
 
     let mut report = Report::new(plan.quick, plan.rounds, plan.warmup, plan.duration);
@@ -311,11 +343,32 @@ fn load_average() -> String {
 
 /// One pre-signed request for `host`: `content-type` and `authorization` (oha and the
 /// plain-HTTP check write `host` and `content-length` themselves, with the signed values).
-fn signed_headers(host: &str, body: &str) -> anyhow::Result<Vec<(String, String)>> {
+/// The agent/queryagentcalls body of the first default demo call at an agent.
+fn demo_agent_body() -> anyhow::Result<String> {
+    let record = calldata_bms::embedded::demo_records(&DemoSettings::default())
+        .find(|record| {
+            matches!(
+                record.extras.placement(&record.call),
+                Ok(calldata_bms::embedded::Placement::Agent(..))
+            )
+        })
+        .context("no demo call is at an agent")?;
+    let agent = record
+        .call
+        .device_no
+        .context("a call at an agent names it")?;
+    Ok(serde_json::to_string(&QueryAgentCalls::new(
+        i64::from(record.key.cc_id.get()),
+        i64::from(record.key.vdn.get()),
+        agent,
+    ))?)
+}
+
+fn signed_headers(host: &str, path: &str, body: &str) -> anyhow::Result<Vec<(String, String)>> {
     let authorization = sign_json_post(
         &Credentials::new(BENCH_AK, BENCH_SK),
         host,
-        QUERY_BASIC_CALL_INFO_PATH,
+        path,
         body.as_bytes(),
         SystemTime::now(),
     )?;
@@ -363,31 +416,43 @@ impl Bench {
         Running::start(name, &self.bins.emulator, &args, address, &self.log(name))
     }
 
-    /// The request oha sends to `running`.
-    fn request(&self, running: &Running, tls: bool) -> anyhow::Result<oha::Request> {
+    /// The interface path and body `target` sends.
+    fn call_of(&self, target: Target) -> (&'static str, &str) {
+        match target {
+            Target::AgentCalls => (QueryAgentCalls::INTERFACE.path, &self.agent_body),
+            Target::DetailCall => (QueryDetailCallInfo::INTERFACE.path, &self.body),
+            Target::AgentGroup => (QueryAgentGroupCalls::INTERFACE.path, &self.group_body),
+            _ => (QUERY_BASIC_CALL_INFO_PATH, &self.body),
+        }
+    }
+
+    /// The request oha sends to `running` for `target`.
+    fn request(
+        &self,
+        running: &Running,
+        tls: bool,
+        target: Target,
+    ) -> anyhow::Result<oha::Request> {
         let host = running.address.to_string();
         let scheme = if tls { "https" } else { "http" };
+        let (path, body) = self.call_of(target);
         Ok(oha::Request {
-            url: format!("{scheme}://{host}{QUERY_BASIC_CALL_INFO_PATH}"),
-            headers: signed_headers(&host, &self.body)?,
-            body: self.body.clone(),
+            url: format!("{scheme}://{host}{path}"),
+            headers: signed_headers(&host, path, body)?,
+            body: body.to_owned(),
             insecure: tls,
         })
     }
 
-    /// Checks over plain HTTP that the signed query answers `0100000`.
-    fn check_found(&self, running: &Running, what: &str) -> anyhow::Result<()> {
-        let headers = signed_headers(&running.address.to_string(), &self.body)?;
-        let answer = procs::exchange(
-            running.address,
-            "POST",
-            QUERY_BASIC_CALL_INFO_PATH,
-            &headers,
-            self.body.as_bytes(),
-        )?;
+    /// Checks over plain HTTP that `target`'s signed request answers `0100000`.
+    fn check_found(&self, running: &Running, what: &str, target: Target) -> anyhow::Result<()> {
+        let (path, body) = self.call_of(target);
+        let headers = signed_headers(&running.address.to_string(), path, body)?;
+        let answer = procs::exchange(running.address, "POST", path, &headers, body.as_bytes())?;
         if answer.status != 200 || !answer.body.contains("\"resultCode\":\"0100000\"") {
             bail!(
-                "{what}: the signed query did not find the call: {} {}",
+                "{what}: the signed {} did not answer 0100000: {} {}",
+                target.name(),
                 answer.status,
                 answer.body
             );
@@ -401,20 +466,25 @@ impl Bench {
     fn oha_load(
         &self,
         running: &Running,
-        tls: bool,
+        (tls, target): (bool, Target),
         emulator: Option<&Running>,
         pace: Option<u32>,
     ) -> anyhow::Result<Measured> {
+        let connections = if target == Target::AgentGroup {
+            1
+        } else {
+            oha::CONNECTIONS
+        };
         oha::run(
             &self.oha,
-            &self.request(running, tls)?,
-            timed(self.plan.warmup, pace),
+            &self.request(running, tls, target)?,
+            timed(connections, self.plan.warmup, pace),
         )?;
         let before = emulator.map(emulator_queries).transpose()?;
         let mut measured = oha::run(
             &self.oha,
-            &self.request(running, tls)?,
-            timed(self.plan.duration, pace),
+            &self.request(running, tls, target)?,
+            timed(connections, self.plan.duration, pace),
         )?;
         if let (Some(emulator), Some(before)) = (emulator, before) {
             measured.backend_requests = Some(emulator_queries(emulator)?.saturating_sub(before));
@@ -506,7 +576,10 @@ impl Bench {
             ],
         )?;
         for (running, what) in [(&embedded, "embedded"), (&bms, "bms")] {
-            self.check_found(running, what)?;
+            self.check_found(running, what, Target::Embedded)?;
+        }
+        for target in [Target::AgentCalls, Target::DetailCall, Target::AgentGroup] {
+            self.check_found(&embedded, "embedded", target)?;
         }
         Ok(RoundServers {
             ceiling,
@@ -541,14 +614,21 @@ impl Bench {
             }
             for target in order {
                 let measured = match target {
-                    Target::Ceiling => self.oha_load(ceiling, false, None, None),
-                    Target::Embedded => self.oha_load(embedded, false, None, None),
-                    Target::Https => self.oha_load(https, true, None, None),
-                    Target::Bms => self.oha_load(bms, false, Some(emulator), None),
+                    Target::Ceiling => self.oha_load(ceiling, (false, target), None, None),
+                    Target::Https => self.oha_load(https, (true, target), None, None),
+                    Target::Bms => self.oha_load(bms, (false, target), Some(emulator), None),
                     Target::Client => self.client_load(embedded, "current-thread"),
                     Target::ClientMultiThread => self.client_load(embedded, "multi-thread"),
-                    Target::CeilingPaced => self.oha_load(ceiling, false, None, Some(pace)),
-                    Target::EmbeddedPaced => self.oha_load(embedded, false, None, Some(pace)),
+                    Target::CeilingPaced => {
+                        self.oha_load(ceiling, (false, target), None, Some(pace))
+                    }
+                    Target::EmbeddedPaced => {
+                        self.oha_load(embedded, (false, target), None, Some(pace))
+                    }
+                    Target::Embedded
+                    | Target::AgentCalls
+                    | Target::DetailCall
+                    | Target::AgentGroup => self.oha_load(embedded, (false, target), None, None),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 if target == Target::Ceiling {
@@ -594,7 +674,7 @@ impl Bench {
             let before = emulator_queries(&emulator)?;
             let measured = oha::run(
                 &self.oha,
-                &self.request(&server, false)?,
+                &self.request(&server, false, Target::Bms)?,
                 Shape::Count {
                     connections: 100,
                     total: 100,
@@ -629,7 +709,7 @@ impl Bench {
                 "--body".to_owned(),
                 self.body.clone(),
             ];
-            for (name, value) in signed_headers(&host, &self.body)? {
+            for (name, value) in signed_headers(&host, QUERY_BASIC_CALL_INFO_PATH, &self.body)? {
                 probe.extend(["--header".to_owned(), format!("{name}: {value}")]);
             }
             probe.push("--".to_owned());
@@ -720,10 +800,10 @@ impl Bench {
     }
 }
 
-/// A run of oha's connections for `duration`, unpaced or paced at `rate` requests per second.
-fn timed(duration: Duration, rate: Option<u32>) -> Shape {
+/// A run of `connections` for `duration`, unpaced or paced at `rate` requests per second.
+fn timed(connections: u32, duration: Duration, rate: Option<u32>) -> Shape {
     Shape::Timed {
-        connections: oha::CONNECTIONS,
+        connections,
         duration,
         rate,
     }
@@ -800,7 +880,7 @@ fn figures(
     let idle_mib = median(&starts.iter().map(|s| s.1 as f64).collect::<Vec<_>>()) / 1024.0;
     let cold_ms = median(&starts.iter().map(|s| s.0).collect::<Vec<_>>());
     let verify_micros = verify_ns / 1000.0;
-    vec![
+    let mut figures = vec![
         Figure::at_least(
             "embedded store, auth + validation on, plain HTTP: req/s vs ceiling",
             embedded,
@@ -866,6 +946,42 @@ fn figures(
             0.80,
             format!("{client:.3}"),
         ),
+    ];
+    figures.splice(2..2, family_figures(runs));
+    figures
+}
+
+/// The figures of the real-time family: each interface against the ceiling of its round.
+fn family_figures(runs: &BTreeMap<Target, Vec<Measured>>) -> Vec<Figure> {
+    let rps = |m: &Measured| m.rps;
+    let agent_calls = same_round_ratio(runs, Target::AgentCalls, Target::Ceiling, rps);
+    let detail = same_round_ratio(runs, Target::DetailCall, Target::Ceiling, rps);
+    let group_p99 = median(
+        &runs
+            .get(&Target::AgentGroup)
+            .map(|runs| runs.iter().map(|m| m.p99_ms).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    vec![
+        Figure::at_least(
+            "agent/queryagentcalls, embedded, plain HTTP: req/s vs ceiling",
+            agent_calls,
+            0.80,
+            format!("{agent_calls:.3}"),
+        ),
+        Figure::at_least(
+            "querydetailcallinfo, embedded, plain HTTP: req/s vs ceiling",
+            detail,
+            0.80,
+            format!("{detail:.3}"),
+        ),
+        Figure::at_most(
+            "agentgroup/queryagentcalls of 3000 agents, one connection: p99",
+            group_p99,
+            5.0,
+            format!("{group_p99:.2} ms"),
+        )
+        .unit("ms"),
     ]
 }
 
