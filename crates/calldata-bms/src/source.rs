@@ -31,8 +31,10 @@ pub type ReadyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SourceError>> 
 /// `0100001`) until it implements the method.
 ///
 /// The methods that answer without waiting, [`lookup_now`](Self::lookup_now) and the
-/// fast path [`write_now`](Self::write_now), exist for querybasiccallinfo only (the
-/// embedded store's hot path); other interfaces have their async method alone.
+/// fast paths [`write_now`](Self::write_now) and
+/// [`write_detail_now`](Self::write_detail_now), exist for querybasiccallinfo and
+/// querydetailcallinfo only (the embedded store's hot paths); other interfaces have their
+/// async method alone.
 pub trait CallSource: Send + Sync + 'static {
     /// querybasiccallinfo: looks up one call.
     fn lookup(&self, key: CallKey) -> LookupFuture<'_>;
@@ -71,6 +73,13 @@ pub trait CallSource: Send + Sync + 'static {
     /// agentgroup/queryagentcalls: each asked agent's calls, in the order asked.
     fn agent_group_calls(&self, _key: AgentGroupKey) -> AnswerFuture<'_, AgentGroupCalls> {
         unsupported("agentgroup/queryagentcalls")
+    }
+
+    /// querydetailcallinfo's fast path, as [`write_now`](Self::write_now) is
+    /// querybasiccallinfo's: hands the call in detail to `sink` (`CallFieldSink::detail`
+    /// first, then the 25 fields) without waiting, when the source can.
+    fn write_detail_now(&self, _key: CallKey, _sink: &mut dyn CallFieldSink) -> Option<Presence> {
+        None
     }
 
     /// querydetailcallinfo: the call in detail; `None` when it is not in progress.
@@ -193,6 +202,10 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
         (**self).detail_call(key)
+    }
+
+    fn write_detail_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
+        (**self).write_detail_now(key, sink)
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

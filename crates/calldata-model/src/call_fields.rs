@@ -79,6 +79,10 @@ pub trait CallFieldSink {
 
     /// A text field.
     fn text(&mut self, field: CallField, value: &str);
+
+    /// What only querydetailcallinfo answers besides the 25 fields (`cb`, `callData`),
+    /// handed before them by a writer of a call in detail; ignored by default.
+    fn detail(&mut self, _cb: Option<i64>, _call_data: &str) {}
 }
 
 impl BasicCallInfo {

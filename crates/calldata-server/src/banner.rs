@@ -31,7 +31,10 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
         info.source, info.calls
     );
     if info.sandbox {
-        let _ = writeln!(out, "  sandbox API : {url}/sandbox/v1/calls");
+        let _ = writeln!(
+            out,
+            "  sandbox API : {url}/sandbox/v1/calls  {url}/sandbox/v1/agents"
+        );
     }
     let _ = writeln!(
         out,
@@ -60,6 +63,13 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
             out,
             "  query it    : cargo run -q -p calldata-client --features cli --bin calldata -- query --cc-id {} --vdn {} --call-id {}",
             call.cc_id, call.vdn, call.call_id
+        );
+    }
+    if let Some(agent) = &info.sample_agent {
+        let _ = writeln!(
+            out,
+            "  demo agent  : ccId {} vdn {} agentId {}: cargo run -q -p calldata-client --features cli --bin calldata -- agent-calls --cc-id {} --vdn {} --agent-id {}",
+            agent.cc_id, agent.vdn, agent.agent_id, agent.cc_id, agent.vdn, agent.agent_id
         );
     }
     if let (Example::SignedCurl, Some(key), Some(call)) =
@@ -137,6 +147,9 @@ mod tests {
             source: "embedded",
             calls: 1000,
             sample_calls: vec![call],
+            sample_agent: calldata_model::AgentFields::new(1, 2, 1001)
+                .to_agent_key()
+                .ok(),
             sandbox: true,
             signature_window_secs: 900,
         }
@@ -148,6 +161,10 @@ mod tests {
             let text = render(&info(), example);
             assert!(text.contains("https://127.0.0.1:8443"), "{text}");
             assert!(text.contains("calldata-demo-1"));
+            assert!(
+                text.contains("agent-calls --cc-id 1 --vdn 2 --agent-id 1001"),
+                "{text}"
+            );
             assert!(text.contains("/data/demo-secret-key"));
             assert!(text.contains("/data/tls/ca.pem"));
             assert!(text.contains("query --cc-id 1 --vdn 2 --call-id 1764536332974-0"));

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, web};
-use calldata_bms::embedded::sample_keys;
+use calldata_bms::embedded::{CallRecord, Placement, demo_records, sample_keys};
 use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
-use calldata_model::CallKey;
 use calldata_model::auth::VerifyPolicy;
+use calldata_model::{AgentKey, CallKey};
 
 use crate::auth::replay::Replays;
 use crate::auth::{AcceptedHosts, AuthGuard, KeyRegistry, Lockout, Scope, WorkerKeyCache};
@@ -70,6 +70,8 @@ pub struct StartupInfo {
     pub calls: usize,
     /// A few calls that exist, for trying the API.
     pub sample_calls: Vec<CallKey>,
+    /// An agent with a call, for trying the agent views.
+    pub sample_agent: Option<AgentKey>,
     /// Whether the sandbox admin API is served.
     pub sandbox: bool,
     /// How long a signature stays valid (the clock-skew window), seconds.
@@ -94,7 +96,8 @@ impl Application {
     /// Builds everything the settings describe and binds the listener (port 0 picks one).
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let mut metrics = Metrics::new();
-        let (source, store, sample_calls) = build_source(settings, &mut metrics)?;
+        let (source, store, samples) = build_source(settings, &mut metrics)?;
+        let (sample_calls, sample_agent) = samples;
         let conn_stats = Arc::new(ConnStats::new(metrics.registry_mut()));
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
@@ -169,6 +172,7 @@ impl Application {
             source: source_kind,
             calls,
             sample_calls,
+            sample_agent,
             sandbox: with_sandbox,
             signature_window_secs: settings.max_clock_skew_secs,
         };
@@ -298,37 +302,52 @@ fn raise_open_file_limit() -> u64 {
 type SourceParts = (
     Arc<dyn CallSource>,
     Option<Arc<EmbeddedStore>>,
-    Vec<CallKey>,
+    (Vec<CallKey>, Option<AgentKey>),
 );
 
 fn build_source(settings: &Settings, metrics: &mut Metrics) -> Result<SourceParts, StartupError> {
     match settings.backend {
         Backend::Bms => {
             let bms = HttpBms::new(&settings.bms, Some(metrics.registry_mut()))?;
-            Ok((Arc::new(bms), None, Vec::new()))
+            Ok((Arc::new(bms), None, (Vec::new(), None)))
         }
         Backend::Embedded => {
             let embedded = &settings.embedded;
             let (store, samples) = if let Some(path) = &embedded.calls_file {
                 let store = EmbeddedStore::load_file(path)?;
-                let samples = store
-                    .list(&calldata_bms::ListFilter::default(), 3)
-                    .into_iter()
-                    .map(|r| r.key)
-                    .collect();
-                (store, samples)
+                let listed = store.list(&calldata_bms::ListFilter::default(), 100);
+                let agent = agent_of_first(listed.iter());
+                let samples = listed.into_iter().take(3).map(|r| r.key).collect();
+                (store, (samples, agent))
             } else {
                 let demo = DemoSettings {
                     count: embedded.demo_calls,
                     seed: embedded.demo_seed,
                 };
-                (EmbeddedStore::with_demo_calls(&demo), sample_keys(&demo, 3))
+                let agent =
+                    agent_of_first(demo_records(&demo).take(100).collect::<Vec<_>>().iter());
+                (
+                    EmbeddedStore::with_demo_calls(&demo),
+                    (sample_keys(&demo, 3), agent),
+                )
             };
             store.set_cti_clock_offset_ms(embedded.cti_clock_offset_ms);
             let store = Arc::new(store);
             Ok((store.clone(), Some(store), samples))
         }
     }
+}
+
+/// The agent of the first of `records` that is at an agent.
+fn agent_of_first<'a>(mut records: impl Iterator<Item = &'a CallRecord>) -> Option<AgentKey> {
+    records.find_map(|record| match record.extras.placement(&record.call) {
+        Ok(Placement::Agent(agent_id, _)) => Some(AgentKey {
+            cc_id: record.key.cc_id,
+            vdn: record.key.vdn,
+            agent_id,
+        }),
+        _ => None,
+    })
 }
 
 fn build_keys(settings: &Settings) -> Result<(KeyRegistry, Option<DemoKey>), StartupError> {

@@ -272,6 +272,18 @@ impl EmbeddedStore {
         self.agents.len()
     }
 
+    /// Hands the call with this key in detail to `sink` (see `CallFieldSink::detail`),
+    /// without unpacking it; `false` (and nothing handed over) when it is not in progress.
+    pub fn write_detail(&self, key: &CallKey, sink: &mut (impl CallFieldSink + ?Sized)) -> bool {
+        match self.calls.pin().get(key) {
+            Some(packed) => {
+                packed.write_detail(sink);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Adds a call that has just started; refuses a key that is already in progress.
     pub fn add(&self, record: &CallRecord) -> Result<(), StoreError> {
         let _writing = self.write_lock();
@@ -459,6 +471,14 @@ impl CallSource for EmbeddedStore {
 
     fn write_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
         Some(if self.write_fields(&key, sink) {
+            Presence::InProgress
+        } else {
+            Presence::NotInProgress
+        })
+    }
+
+    fn write_detail_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
+        Some(if self.write_detail(&key, sink) {
             Presence::InProgress
         } else {
             Presence::NotInProgress

@@ -177,6 +177,24 @@ macro_rules! value_of {
     };
 }
 
+/// How each basic field is packed.
+#[derive(Clone, Copy)]
+enum Kind {
+    Number,
+    Text,
+    Code,
+}
+
+/// The kind of each of the 25 basic fields, in packing order.
+const BASIC_KINDS: [Kind; 25] = {
+    use Kind::{Code, Number, Text};
+    [
+        Number, Number, Number, Number, Text, Text, Text, Number, Number, Number, Code, Number,
+        Text, Number, Code, Text, Code, Number, Number, Number, Number, Number, Number, Code,
+        Number,
+    ]
+};
+
 impl Reader<'_> {
     /// The 25 basic fields, in packing order (struct fields are evaluated in the order
     /// written).
@@ -208,6 +226,23 @@ impl Reader<'_> {
             call_in_cause: input.number(),
             enter_reason: value_of!(input.code(), EnterReason),
             media_bill_type: input.number(),
+        }
+    }
+
+    /// Reads past the 25 basic fields, allocating nothing.
+    fn skip_basic(&mut self) {
+        for kind in BASIC_KINDS {
+            match kind {
+                Kind::Number => {
+                    self.number();
+                }
+                Kind::Text => {
+                    self.text_ref();
+                }
+                Kind::Code => {
+                    self.code();
+                }
+            }
         }
     }
 
@@ -316,6 +351,18 @@ impl PackedCall {
         sink.number(CallField::MEDIA_BILL_TYPE, input.number());
     }
 
+    /// Hands the call in detail to `sink` without unpacking it: its `cb` and `callData`
+    /// first ([`CallFieldSink::detail`]), then its 25 fields as
+    /// [`write_fields`](Self::write_fields) does.
+    pub(crate) fn write_detail(&self, sink: &mut (impl CallFieldSink + ?Sized)) {
+        let mut input = self.reader();
+        input.skip_basic();
+        let cb = input.number();
+        let call_data = input.text_ref();
+        sink.detail(cb, &call_data);
+        self.write_fields(sink);
+    }
+
     /// Bytes the packed form takes (without its allocation's overhead).
     pub(crate) fn len(&self) -> usize {
         self.0.len()
@@ -366,6 +413,42 @@ mod tests {
             assert_writes_as_unpacked(&packed);
         }
         assert!(total / 2000 < 120, "{} bytes a call", total / 2000);
+    }
+
+    #[test]
+    fn the_detail_hands_cb_and_call_data_then_the_fields_as_unpacked() {
+        #[derive(Default)]
+        struct Detail {
+            extras: Option<(Option<i64>, String)>,
+            fields: Recorded,
+        }
+        impl CallFieldSink for Detail {
+            fn number(&mut self, field: CallField, value: Option<i64>) {
+                self.fields.number(field, value);
+            }
+            fn text(&mut self, field: CallField, value: &str) {
+                self.fields.text(field, value);
+            }
+            fn detail(&mut self, cb: Option<i64>, call_data: &str) {
+                assert!(self.fields.0.is_empty(), "detail comes first");
+                self.extras = Some((cb, call_data.to_owned()));
+            }
+        }
+        for record in demo_records(&DemoSettings {
+            count: 300,
+            seed: 2,
+        }) {
+            let packed = PackedCall::pack(&record.call, &record.extras);
+            let mut detail = Detail::default();
+            packed.write_detail(&mut detail);
+            assert_eq!(
+                detail.extras,
+                Some((record.extras.cb, record.extras.call_data.clone()))
+            );
+            let mut unpacked = Recorded::default();
+            record.call.write_fields(&mut unpacked);
+            assert_eq!(detail.fields, unpacked);
+        }
     }
 
     #[test]
