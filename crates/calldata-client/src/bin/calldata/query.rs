@@ -1,7 +1,7 @@
 //! `calldata query`: validates the IDs, queries one call and prints it as a table or as the
 //! raw JSON body.
 
-use calldata_model::QueryBasicCallInfo;
+use calldata_model::{CallKey, QueryBasicCallInfo};
 use clap::Args;
 
 use crate::exit::Failure;
@@ -9,9 +9,9 @@ use crate::run::{self, JsonArg};
 use crate::settings::ConnectionArgs;
 use crate::table::call_table;
 
-/// Arguments of `calldata query`.
+/// The call a command names (`query`, `detail`).
 #[derive(Debug, Args)]
-pub(crate) struct QueryArgs {
+pub(crate) struct CallArgs {
     /// Call center ID (1-65535)
     #[arg(long, allow_negative_numbers = true)]
     cc_id: i64,
@@ -23,15 +23,29 @@ pub(crate) struct QueryArgs {
         help = "Call ID, <call start time>-<sequence>, e.g. 1659513159000-546750"
     )]
     call_id: String,
+}
+
+impl CallArgs {
+    /// The call, validated; nothing is sent when the IDs are invalid.
+    pub(crate) fn key(&self) -> Result<CallKey, Failure> {
+        QueryBasicCallInfo::new(self.cc_id, self.vdn, self.call_id.as_str())
+            .to_call_key()
+            .map_err(|invalid| Failure::invalid_request(&invalid))
+    }
+}
+
+/// Arguments of `calldata query`.
+#[derive(Debug, Args)]
+pub(crate) struct QueryArgs {
+    #[command(flatten)]
+    call: CallArgs,
     #[command(flatten)]
     output: JsonArg,
 }
 
 /// Runs the query; nothing is sent when the IDs are invalid.
 pub(crate) async fn run(args: &QueryArgs, connection: &ConnectionArgs) -> Result<(), Failure> {
-    let key = QueryBasicCallInfo::new(args.cc_id, args.vdn, args.call_id.as_str())
-        .to_call_key()
-        .map_err(|invalid| Failure::invalid_request(&invalid))?;
+    let key = args.call.key()?;
     let found = run::call(connection, |client| async move {
         client.query_with_body(&key).await
     })

@@ -166,42 +166,14 @@ fn agent_record() -> RefOr<Schema> {
 }
 
 fn list_agents() -> OperationBuilder {
-    Operation::builder()
-        .operation_id(Some("sandbox_list_agents"))
-        .summary(Some(
+    listing(
+        (
+            "sandbox_list_agents",
             "Lists the signed-in agents within the key's scope, with their calls",
-        ))
-        .parameter(query(
-            "ccId",
-            false,
-            id_range(CcId::MIN, CcId::MAX),
-            "Only agents of this call center.",
-        ))
-        .parameter(query(
-            "vdn",
-            false,
-            id_range(Vdn::MIN, Vdn::MAX),
-            "Only agents of this VDN.",
-        ))
-        .parameter(query(
-            "limit",
-            false,
-            parts::integer()
-                .minimum(Some(1))
-                .maximum(Some(MAX_LIMIT))
-                .default(Some(DEFAULT_LIMIT.into()))
-                .into(),
-            "Most agents listed.",
-        ))
-        .response(
-            "200",
-            parts::answered(
-                EnvelopeKind::Short,
-                Schema::Array(Array::new(agent_record())).into(),
-                "0100002 for a parameter out of range, 0101003 for a ccId or vdn outside the \
-                 key's scope",
-            ),
-        )
+        ),
+        "agents",
+        agent_record(),
+    )
 }
 
 fn sign_in(agent: &RefOr<Schema>) -> OperationBuilder {
@@ -266,23 +238,33 @@ fn sign_out() -> OperationBuilder {
 }
 
 fn list(record: &RefOr<Schema>) -> OperationBuilder {
-    let records = Array::new(record.clone());
-    Operation::builder()
-        .operation_id(Some("sandbox_list"))
-        .summary(Some(
+    listing(
+        (
+            "sandbox_list",
             "Lists the calls of the sandbox store within the key's scope",
-        ))
+        ),
+        "calls",
+        record.clone(),
+    )
+}
+
+/// A list of `what` (`calls`, `agents`) filtered by `ccId` and `vdn` and cut at `limit`,
+/// each item as `item`.
+fn listing((id, summary): (&str, &str), what: &str, item: RefOr<Schema>) -> OperationBuilder {
+    Operation::builder()
+        .operation_id(Some(id))
+        .summary(Some(summary))
         .parameter(query(
             "ccId",
             false,
             id_range(CcId::MIN, CcId::MAX),
-            "Only calls of this call center.",
+            &format!("Only {what} of this call center."),
         ))
         .parameter(query(
             "vdn",
             false,
             id_range(Vdn::MIN, Vdn::MAX),
-            "Only calls of this VDN.",
+            &format!("Only {what} of this VDN."),
         ))
         .parameter(query(
             "limit",
@@ -292,13 +274,13 @@ fn list(record: &RefOr<Schema>) -> OperationBuilder {
                 .maximum(Some(MAX_LIMIT))
                 .default(Some(DEFAULT_LIMIT.into()))
                 .into(),
-            "Most calls listed.",
+            &format!("Most {what} listed."),
         ))
         .response(
             "200",
             parts::answered(
                 EnvelopeKind::Short,
-                Schema::Array(records).into(),
+                Schema::Array(Array::new(item)).into(),
                 "0100002 for a parameter out of range, 0101003 for a ccId or vdn outside the \
                  key's scope",
             ),

@@ -13,7 +13,9 @@ use calldata_bms::AgentFilter;
 use calldata_model::{AgentFields, AgentKey, ResultCode};
 use serde::Deserialize;
 
-use super::{ListQuery, listed, out_of_scope, query_pairs, sent_number, store_of, success};
+use super::{
+    LIST, list_request, listed, out_of_scope, query_pairs, sent_number, store_of, success,
+};
 use crate::answer::Answer;
 use crate::routes::mount::SignedRoute;
 use crate::routes::signed::{Access, BodyRule, Rule, Signed};
@@ -31,26 +33,17 @@ pub struct SignIn;
 pub struct SignOut;
 
 impl SignedRoute for ListAgents {
-    const RULE: Rule = Rule {
-        access: Access::Read,
-        body: BodyRule::None,
-    };
+    const RULE: Rule = LIST;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
-            Err(answer) => return answer,
-        };
-        let caller = signed.caller();
-        let query = match ListQuery::parse(signed.request().query_string(), caller) {
-            Ok(query) => query,
+        let (store, query, scope) = match list_request(&signed) {
+            Ok(request) => request,
             Err(answer) => return answer,
         };
         let filter = AgentFilter {
             cc_id: query.cc_id,
             vdn: query.vdn,
         };
-        let scope = caller.scope.clone();
         listed(move || {
             let mut agents = store.list_agents(&filter, usize::MAX);
             agents.retain(|agent| scope.allows(agent.key.cc_id, agent.key.vdn));

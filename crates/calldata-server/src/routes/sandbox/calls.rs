@@ -25,7 +25,9 @@ use calldata_model::{CallKey, QueryBasicCallInfo, ResultCode};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ListQuery, listed, out_of_scope, query_pairs, sent_number, store_of, success};
+use super::{
+    LIST, list_request, listed, out_of_scope, query_pairs, sent_number, store_of, success,
+};
 use crate::answer::Answer;
 use crate::routes::mount::SignedRoute;
 use crate::routes::signed::{Access, BodyRule, Rule, Signed};
@@ -58,26 +60,17 @@ const CHANGE_WITH_RECORD: Rule = Rule {
 };
 
 impl SignedRoute for List {
-    const RULE: Rule = Rule {
-        access: Access::Read,
-        body: BodyRule::None,
-    };
+    const RULE: Rule = LIST;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
-            Err(answer) => return answer,
-        };
-        let caller = signed.caller();
-        let query = match ListQuery::parse(signed.request().query_string(), caller) {
-            Ok(query) => query,
+        let (store, query, scope) = match list_request(&signed) {
+            Ok(request) => request,
             Err(answer) => return answer,
         };
         let filter = ListFilter {
             cc_id: query.cc_id,
             vdn: query.vdn,
         };
-        let scope = caller.scope.clone();
         listed(move || {
             store.list_where(
                 |key| filter.matches(key) && scope.allows(key.cc_id, key.vdn),

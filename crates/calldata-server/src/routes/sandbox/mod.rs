@@ -22,8 +22,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
 use crate::auth::Caller;
+use crate::auth::Scope;
 use crate::errors::Refusal;
-use crate::routes::signed::{self, Signed};
+use crate::routes::signed::{self, Access, BodyRule, Rule, Signed};
 
 pub use agents::{ListAgents, SignIn, SignOut};
 pub use calls::{Add, Change, End, List, Replace};
@@ -56,6 +57,20 @@ fn store_of(signed: &Signed<'_>) -> Result<Arc<EmbeddedStore>, Answer> {
 fn out_of_scope(caller: &Caller<'_>, cc_id: CcId, vdn: Vdn) -> Option<Answer> {
     let reach = Reach::Vdn(cc_id, vdn);
     (!caller.scope.permits(reach)).then(|| signed::out_of_scope(reach))
+}
+
+/// The rule of a list: a read with no body.
+const LIST: Rule = Rule {
+    access: Access::Read,
+    body: BodyRule::None,
+};
+
+/// A list request, checked: the sandbox's store, its query, and the scope of the caller's
+/// key (which every listed item must pass).
+fn list_request(signed: &Signed<'_>) -> Result<(Arc<EmbeddedStore>, ListQuery, Scope), Answer> {
+    let store = store_of(signed)?;
+    let query = ListQuery::parse(signed.request().query_string(), signed.caller())?;
+    Ok((store, query, signed.caller().scope.clone()))
 }
 
 /// `0100000` with what `list` lists, made on the blocking pool (a list scans the whole
