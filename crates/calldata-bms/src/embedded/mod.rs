@@ -1,11 +1,13 @@
 //! The embedded call store: calls in progress kept in process memory, found by
-//! (ccId, vdn, callId).
+//! (ccId, vdn, callId), and the agents they are at (`agents`, the index the agent views
+//! read).
 //!
-//! Reads take no lock: the map is a [`papaya::HashMap`], whose readers only pin an epoch.
-//! Writers (a call starts, changes, ends) go through the same map without blocking readers.
-//! Each call is kept packed (see `packed`: about 95 bytes instead of about 650 for a
-//! `BasicCallInfo` and its strings), and a lookup unpacks a fresh copy, so a million calls
-//! take under 200 bytes each.
+//! Reads take no lock: the maps are [`papaya::HashMap`]s, whose readers only pin an epoch.
+//! Writers (a call starts, changes, ends; an agent signs in or out) take the store's write
+//! lock, one at a time, so a call and the agent book change together, and never block
+//! readers. Each call is kept packed (see `packed`: about 100 bytes instead of about 650 for
+//! a `BasicCallInfo` and its strings), and a lookup unpacks a fresh copy, so a million calls
+//! take about 250 bytes each, the agent book included.
 //!
 //! The store also counts the bytes its calls hold ([`EmbeddedStore::bytes_held`]: each
 //! call's packed size plus its key and map slot), so that the sandbox API can bound what
