@@ -86,7 +86,7 @@ fn started(call_id: &CallId) -> (u64, u64) {
     (millis, call_id.sequence())
 }
 
-/// Which agents [`AgentBook::list`] returns.
+/// Which agents [`EmbeddedStore::list_agents`](super::EmbeddedStore::list_agents) returns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AgentFilter {
     /// Only agents of this call center.
