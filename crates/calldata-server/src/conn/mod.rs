@@ -4,7 +4,7 @@
 //! not read, and request framing that never reads a body to the end of the connection.
 //!
 //! actix-http's HTTP/1.1 dispatcher stays in charge of HTTP; this layer only decides which
-//! bytes it gets when, and closes connections past their deadlines ([`registry`]).
+//! bytes it gets when, and closes connections past their deadlines (`registry`).
 
 mod chunked;
 mod framer;

@@ -1,6 +1,6 @@
 //! The server: actix-server accepts on our listener; each connection is admitted by its
 //! worker's registry, goes through the TLS handshake when there is one, and reaches
-//! actix-http's HTTP/1.1 dispatcher through [`GuardedIo`].
+//! actix-http's HTTP/1.1 dispatcher through `GuardedIo` (`io.rs`).
 
 use std::future::poll_fn;
 use std::io;
