@@ -8,7 +8,6 @@ use calldata_model::{
 };
 
 use calldata_bms::SourceError;
-use serde_json::value::RawValue;
 
 use crate::answer::{Answer, ok_json};
 
@@ -19,7 +18,7 @@ use crate::answer::{Answer, ok_json};
 /// with the legacy fields holds it twice (`resultDatas`, `resultDesc`), and a group of
 /// 3000 agents is 90 KB.
 pub fn answered<Op: Operation>(payload: &Op::Answer, legacy_fields: bool) -> Answer {
-    match serde_json::to_string(payload).and_then(RawValue::from_string) {
+    match serde_json::value::to_raw_value(payload) {
         Ok(text) => Answer::success(&Envelope {
             kind: Op::INTERFACE.envelope,
             legacy_fields,

@@ -14,11 +14,12 @@ use calldata_model::{AgentFields, AgentKey, ResultCode};
 use serde::Deserialize;
 
 use super::{
-    LIST, list_request, listed, out_of_scope, query_pairs, sent_number, store_of, success,
+    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, invalid, list_request, listed, out_of_scope,
+    query_pairs, sent_number, store_of, success,
 };
 use crate::answer::Answer;
 use crate::routes::mount::SignedRoute;
-use crate::routes::signed::{Access, BodyRule, Rule, Signed};
+use crate::routes::signed::{Rule, Signed};
 
 /// `GET`: lists agents, filtered by `ccId` and `vdn`, with their calls.
 #[derive(Debug)]
@@ -55,10 +56,7 @@ impl SignedRoute for ListAgents {
 }
 
 impl SignedRoute for SignIn {
-    const RULE: Rule = Rule {
-        access: Access::Change,
-        body: BodyRule::Json,
-    };
+    const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         let store = match store_of(&signed) {
@@ -87,10 +85,7 @@ impl SignedRoute for SignIn {
 }
 
 impl SignedRoute for SignOut {
-    const RULE: Rule = Rule {
-        access: Access::Change,
-        body: BodyRule::None,
-    };
+    const RULE: Rule = CHANGE_WITHOUT_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         let store = match store_of(&signed) {
@@ -119,13 +114,6 @@ impl SignedRoute for SignOut {
             )),
         }
     }
-}
-
-fn invalid(message: &str) -> Answer {
-    Answer::failed(
-        ResultCode::InvalidParameter,
-        format!("invalid parameter: {message}"),
-    )
 }
 
 /// The agent named by `?ccId=&vdn=&agentId=`, validated like an agent body.

@@ -26,11 +26,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    LIST, list_request, listed, out_of_scope, query_pairs, sent_number, store_of, success,
+    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, invalid, list_request, listed, out_of_scope,
+    query_pairs, sent_number, store_of, success,
 };
 use crate::answer::Answer;
 use crate::routes::mount::SignedRoute;
-use crate::routes::signed::{Access, BodyRule, Rule, Signed};
+use crate::routes::query::not_in_progress;
+use crate::routes::signed::{Rule, Signed};
 use crate::state::AppState;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
@@ -52,12 +54,6 @@ pub struct Change;
 /// `DELETE`: ends a call.
 #[derive(Debug)]
 pub struct End;
-
-/// A change with a call record as its body.
-const CHANGE_WITH_RECORD: Rule = Rule {
-    access: Access::Change,
-    body: BodyRule::Json,
-};
 
 impl SignedRoute for List {
     const RULE: Rule = LIST;
@@ -82,7 +78,7 @@ impl SignedRoute for List {
 }
 
 impl SignedRoute for Add {
-    const RULE: Rule = CHANGE_WITH_RECORD;
+    const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         let (record, store) = match checked_record(&signed) {
@@ -104,7 +100,7 @@ impl SignedRoute for Add {
 }
 
 impl SignedRoute for Replace {
-    const RULE: Rule = CHANGE_WITH_RECORD;
+    const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         match checked_record(&signed) {
@@ -118,10 +114,7 @@ impl SignedRoute for Replace {
 }
 
 impl SignedRoute for End {
-    const RULE: Rule = Rule {
-        access: Access::Change,
-        body: BodyRule::None,
-    };
+    const RULE: Rule = CHANGE_WITHOUT_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         let store = match store_of(&signed) {
@@ -143,7 +136,7 @@ impl SignedRoute for End {
 }
 
 impl SignedRoute for Change {
-    const RULE: Rule = CHANGE_WITH_RECORD;
+    const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
         let store = match store_of(&signed) {
@@ -182,13 +175,6 @@ fn body_text<'a>(signed: &'a Signed<'_>) -> Result<&'a str, Answer> {
             "invalid parameter: the body is not UTF-8 text",
         )
     })
-}
-
-fn invalid(error: &impl std::fmt::Display) -> Answer {
-    Answer::failed(
-        ResultCode::InvalidParameter,
-        format!("invalid parameter: {error}"),
-    )
 }
 
 /// Whether the store has room for `record` (which may replace the call of its key).
@@ -232,7 +218,7 @@ fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallReco
     else {
         return Err(invalid(&"the body is not a JSON object"));
     };
-    let key = serde_json::from_value::<QueryBasicCallInfo>(Value::Object(changes.clone()))
+    let key = QueryBasicCallInfo::deserialize(&changes)
         .map_err(|error| invalid(&error))?
         .to_call_key()
         .map_err(|error| invalid(&error))?;
@@ -247,13 +233,6 @@ fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallReco
     };
     merged.extend(changes);
     serde_json::from_value(Value::Object(merged)).map_err(|error| invalid(&error))
-}
-
-fn not_in_progress() -> Answer {
-    Answer::failed(
-        ResultCode::InterfaceCallFailed,
-        "call not found or no longer in progress",
-    )
 }
 
 /// The call named by `?ccId=&vdn=&callId=`, validated like a query body.

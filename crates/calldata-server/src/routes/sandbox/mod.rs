@@ -65,6 +65,27 @@ const LIST: Rule = Rule {
     body: BodyRule::None,
 };
 
+/// The rule of a change with a JSON body (`POST`, `PUT`, `PATCH`): its signature is used
+/// once.
+const CHANGE_WITH_BODY: Rule = Rule {
+    access: Access::Change,
+    body: BodyRule::Json,
+};
+
+/// The rule of a change with no body (`DELETE`): its signature is used once.
+const CHANGE_WITHOUT_BODY: Rule = Rule {
+    access: Access::Change,
+    body: BodyRule::None,
+};
+
+/// `0100002` with `invalid parameter: <what>`.
+fn invalid(what: &impl std::fmt::Display) -> Answer {
+    Answer::failed(
+        ResultCode::InvalidParameter,
+        format!("invalid parameter: {what}"),
+    )
+}
+
 /// A list request, checked: the sandbox's store, its query, and the scope of the caller's
 /// key (which every listed item must pass).
 fn list_request(signed: &Signed<'_>) -> Result<(Arc<EmbeddedStore>, ListQuery, Scope), Answer> {
