@@ -16,7 +16,7 @@ use crate::answer::{Answer, ok_json};
 ///
 /// The payload is serialized once and its text copied into the envelope: the full envelope
 /// with the legacy fields holds it twice (`resultDatas`, `resultDesc`), and a group of
-/// 3000 agents is 90 KB.
+/// 3000 agents is 115 KB a copy.
 pub fn answered<Op: Operation>(payload: &Op::Answer, legacy_fields: bool) -> Answer {
     match serde_json::value::to_raw_value(payload) {
         Ok(text) => Answer::success(&Envelope {
