@@ -9,8 +9,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use calldata_model::{
-    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallFieldSink, CallKey, CcId,
-    DetailCallInfo, ResultCode,
+    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallDetailRecord, CallFieldSink,
+    CallKey, CallRecordKey, CallTrack, CcId, DetailCallInfo, ResultCode, TrackKey, VdnCalls,
+    VdnCallsQuery,
 };
 
 /// The future a lookup returns.
@@ -87,6 +88,25 @@ pub trait CallSource: Send + Sync + 'static {
         unsupported("querydetailcallinfo")
     }
 
+    /// querycalldetailbyid: the detail record of a call (also after it ended), `None` when
+    /// none is kept. Call records are the CMS's own (family.md section 11): a source
+    /// without them answers [`SourceError::NeedsEmbedded`].
+    fn call_detail_record(
+        &self,
+        _key: CallRecordKey,
+    ) -> AnswerFuture<'_, Option<CallDetailRecord>> {
+        records_only("querycalldetailbyid")
+    }
+
+    /// vdn/querycalls (v1 and v2): a page of a VDN's ended calls within a window.
+    fn vdn_calls(&self, _query: VdnCallsQuery) -> AnswerFuture<'_, VdnCalls> {
+        records_only("vdn/querycalls")
+    }
+
+    /// querycalltracedetail: the track of a call that ended (empty when none is kept).
+    fn call_track(&self, _key: TrackKey) -> AnswerFuture<'_, CallTrack> {
+        records_only("querycalltracedetail")
+    }
     /// Whether the source can answer now (for `/readyz`).
     fn check_ready(&self) -> ReadyFuture<'_>;
 
@@ -97,6 +117,13 @@ pub trait CallSource: Send + Sync + 'static {
     fn status_detail(&self) -> Option<String> {
         None
     }
+}
+
+/// The answer of a call-record method a source without records leaves at its default.
+fn records_only<'a, T: Send + 'a>(interface: &'static str) -> AnswerFuture<'a, T> {
+    Box::pin(std::future::ready(Err(SourceError::NeedsEmbedded {
+        interface,
+    })))
 }
 
 /// The answer of a method a source leaves at its default.
@@ -146,6 +173,18 @@ pub enum SourceError {
         /// The open API name of the interface (`queryagentcalls`, ...).
         interface: &'static str,
     },
+    /// A call-record interface asked of a source without records (the BMS adapter).
+    #[error(
+        "{interface} needs the embedded backend: call records are kept by the CMS itself, and no BMS interface serves them"
+    )]
+    NeedsEmbedded {
+        /// The interface asked.
+        interface: &'static str,
+    },
+    /// The request is valid JSON but not something this source can answer (a window
+    /// outside the records kept); the text names the field.
+    #[error("invalid parameter: {0}")]
+    Invalid(String),
     /// Something unexpected; details stay in the logs.
     #[error("unexpected call source failure: {0}")]
     Internal(String),
@@ -155,8 +194,10 @@ impl SourceError {
     /// The result code the open API answers with.
     pub fn result_code(&self) -> ResultCode {
         match self {
-            Self::Unavailable(_) | Self::Unsupported { .. } => ResultCode::InterfaceCallFailed,
-            Self::ParameterRejected => ResultCode::InvalidParameter,
+            Self::Unavailable(_) | Self::Unsupported { .. } | Self::NeedsEmbedded { .. } => {
+                ResultCode::InterfaceCallFailed
+            }
+            Self::ParameterRejected | Self::Invalid(_) => ResultCode::InvalidParameter,
             Self::CtiVersionUnsupported => ResultCode::CtiVersionUnsupported,
             Self::Internal(_) => ResultCode::UnknownError,
         }
@@ -206,6 +247,18 @@ impl<T: CallSource + ?Sized> CallSource for Arc<T> {
 
     fn write_detail_now(&self, key: CallKey, sink: &mut dyn CallFieldSink) -> Option<Presence> {
         (**self).write_detail_now(key, sink)
+    }
+
+    fn call_detail_record(&self, key: CallRecordKey) -> AnswerFuture<'_, Option<CallDetailRecord>> {
+        (**self).call_detail_record(key)
+    }
+
+    fn vdn_calls(&self, query: VdnCallsQuery) -> AnswerFuture<'_, VdnCalls> {
+        (**self).vdn_calls(query)
+    }
+
+    fn call_track(&self, key: TrackKey) -> AnswerFuture<'_, CallTrack> {
+        (**self).call_track(key)
     }
 
     fn check_ready(&self) -> ReadyFuture<'_> {

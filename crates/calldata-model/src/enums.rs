@@ -255,6 +255,54 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// The kind of a recorded call (the "Description of Call Types" appendix): what a call
+    /// detail record's `callType` says.
+    CallType {
+        0 => NormalInbound, "normal inbound";
+        1 => SpecialInbound, "special inbound";
+        5 => LongDistanceInbound, "long-distance inbound";
+        6 => Internal, "internal";
+        7 => ManualOutbound, "manual outbound";
+        8 => AgentOutbound, "agent outbound";
+        13 => NetworkInbound, "network inbound";
+        40 => ScheduledOutbound, "scheduled outbound";
+        41 => PreOccupiedOutbound, "pre-occupied outbound";
+        42 => PreConnectedOutbound, "pre-connected outbound";
+        43 => PredictiveOutbound, "predictive outbound";
+        44 => PreviewOutbound, "preview outbound";
+        45 => CallbackRequest, "callback request";
+    }
+}
+
+impl Default for CallType {
+    /// A normal inbound call, the kind most records are.
+    fn default() -> Self {
+        Self::NormalInbound
+    }
+}
+
+impl CallType {
+    /// Whether the call came in (the record interfaces' `isCallIn`): the inbound kinds and
+    /// the callback request a customer left; every other kind went out.
+    pub const fn is_inbound(self) -> bool {
+        matches!(
+            self,
+            Self::NormalInbound
+                | Self::SpecialInbound
+                | Self::LongDistanceInbound
+                | Self::NetworkInbound
+                | Self::CallbackRequest
+        )
+    }
+
+    /// Whether a detail record of this kind carries the outbound campaign fields
+    /// (`beginTime`, `endTime`, `result`, ...): pre-occupied and predictive outbound only.
+    pub const fn has_campaign_fields(self) -> bool {
+        matches!(self, Self::PreOccupiedOutbound | Self::PredictiveOutbound)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,6 +315,7 @@ mod tests {
         assert_eq!(EnterReason::DOCUMENTED.len(), 54);
         assert_eq!(CallStatus::DOCUMENTED.len(), 10);
         assert_eq!(CallDirection::DOCUMENTED.len(), 2);
+        assert_eq!(CallType::DOCUMENTED.len(), 13);
     }
 
     #[test]

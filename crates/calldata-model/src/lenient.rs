@@ -52,6 +52,18 @@ pub fn strings<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>
         .collect())
 }
 
+/// Reads an integer like [`opt_i64`], absent as 0: for the record interfaces' numbers,
+/// which have no "absent" of their own.
+pub fn i64_or_zero<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    Ok(opt_i64(deserializer)?.unwrap_or(0))
+}
+
+/// Writes an integer as a string of decimal digits (`"1605057110000"`): for the fields a
+/// published example writes that way. Read back with [`i64_or_zero`].
+pub fn digits<S: serde::Serializer>(value: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
 /// Parses an integer written as text: optional sign, decimal digits, surrounding blanks
 /// ignored. Returns `None` for the empty string, an error for anything else.
 pub fn parse_integer_text(text: &str) -> Result<Option<i64>, &'static str> {

@@ -81,7 +81,9 @@ pub mod result_code;
 pub use call::BasicCallInfo;
 pub use call_fields::{CallField, CallFieldSink};
 pub use call_id::{CallId, CallIdError, CallStart};
-pub use enums::{CallDirection, CallFeature, CallStatus, DeviceType, EnterReason, MediaType};
+pub use enums::{
+    CallDirection, CallFeature, CallStatus, CallType, DeviceType, EnterReason, MediaType,
+};
 pub use envelope::{
     ApiReply, DecodeError, Envelope, FailureResponse, Payload, PayloadShape, read_envelope,
     read_reply,
@@ -90,8 +92,10 @@ pub use ids::{AgentId, AgentIdOutOfRange, CcId, Vdn};
 pub use interface::{CtiSupport, EnvelopeKind, Interface, Operation, Reach};
 pub use interfaces::{
     AgentCall, AgentCalls, AgentFields, AgentGroupCalls, AgentGroupKey, AgentKey, AgentPrivateCall,
-    CallIds, CtiServerTime, CtiTime, DetailCallInfo, INTERFACES, Ping, PingEcho, QueryAgentCalls,
-    QueryAgentGroupCalls, QueryDetailCallInfo,
+    CallDetailRecord, CallIds, CallRecordKey, CallTrack, CtiServerTime, CtiTime, DetailCallInfo,
+    INTERFACES, Ping, PingEcho, QueryAgentCalls, QueryAgentGroupCalls, QueryCallDetailById,
+    QueryCallTraceDetail, QueryDetailCallInfo, QueryVdnCalls, QueryVdnCallsV2, TrackKey,
+    TrackRecord, VdnCallRow, VdnCalls, VdnCallsFields, VdnCallsQuery,
 };
 pub use request::{CallKey, FieldViolation, InvalidRequest, QueryBasicCallInfo};
 pub use result_code::ResultCode;

@@ -9,6 +9,12 @@
 //! a `BasicCallInfo` and its strings), and a lookup unpacks a fresh copy, so a million calls
 //! take about 250 bytes each, the agent book included.
 //!
+//! The store keeps the history of its calls too (`history`): the journey of each call it
+//! saw start, made into a record when the call ends, kept one day for the record
+//! interfaces. A live store (the simulation's, or a sandbox on the live contact center)
+//! stamps each call it writes with what grows (`packed::Growth`), so waiting and talking
+//! times grow with its [`Clock`] without the call being written again.
+//!
 //! The store also counts the bytes its calls hold ([`EmbeddedStore::bytes_held`]: each
 //! call's packed size plus its key and map slot), so that the sandbox API can bound what
 //! its additions hold by bytes as well as by count.
@@ -17,23 +23,29 @@ mod agents;
 pub mod demo;
 mod error;
 pub mod file;
+pub mod history;
 mod packed;
 pub mod placement;
 pub mod record;
 
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use calldata_model::{
-    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallFieldSink, CallKey, CcId,
-    DetailCallInfo, Vdn,
+    AgentGroupCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallDetailRecord, CallFieldSink,
+    CallKey, CallRecordKey, CallStatus, CallTrack, CcId, DetailCallInfo, DeviceType, EnterReason,
+    TrackKey, Vdn, VdnCalls, VdnCallsQuery,
 };
 
-use crate::source::{AnswerFuture, CallSource, Lookup, LookupFuture, Presence, ReadyFuture};
+use crate::clock::Clock;
+use crate::source::{
+    AnswerFuture, CallSource, Lookup, LookupFuture, Presence, ReadyFuture, SourceError,
+};
 use agents::{AgentBook, AgentEntry};
-use packed::PackedCall;
+use history::{EndedCall, Journey, RecordBook};
+use packed::{Growth, PackedCall};
 
 pub use agents::{AgentFilter, AgentRecord};
 pub use demo::{DemoSettings, demo_agents, demo_records, sample_keys};
@@ -54,9 +66,73 @@ pub struct EmbeddedStore {
     cti_clock_offset_ms: AtomicI64,
     /// The agents and the calls each agent view lists, an index over `calls`.
     agents: AgentBook,
-    /// Writers change a call and the agent book together, one at a time, so the book
-    /// always indexes the calls as stored; readers take no lock.
-    writer: Mutex<()>,
+    /// Writers change a call, its journey and the agent book together, one at a time, so
+    /// the book always indexes the calls as stored; readers take no lock. The journeys are
+    /// those of the calls the store saw start or change (none for a loaded snapshot).
+    writer: Mutex<HashMap<CallKey, Journey>>,
+    /// The ended calls, for the record interfaces.
+    records: RecordBook,
+    /// What "now" is.
+    clock: Clock,
+    /// Whether written calls' durations grow with the clock.
+    live: bool,
+    /// The tenant's time zone, for the campaign fields of detail records.
+    tenant_offset: time::UtcOffset,
+}
+
+/// How a store keeps time and history.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// What "now" is.
+    pub clock: Clock,
+    /// Whether the durations of the calls written from now on grow with the clock.
+    pub live: bool,
+    /// The most ended calls kept for the record interfaces (the oldest go first).
+    pub max_records: usize,
+    /// The tenant's time zone.
+    pub tenant_offset: time::UtcOffset,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            clock: Clock::system(),
+            live: false,
+            max_records: history::DEFAULT_MAX_RECORDS,
+            tenant_offset: time::UtcOffset::UTC,
+        }
+    }
+}
+
+/// What grows of a call in this state: its time in the system always, its waiting time
+/// while it waits in a queue, its talking time while an agent has it answered.
+fn growth_of(call: &BasicCallInfo, extras: &CallExtras, at_ms: i64) -> Growth {
+    let mut mask = Growth::LOGON;
+    match extras.placement(call) {
+        Ok(Placement::Agent(
+            _,
+            CallStatus::Talking | CallStatus::Held | CallStatus::Muted | CallStatus::ThreeParty,
+        )) => mask |= Growth::TALK,
+        Ok(Placement::PrivateQueue(_)) => mask |= Growth::WAIT,
+        Ok(Placement::Elsewhere) if call.device_type == Some(DeviceType::SkillQueue) => {
+            mask |= Growth::WAIT;
+        }
+        _ => {}
+    }
+    Growth {
+        mask,
+        since_ms: at_ms,
+    }
+}
+
+/// Why an ended call ended when nobody said: the customer hung up, after an agent answered
+/// (88) or before (89).
+pub fn default_release_cause(answered: bool) -> i64 {
+    if answered {
+        EnterReason::UserHungUpAfterAnswer.code()
+    } else {
+        EnterReason::UserHungUpBeforeAnswer.code()
+    }
 }
 
 /// What one stored call holds besides its packed bytes: its key and its map slot.
@@ -100,8 +176,31 @@ impl EmbeddedStore {
             bytes: AtomicUsize::new(0),
             cti_clock_offset_ms: AtomicI64::new(0),
             agents: AgentBook::new(),
-            writer: Mutex::new(()),
+            writer: Mutex::new(HashMap::new()),
+            records: RecordBook::new(history::DEFAULT_MAX_RECORDS),
+            clock: Clock::system(),
+            live: false,
+            tenant_offset: time::UtcOffset::UTC,
         }
+    }
+
+    /// Sets how the store keeps time and history; before it is shared (records kept so
+    /// far are dropped).
+    pub fn configure(&mut self, options: StoreOptions) {
+        self.records = RecordBook::new(options.max_records);
+        self.clock = options.clock;
+        self.live = options.live;
+        self.tenant_offset = options.tenant_offset;
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The ended calls kept.
+    pub fn records(&self) -> &RecordBook {
+        &self.records
     }
 
     /// Sets what ctiservertime adds to this machine's clock, in milliseconds.
@@ -111,12 +210,9 @@ impl EmbeddedStore {
 
     /// The CTI server's time as this store answers it: the clock plus the offset.
     pub fn cti_time_ms(&self) -> i64 {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| {
-                i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-            });
-        now.saturating_add(self.cti_clock_offset_ms.load(Ordering::Relaxed))
+        self.clock
+            .now_ms()
+            .saturating_add(self.cti_clock_offset_ms.load(Ordering::Relaxed))
     }
 
     /// A store holding the deterministic demo calls of `settings`, and the demo agents
@@ -138,21 +234,24 @@ impl EmbeddedStore {
         {
             let _writing = store.write_lock();
             for record in records {
-                store.put(&record);
+                store.put(&record, None);
             }
         }
         store
     }
 
-    fn write_lock(&self) -> MutexGuard<'_, ()> {
+    fn write_lock(&self) -> MutexGuard<'_, HashMap<CallKey, Journey>> {
         // The lock guards no data of its own: a writer that panicked left nothing half done.
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Stores `record` (adding or replacing) and indexes it; returns the call it replaced.
-    /// The caller holds the write lock.
-    fn put(&self, record: &CallRecord) -> Option<CallRecord> {
-        let packed = PackedCall::pack(&record.call, &record.extras);
+    /// A live store stamps it as written at `at_ms`. The caller holds the write lock.
+    fn put(&self, record: &CallRecord, at_ms: Option<i64>) -> Option<CallRecord> {
+        let growth = at_ms
+            .filter(|_| self.live)
+            .map(|at_ms| growth_of(&record.call, &record.extras, at_ms));
+        let packed = PackedCall::pack_growing(&record.call, &record.extras, growth);
         self.counted_in(&packed);
         let calls = self.calls.pin();
         let old = calls.insert(record.key, packed).map(|old| {
@@ -179,7 +278,7 @@ impl EmbeddedStore {
     /// Takes a stored call off the agent views and returns it. The caller holds the write
     /// lock.
     fn unindex(&self, key: &CallKey, packed: &PackedCall) -> CallRecord {
-        let (call, extras) = packed.unpack_all();
+        let (call, extras) = packed.unpack_all(&self.clock);
         let placement = extras.placement(&call).unwrap_or(Placement::Elsewhere);
         if let Placement::Agent(agent_id, _) | Placement::PrivateQueue(agent_id) = placement {
             self.agents.detach(agent_key(key, agent_id), &key.call_id);
@@ -200,7 +299,7 @@ impl EmbeddedStore {
         self.calls
             .pin()
             .get(key)
-            .map(|packed| Arc::new(packed.unpack()))
+            .map(|packed| Arc::new(packed.unpack(&self.clock)))
     }
 
     /// Hands the fields of the call with this key to `sink`, without unpacking it; `false`
@@ -208,17 +307,22 @@ impl EmbeddedStore {
     pub fn write_fields(&self, key: &CallKey, sink: &mut (impl CallFieldSink + ?Sized)) -> bool {
         match self.calls.pin().get(key) {
             Some(packed) => {
-                packed.write_fields(sink);
+                packed.write_fields(&self.clock, sink);
                 true
             }
             None => false,
         }
     }
 
+    /// Whether the call with this key is in progress.
+    pub fn contains(&self, key: &CallKey) -> bool {
+        self.calls.pin().contains_key(key)
+    }
+
     /// The stored record of the call with this key (its extras included), if in progress.
     pub fn get_record(&self, key: &CallKey) -> Option<CallRecord> {
         self.calls.pin().get(key).map(|packed| {
-            let (call, extras) = packed.unpack_all();
+            let (call, extras) = packed.unpack_all(&self.clock);
             CallRecord::new(*key, call).with_extras(extras)
         })
     }
@@ -226,7 +330,7 @@ impl EmbeddedStore {
     /// querydetailcallinfo: the call with this key in detail, if it is in progress.
     pub fn detail(&self, key: &CallKey) -> Option<DetailCallInfo> {
         self.calls.pin().get(key).map(|packed| {
-            let (call, extras) = packed.unpack_all();
+            let (call, extras) = packed.unpack_all(&self.clock);
             DetailCallInfo::new(extras.cb.unwrap_or(0), extras.call_data, call)
         })
     }
@@ -279,7 +383,7 @@ impl EmbeddedStore {
     pub fn write_detail(&self, key: &CallKey, sink: &mut (impl CallFieldSink + ?Sized)) -> bool {
         match self.calls.pin().get(key) {
             Some(packed) => {
-                packed.write_detail(sink);
+                packed.write_detail(&self.clock, sink);
                 true
             }
             None => false,
@@ -288,28 +392,147 @@ impl EmbeddedStore {
 
     /// Adds a call that has just started; refuses a key that is already in progress.
     pub fn add(&self, record: &CallRecord) -> Result<(), StoreError> {
-        let _writing = self.write_lock();
+        self.add_at(record, self.clock.now_ms())
+    }
+
+    /// Adds a call that started at `at_ms` (its journey begins then, or at its `time` if
+    /// earlier); refuses a key that is already in progress.
+    pub fn add_at(&self, record: &CallRecord, at_ms: i64) -> Result<(), StoreError> {
+        let mut journeys = self.write_lock();
         if self.calls.pin().contains_key(&record.key) {
             return Err(StoreError::AlreadyExists(record.key));
         }
-        self.put(record);
+        self.put(record, Some(at_ms));
+        journeys.insert(
+            record.key,
+            Journey::start(&record.call, &record.extras, at_ms),
+        );
         Ok(())
     }
 
     /// Stores a call, adding it or overwriting the one with the same key; returns the old one.
+    /// A call that moves leaves its device for the reason it enters the next one (its new
+    /// `enterReason`).
     pub fn replace(&self, record: &CallRecord) -> Option<CallRecord> {
-        let _writing = self.write_lock();
-        self.put(record)
+        let leave_reason = record.call.enter_reason.map_or(0, EnterReason::code);
+        self.replace_at(record, self.clock.now_ms(), leave_reason)
     }
 
-    /// Removes a call that has ended; returns it if it was in progress.
+    /// Stores a call as it is from `at_ms` on, its journey following it (a new device is
+    /// left for `leave_reason`); returns the old one.
+    pub fn replace_at(
+        &self,
+        record: &CallRecord,
+        at_ms: i64,
+        leave_reason: i64,
+    ) -> Option<CallRecord> {
+        let mut journeys = self.write_lock();
+        let old = self.put(record, Some(at_ms));
+        match (journeys.get_mut(&record.key), &old) {
+            (Some(journey), _) => journey.follow(&record.call, &record.extras, at_ms, leave_reason),
+            (None, Some(old)) => {
+                // A snapshot call that changes: its journey so far is where it was.
+                let mut journey = Journey::start(&old.call, &old.extras, at_ms);
+                journey.follow(&record.call, &record.extras, at_ms, leave_reason);
+                journeys.insert(record.key, journey);
+            }
+            (None, None) => {
+                journeys.insert(
+                    record.key,
+                    Journey::start(&record.call, &record.extras, at_ms),
+                );
+            }
+        }
+        old
+    }
+
+    /// Ends a call now for `release_cause` (by default: the customer hung up, after or
+    /// before an agent answered); its record is kept at once. Returns the ended call, or
+    /// `None` if it was not in progress.
+    pub fn end(&self, key: &CallKey, release_cause: Option<i64>) -> Option<EndedCall> {
+        self.end_at(key, self.clock.now_ms(), release_cause)
+    }
+
+    /// Ends a call at `at_ms` (see [`Self::end`]).
+    pub fn end_at(
+        &self,
+        key: &CallKey,
+        at_ms: i64,
+        release_cause: Option<i64>,
+    ) -> Option<EndedCall> {
+        let mut journeys = self.write_lock();
+        let calls = self.calls.pin();
+        let old = calls.remove(key).map(|old| {
+            self.counted_out(old);
+            self.unindex(key, old)
+        })?;
+        let journey = journeys
+            .remove(key)
+            .unwrap_or_else(|| Journey::start(&old.call, &old.extras, at_ms));
+        let cause = release_cause.unwrap_or_else(|| default_release_cause(journey.was_answered()));
+        let ended = EndedCall::new(*key, &old.call, &old.extras, journey, at_ms, cause);
+        self.records.keep(ended.clone(), at_ms);
+        Some(ended)
+    }
+
+    /// Removes a call without keeping a record of it (it never happened); returns it if it
+    /// was in progress.
     pub fn remove(&self, key: &CallKey) -> Option<CallRecord> {
-        let _writing = self.write_lock();
+        let mut journeys = self.write_lock();
+        journeys.remove(key);
         let calls = self.calls.pin();
         calls.remove(key).map(|old| {
             self.counted_out(old);
             self.unindex(key, old)
         })
+    }
+
+    /// The journey so far of a call in progress: where it has been (made from its fields
+    /// for a snapshot call that never changed).
+    pub fn journey(&self, key: &CallKey) -> Option<Journey> {
+        let journeys = self.write_lock();
+        match journeys.get(key) {
+            Some(journey) => Some(journey.clone()),
+            None => self.calls.pin().get(key).map(|packed| {
+                let (call, extras) = packed.unpack_all(&self.clock);
+                Journey::start(&call, &extras, self.clock.now_ms())
+            }),
+        }
+    }
+
+    /// querycalldetailbyid: the record of a call that ended within a day.
+    pub fn detail_record(&self, key: &CallRecordKey) -> Option<CallDetailRecord> {
+        self.records.find(
+            key.cc_id,
+            &key.call_id,
+            |call| call.direction == key.direction,
+            self.clock.now_ms(),
+            |call| call.detail_record(self.tenant_offset),
+        )
+    }
+
+    /// vdn/querycalls: a page of a VDN's ended calls; the window is checked against the
+    /// store's clock first.
+    pub fn vdn_calls(&self, query: &VdnCallsQuery) -> Result<VdnCalls, SourceError> {
+        let now = self.clock.now_ms();
+        if let Some(problem) = query.window_problem(now) {
+            return Err(SourceError::Invalid(problem.to_string()));
+        }
+        Ok(self.records.vdn_calls(query, now))
+    }
+
+    /// querycalltracedetail: the track of a call of the VDN that ended in the month of the
+    /// key's `logDate` (empty when none did).
+    pub fn track(&self, key: &TrackKey) -> CallTrack {
+        self.records
+            .find(
+                key.cc_id,
+                &key.call_id,
+                |call| call.key.vdn == key.vdn && key.same_month(call.ended_ms),
+                self.clock.now_ms(),
+                EndedCall::track,
+            )
+            .unwrap_or_default()
     }
 
     /// The bytes the stored calls hold: each call's packed size plus its key and map slot
@@ -370,7 +593,7 @@ impl EmbeddedStore {
             .into_sorted_vec()
             .into_iter()
             .map(|entry| {
-                let (call, extras) = entry.call.unpack_all();
+                let (call, extras) = entry.call.unpack_all(&self.clock);
                 CallRecord::new(*entry.key, call).with_extras(extras)
             })
             .collect()
@@ -465,6 +688,18 @@ impl CallSource for EmbeddedStore {
 
     fn detail_call(&self, key: CallKey) -> AnswerFuture<'_, Option<DetailCallInfo>> {
         Box::pin(std::future::ready(Ok(self.detail(&key))))
+    }
+
+    fn call_detail_record(&self, key: CallRecordKey) -> AnswerFuture<'_, Option<CallDetailRecord>> {
+        Box::pin(std::future::ready(Ok(self.detail_record(&key))))
+    }
+
+    fn vdn_calls(&self, query: VdnCallsQuery) -> AnswerFuture<'_, VdnCalls> {
+        Box::pin(std::future::ready(EmbeddedStore::vdn_calls(self, &query)))
+    }
+
+    fn call_track(&self, key: TrackKey) -> AnswerFuture<'_, CallTrack> {
+        Box::pin(std::future::ready(Ok(self.track(&key))))
     }
 
     fn lookup_now(&self, key: CallKey) -> Option<Lookup> {

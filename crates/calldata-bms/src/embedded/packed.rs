@@ -9,6 +9,12 @@
 //! as a varint tag (0 = absent, 1 = a code `from_code` gives back, 2 = a kept `Unknown`)
 //! followed by its zigzag code, a string as its length then its bytes. A demo call takes
 //! about 95 bytes. Unpacking gives back exactly the call that was packed.
+//!
+//! The first byte says which of `waitTime`, `totalTalkingTimes` and `logonTimes` grow with
+//! the clock ([`Growth`]; 0 for a call whose durations stay as written, such as the demo
+//! snapshot's); a growing call then holds the instant its durations were true, and every
+//! reading adds the whole seconds since, so a live call's durations are exact at any
+//! reading without being written again.
 
 use std::borrow::Cow;
 
@@ -18,6 +24,25 @@ use calldata_model::{
 };
 
 use super::placement::CallExtras;
+use crate::clock::Clock;
+
+/// Which durations of a stored call grow with the clock, and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Growth {
+    /// [`Growth::WAIT`], [`Growth::TALK`], [`Growth::LOGON`] or'ed together (not 0).
+    pub(crate) mask: u8,
+    /// The instant (epoch ms) at which the stored durations were true.
+    pub(crate) since_ms: i64,
+}
+
+impl Growth {
+    /// `waitTime` grows (the call waits in a queue).
+    pub(crate) const WAIT: u8 = 1;
+    /// `totalTalkingTimes` grows (an agent talks with the caller).
+    pub(crate) const TALK: u8 = 2;
+    /// `logonTimes` grows (the call is in the system).
+    pub(crate) const LOGON: u8 = 4;
+}
 
 /// A call packed into bytes; [`PackedCall::unpack`] restores it exactly.
 #[derive(Clone, PartialEq, Eq)]
@@ -88,6 +113,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The growth mask and the whole seconds to add to the growing durations.
+    grow: (u8, i64),
 }
 
 impl<'a> Reader<'a> {
@@ -120,6 +147,18 @@ impl<'a> Reader<'a> {
             0 => None,
             #[allow(clippy::cast_possible_truncation, reason = "packed from a u64 + 1")]
             n => Some(unzigzag((n - 1) as u64)),
+        }
+    }
+
+    /// A duration: the stored number, plus the seconds since it was stored when `bit` is in
+    /// the call's growth mask.
+    fn duration(&mut self, bit: u8) -> Option<i64> {
+        let stored = self.number();
+        let (mask, seconds) = self.grow;
+        if mask & bit == 0 {
+            stored
+        } else {
+            Some(stored.unwrap_or(0).saturating_add(seconds))
         }
     }
 
@@ -219,9 +258,9 @@ impl Reader<'_> {
             orgi_called_num: input.text(),
             media_type: value_of!(input.code(), MediaType),
             place: input.number(),
-            wait_time: input.number(),
-            total_talking_times: input.number(),
-            logon_times: input.number(),
+            wait_time: input.duration(Growth::WAIT),
+            total_talking_times: input.duration(Growth::TALK),
+            logon_times: input.duration(Growth::LOGON),
             service_type: input.number(),
             call_in_cause: input.number(),
             enter_reason: value_of!(input.code(), EnterReason),
@@ -259,8 +298,17 @@ impl Reader<'_> {
 }
 
 impl PackedCall {
-    /// Packs `call` and its extras.
+    /// Packs `call` and its extras, its durations as written.
     pub(crate) fn pack(call: &BasicCallInfo, extras: &CallExtras) -> Self {
+        Self::pack_growing(call, extras, None)
+    }
+
+    /// Packs `call` and its extras, with the durations that grow from `growth.since_ms`.
+    pub(crate) fn pack_growing(
+        call: &BasicCallInfo,
+        extras: &CallExtras,
+        growth: Option<Growth>,
+    ) -> Self {
         let strings = call.key_id.len()
             + call.calling_num.len()
             + call.called_num.len()
@@ -268,6 +316,13 @@ impl PackedCall {
             + call.orgi_called_num.len()
             + extras.call_data.len();
         let mut out = Writer(Vec::with_capacity(64 + strings));
+        match growth {
+            Some(growth) if growth.mask != 0 => {
+                out.0.push(growth.mask);
+                out.number(Some(growth.since_ms));
+            }
+            _ => out.0.push(0),
+        }
         out.number(call.time);
         out.number(call.dsn);
         out.number(call.handle);
@@ -301,29 +356,39 @@ impl PackedCall {
         Self(out.0.into_boxed_slice())
     }
 
-    /// The call, exactly as it was packed.
-    pub(crate) fn unpack(&self) -> BasicCallInfo {
-        self.reader().basic()
+    /// The call as packed, its growing durations read at `clock`.
+    pub(crate) fn unpack(&self, clock: &Clock) -> BasicCallInfo {
+        self.reader(clock).basic()
     }
 
-    /// The call and its extras, exactly as they were packed.
-    pub(crate) fn unpack_all(&self) -> (BasicCallInfo, CallExtras) {
-        let mut input = self.reader();
+    /// The call and its extras as packed, its growing durations read at `clock`.
+    pub(crate) fn unpack_all(&self, clock: &Clock) -> (BasicCallInfo, CallExtras) {
+        let mut input = self.reader(clock);
         let call = input.basic();
         (call, input.extras())
     }
 
-    fn reader(&self) -> Reader<'_> {
-        Reader {
+    /// A reader past the growth prefix; the clock is read only for a growing call.
+    fn reader(&self, clock: &Clock) -> Reader<'_> {
+        let mut input = Reader {
             bytes: &self.0,
-            at: 0,
+            at: 1,
+            grow: (0, 0),
+        };
+        if let Some(&mask) = self.0.first()
+            && mask != 0
+        {
+            let since_ms = input.number().unwrap_or(0);
+            let seconds = clock.now_ms().saturating_sub(since_ms).max(0) / 1000;
+            input.grow = (mask, seconds);
         }
+        input
     }
 
     /// Hands the call's fields to `sink` in wire order, without unpacking it: what
     /// `unpack().write_fields(sink)` hands over.
-    pub(crate) fn write_fields(&self, sink: &mut (impl CallFieldSink + ?Sized)) {
-        let mut input = self.reader();
+    pub(crate) fn write_fields(&self, clock: &Clock, sink: &mut (impl CallFieldSink + ?Sized)) {
+        let mut input = self.reader(clock);
         sink.number(CallField::TIME, input.number());
         sink.number(CallField::DSN, input.number());
         sink.number(CallField::HANDLE, input.number());
@@ -342,9 +407,9 @@ impl PackedCall {
         sink.text(CallField::ORGI_CALLED_NUM, &input.text_ref());
         sink.number(CallField::MEDIA_TYPE, input.code_number());
         sink.number(CallField::PLACE, input.number());
-        sink.number(CallField::WAIT_TIME, input.number());
-        sink.number(CallField::TOTAL_TALKING_TIMES, input.number());
-        sink.number(CallField::LOGON_TIMES, input.number());
+        sink.number(CallField::WAIT_TIME, input.duration(Growth::WAIT));
+        sink.number(CallField::TOTAL_TALKING_TIMES, input.duration(Growth::TALK));
+        sink.number(CallField::LOGON_TIMES, input.duration(Growth::LOGON));
         sink.number(CallField::SERVICE_TYPE, input.number());
         sink.number(CallField::CALL_IN_CAUSE, input.number());
         sink.number(CallField::ENTER_REASON, input.code_number());
@@ -354,13 +419,13 @@ impl PackedCall {
     /// Hands the call in detail to `sink` without unpacking it: its `cb` and `callData`
     /// first ([`CallFieldSink::detail`]), then its 25 fields as
     /// [`write_fields`](Self::write_fields) does.
-    pub(crate) fn write_detail(&self, sink: &mut (impl CallFieldSink + ?Sized)) {
-        let mut input = self.reader();
+    pub(crate) fn write_detail(&self, clock: &Clock, sink: &mut (impl CallFieldSink + ?Sized)) {
+        let mut input = self.reader(clock);
         input.skip_basic();
         let cb = input.number();
         let call_data = input.text_ref();
         sink.detail(cb, &call_data);
-        self.write_fields(sink);
+        self.write_fields(clock, sink);
     }
 
     /// Bytes the packed form takes (without its allocation's overhead).
@@ -391,8 +456,8 @@ mod tests {
     /// What the packed call hands over equals what the unpacked call does.
     fn assert_writes_as_unpacked(packed: &PackedCall) {
         let (mut direct, mut unpacked) = (Recorded::default(), Recorded::default());
-        packed.write_fields(&mut direct);
-        packed.unpack().write_fields(&mut unpacked);
+        packed.write_fields(&Clock::default(), &mut direct);
+        packed.unpack(&Clock::default()).write_fields(&mut unpacked);
         assert_eq!(direct, unpacked);
     }
 
@@ -407,7 +472,7 @@ mod tests {
             let packed = PackedCall::pack(&record.call, &record.extras);
             total += packed.len();
             assert_eq!(
-                packed.unpack_all(),
+                packed.unpack_all(&Clock::default()),
                 (record.call.clone(), record.extras.clone())
             );
             assert_writes_as_unpacked(&packed);
@@ -440,7 +505,7 @@ mod tests {
         }) {
             let packed = PackedCall::pack(&record.call, &record.extras);
             let mut detail = Detail::default();
-            packed.write_detail(&mut detail);
+            packed.write_detail(&Clock::default(), &mut detail);
             assert_eq!(
                 detail.extras,
                 Some((record.extras.cb, record.extras.call_data.clone()))
@@ -455,7 +520,7 @@ mod tests {
     fn absent_fields_extremes_and_unknown_codes_round_trip() {
         let empty = BasicCallInfo::default();
         assert_eq!(
-            PackedCall::pack(&empty, &CallExtras::default()).unpack(),
+            PackedCall::pack(&empty, &CallExtras::default()).unpack(&Clock::default()),
             empty
         );
         let extreme = BasicCallInfo {
@@ -473,7 +538,7 @@ mod tests {
             ..BasicCallInfo::default()
         };
         assert_eq!(
-            PackedCall::pack(&extreme, &CallExtras::default()).unpack(),
+            PackedCall::pack(&extreme, &CallExtras::default()).unpack(&Clock::default()),
             extreme
         );
         assert_writes_as_unpacked(&PackedCall::pack(&extreme, &CallExtras::default()));
@@ -497,7 +562,7 @@ mod tests {
         );
         for len in 0..full.0.len() {
             let cut = PackedCall(full.0[..len].into());
-            let _ = cut.unpack_all();
+            let _ = cut.unpack_all(&Clock::default());
             assert_writes_as_unpacked(&cut);
         }
     }
@@ -544,7 +609,7 @@ mod tests {
                 media_bill_type: number(&mut rng),
             };
             assert_eq!(
-                PackedCall::pack(&call, &CallExtras::default()).unpack(),
+                PackedCall::pack(&call, &CallExtras::default()).unpack(&Clock::default()),
                 call
             );
             assert_writes_as_unpacked(&PackedCall::pack(&call, &CallExtras::default()));
