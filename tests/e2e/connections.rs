@@ -60,7 +60,8 @@ impl Server {
             None => Command::new(server),
         };
         command
-            .args(["--listen", "127.0.0.1:0"])
+            // The demo snapshot: the attacks query its fixed calls.
+            .args(["--listen", "127.0.0.1:0", "--simulation", "false"])
             .args(args)
             .env("CALLDATA_DATA_DIR", data.path())
             // The start-up lines, without a line per attacking request.

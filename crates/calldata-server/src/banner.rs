@@ -30,11 +30,29 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
         "  call source : {} ({} calls)",
         info.source, info.calls
     );
+    if let Some(live) = &info.live {
+        let clock = if live.manual_clock {
+            "manual clock: it moves only through POST /sandbox/v1/clock"
+        } else {
+            "system clock"
+        };
+        let _ = writeln!(
+            out,
+            "  live center : {} VDNs, {} agents, {} calls a minute arrive ({clock})",
+            live.vdns, live.agents, live.arrivals_per_minute
+        );
+    }
     if info.sandbox {
         let _ = writeln!(
             out,
             "  sandbox API : {url}/sandbox/v1/calls  {url}/sandbox/v1/agents"
         );
+        if info.live.is_some() {
+            let _ = writeln!(
+                out,
+                "                {url}/sandbox/v1/clock  {url}/sandbox/v1/simulation"
+            );
+        }
     }
     let _ = writeln!(
         out,
@@ -51,13 +69,7 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
             key.secret_key_path.display()
         );
     }
-    for call in &info.sample_calls {
-        let _ = writeln!(
-            out,
-            "  demo call   : ccId {} vdn {} callId {}",
-            call.cc_id, call.vdn, call.call_id
-        );
-    }
+    write_calls(&mut out, info);
     if let Some(call) = info.sample_calls.first() {
         let _ = writeln!(
             out,
@@ -78,6 +90,46 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
         let _ = write!(out, "{}", signed_curl(info, key, call, &host, &url));
     }
     out
+}
+
+/// The banner's lines of calls to try: the live center's examples with how long they
+/// last, or the snapshot's first calls.
+fn write_calls(out: &mut String, info: &StartupInfo) {
+    match &info.live {
+        Some(live) => {
+            for example in &live.examples {
+                let _ = writeln!(
+                    out,
+                    "  demo call   : ccId {} vdn {} callId {} talking with agent {}: in progress \
+                     until {} ({} minutes from the start)",
+                    example.key.cc_id,
+                    example.key.vdn,
+                    example.key.call_id,
+                    example.agent.agent_id,
+                    utc_time(example.ends_ms),
+                    (example.ends_ms - live.started_ms).max(0) / 60_000
+                );
+            }
+        }
+        None => {
+            for call in &info.sample_calls {
+                let _ = writeln!(
+                    out,
+                    "  demo call   : ccId {} vdn {} callId {}",
+                    call.cc_id, call.vdn, call.call_id
+                );
+            }
+        }
+    }
+}
+
+/// `HH:MM:SS UTC` of epoch milliseconds.
+fn utc_time(ms: i64) -> String {
+    let format = time::macros::format_description!("[hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|at| at.format(&format).ok())
+        .unwrap_or_default()
 }
 
 /// Whether the banner may show a signed `curl` command.
@@ -128,6 +180,7 @@ fn signed_curl(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contact_center::LiveInfo;
     use crate::data_dir::DemoKey;
     use secrecy::SecretString;
 
@@ -151,8 +204,38 @@ mod tests {
                 .to_agent_key()
                 .ok(),
             sandbox: true,
+            live: None,
             signature_window_secs: 900,
         }
+    }
+
+    #[test]
+    fn a_live_center_is_described_with_its_examples_and_how_long_they_last() {
+        let mut live = info();
+        let key = live.sample_calls[0];
+        let agent = live.sample_agent.unwrap();
+        live.live = Some(LiveInfo {
+            vdns: 6,
+            agents: 240,
+            arrivals_per_minute: 60.0,
+            examples: vec![calldata_bms::simulation::ExampleCall {
+                key,
+                agent,
+                ends_ms: 1_764_590_400_000 + 3_600_000,
+            }],
+            manual_clock: false,
+            started_ms: 1_764_590_400_000,
+        });
+        let text = render(&live, Example::CommandOnly);
+        assert!(
+            text.contains("6 VDNs, 240 agents, 60 calls a minute"),
+            "{text}"
+        );
+        assert!(
+            text.contains("talking with agent 1001: in progress until 13:00:00 UTC (60 minutes"),
+            "{text}"
+        );
+        assert!(text.contains("/sandbox/v1/clock"), "{text}");
     }
 
     #[test]

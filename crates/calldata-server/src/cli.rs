@@ -90,7 +90,20 @@ pub struct Cli {
     /// Call source [default: embedded].
     #[arg(long, value_name = "KIND")]
     pub backend: Option<Backend>,
-    /// Number of generated demo calls [default: 1000].
+    /// Simulate a live contact center: true, or false for the demo snapshot [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub simulation: Option<bool>,
+    /// Calls arriving per minute in the live contact center [default: 60].
+    #[arg(long, value_name = "N")]
+    pub arrivals_per_minute: Option<f64>,
+    /// Seed of the live contact center [default: 42].
+    #[arg(long, value_name = "SEED")]
+    pub simulation_seed: Option<u64>,
+    /// The contact center's clock: system, or manual (moved by POST /sandbox/v1/clock)
+    /// [default: system].
+    #[arg(long, value_name = "KIND")]
+    pub clock: Option<crate::config::ClockKind>,
+    /// Number of generated demo calls of the snapshot (with --simulation false) [default: 1000].
     #[arg(long, value_name = "N")]
     pub demo_calls: Option<usize>,
     /// Seed of the demo call generator [default: 42].
@@ -230,6 +243,22 @@ impl Cli {
         );
         put("rate_limit.burst", self.rate_limit_burst.map(Value::from));
         put("backend", to_json(self.backend.as_ref()));
+        put(
+            "embedded.simulation.enabled",
+            self.simulation.map(Value::from),
+        );
+        put(
+            "embedded.simulation.arrivals_per_minute",
+            self.arrivals_per_minute.map(Value::from),
+        );
+        put(
+            "embedded.simulation.seed",
+            self.simulation_seed.map(Value::from),
+        );
+        put(
+            "embedded.clock",
+            self.clock.map(|kind| Value::from(kind.name())),
+        );
         put("embedded.demo_calls", self.demo_calls.map(Value::from));
         put("embedded.demo_seed", self.demo_seed.map(Value::from));
         put("embedded.max_calls", self.max_calls.map(Value::from));

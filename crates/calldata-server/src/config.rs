@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use calldata_bms::HttpBmsSettings;
+use calldata_bms::{HttpBmsSettings, SimulationSettings};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -164,6 +164,84 @@ pub struct EmbeddedSettings {
     pub max_sandbox_bytes: usize,
     /// What ctiservertime adds to this machine's clock, in milliseconds (negative: behind).
     pub cti_clock_offset_ms: i64,
+    /// The live contact center: calls that arrive, move and end (on by default; off, the
+    /// store holds the `demo_calls` snapshot).
+    pub simulation: SimulationSettings,
+    /// What "now" is for the embedded contact center.
+    pub clock: ClockKind,
+    /// Where a manual clock starts, epoch ms (default: the system clock at start).
+    pub clock_start_ms: Option<i64>,
+    /// Most ended calls kept for the record interfaces (the oldest go first; 0 keeps none).
+    pub max_records: usize,
+    /// The tenant's time zone as an offset from UTC (`"+08:00"`), for the campaign fields
+    /// of detail records.
+    pub tenant_utc_offset: String,
+}
+
+/// The embedded contact center's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClockKind {
+    /// This machine's clock.
+    System,
+    /// A clock that moves only through `POST /sandbox/v1/clock` (tests, demos).
+    Manual,
+}
+
+impl ClockKind {
+    /// Its name in the settings.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Manual => "manual",
+        }
+    }
+}
+
+impl EmbeddedSettings {
+    /// Checks the embedded contact center's settings.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, problem: &str| {
+            Err(ConfigError::Invalid {
+                setting,
+                problem: problem.to_owned(),
+            })
+        };
+        if let Some(problem) = self.simulation.problem() {
+            return Err(ConfigError::Invalid {
+                setting: "embedded.simulation",
+                problem,
+            });
+        }
+        if self.tenant_offset().is_none() {
+            return invalid(
+                "embedded.tenant_utc_offset",
+                "must be an offset from UTC such as \"+08:00\" or \"-05:30\"",
+            );
+        }
+        if self.clock_start_ms.is_some_and(|start| start < 0) {
+            return invalid(
+                "embedded.clock_start_ms",
+                "must be epoch milliseconds, 0 or later",
+            );
+        }
+        if self.max_records > 10_000_000 {
+            return invalid("embedded.max_records", "must be at most 10000000");
+        }
+        Ok(())
+    }
+
+    /// The tenant's offset from UTC, if `tenant_utc_offset` is one (`+08:00`, `-05:30`,
+    /// `Z`).
+    pub fn tenant_offset(&self) -> Option<time::UtcOffset> {
+        let text = self.tenant_utc_offset.trim();
+        if text.eq_ignore_ascii_case("z") || text.is_empty() {
+            return Some(time::UtcOffset::UTC);
+        }
+        let format =
+            time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+        time::UtcOffset::parse(text, &format).ok()
+    }
 }
 
 /// One access key.
@@ -275,6 +353,11 @@ impl Default for EmbeddedSettings {
             cti_clock_offset_ms: 0,
             calls_file: None,
             sandbox: true,
+            simulation: SimulationSettings::default(),
+            clock: ClockKind::System,
+            clock_start_ms: None,
+            max_records: calldata_bms::embedded::history::DEFAULT_MAX_RECORDS,
+            tenant_utc_offset: "+00:00".to_owned(),
         }
     }
 }
@@ -463,6 +546,7 @@ impl Settings {
                 });
             }
         }
+        self.embedded.validate()?;
         if self.backend == Backend::Bms {
             self.bms
                 .validate()

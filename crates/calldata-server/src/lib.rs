@@ -12,6 +12,7 @@ pub mod banner;
 pub mod cli;
 pub mod config;
 pub mod conn;
+pub mod contact_center;
 pub mod data_dir;
 pub mod errors;
 pub mod metrics;

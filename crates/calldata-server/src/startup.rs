@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, web};
-use calldata_bms::embedded::{CallRecord, Placement, demo_records, sample_keys};
-use calldata_bms::{CallSource, DemoSettings, EmbeddedStore, HttpBms};
+use calldata_bms::simulation::SharedSimulation;
+use calldata_bms::{CallSource, EmbeddedStore, HttpBms};
 use calldata_model::auth::VerifyPolicy;
 use calldata_model::{AgentKey, CallKey};
 
@@ -18,6 +18,7 @@ use crate::auth::replay::Replays;
 use crate::auth::{AcceptedHosts, AuthGuard, KeyRegistry, Lockout, Scope, WorkerKeyCache};
 use crate::config::{Backend, Settings};
 use crate::conn::{self, ConnStats, Limits, ServeOptions};
+use crate::contact_center::{ContactCenter, LiveInfo};
 use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::{Metrics, Shard};
 use crate::refused_lines::RefusedLines;
@@ -74,6 +75,8 @@ pub struct StartupInfo {
     pub sample_agent: Option<AgentKey>,
     /// Whether the sandbox admin API is served.
     pub sandbox: bool,
+    /// The live contact center, when the embedded store is simulated.
+    pub live: Option<LiveInfo>,
     /// How long a signature stays valid (the clock-skew window), seconds.
     pub signature_window_secs: u64,
 }
@@ -96,8 +99,17 @@ impl Application {
     /// Builds everything the settings describe and binds the listener (port 0 picks one).
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let mut metrics = Metrics::new();
-        let (source, store, samples) = build_source(settings, &mut metrics)?;
-        let (sample_calls, sample_agent) = samples;
+        let (source, center) = build_source(settings, &mut metrics)?;
+        let (store, simulation, sample_calls, sample_agent, live) = match center {
+            Some(center) => (
+                Some(center.store),
+                center.simulation,
+                center.sample_calls,
+                center.sample_agent,
+                center.live,
+            ),
+            None => (None, None, Vec::new(), None, None),
+        };
         let conn_stats = Arc::new(ConnStats::new(metrics.registry_mut()));
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
@@ -105,7 +117,7 @@ impl Application {
         let state = web::Data::new(build_state(
             settings,
             source,
-            sandbox.clone(),
+            (sandbox.clone(), simulation),
             keys,
             metrics,
         ));
@@ -174,6 +186,7 @@ impl Application {
             sample_calls,
             sample_agent,
             sandbox: with_sandbox,
+            live,
             signature_window_secs: settings.max_clock_skew_secs,
         };
         Ok(Self { server, info })
@@ -232,7 +245,7 @@ fn connection_limits(settings: &Settings) -> (Limits, usize) {
 fn build_state(
     settings: &Settings,
     source: Arc<dyn CallSource>,
-    sandbox: Option<Arc<EmbeddedStore>>,
+    (sandbox, simulation): (Option<Arc<EmbeddedStore>>, Option<SharedSimulation>),
     keys: KeyRegistry,
     metrics: Metrics,
 ) -> AppState {
@@ -265,6 +278,7 @@ fn build_state(
             trusted_proxies: settings.trusted_proxies.clone(),
         },
         source,
+        simulation: sandbox.as_ref().and(simulation),
         sandbox,
         sandbox_max_calls: settings.embedded.max_calls,
         sandbox_max_bytes: settings.embedded.max_sandbox_bytes,
@@ -299,55 +313,21 @@ fn raise_open_file_limit() -> u64 {
     }
 }
 
-type SourceParts = (
-    Arc<dyn CallSource>,
-    Option<Arc<EmbeddedStore>>,
-    (Vec<CallKey>, Option<AgentKey>),
-);
-
-fn build_source(settings: &Settings, metrics: &mut Metrics) -> Result<SourceParts, StartupError> {
+/// The call source, and the embedded contact center when it is the source.
+fn build_source(
+    settings: &Settings,
+    metrics: &mut Metrics,
+) -> Result<(Arc<dyn CallSource>, Option<ContactCenter>), StartupError> {
     match settings.backend {
         Backend::Bms => {
             let bms = HttpBms::new(&settings.bms, Some(metrics.registry_mut()))?;
-            Ok((Arc::new(bms), None, (Vec::new(), None)))
+            Ok((Arc::new(bms), None))
         }
         Backend::Embedded => {
-            let embedded = &settings.embedded;
-            let (store, samples) = if let Some(path) = &embedded.calls_file {
-                let store = EmbeddedStore::load_file(path)?;
-                let listed = store.list(&calldata_bms::ListFilter::default(), 100);
-                let agent = agent_of_first(listed.iter());
-                let samples = listed.into_iter().take(3).map(|r| r.key).collect();
-                (store, (samples, agent))
-            } else {
-                let demo = DemoSettings {
-                    count: embedded.demo_calls,
-                    seed: embedded.demo_seed,
-                };
-                let agent =
-                    agent_of_first(demo_records(&demo).take(100).collect::<Vec<_>>().iter());
-                (
-                    EmbeddedStore::with_demo_calls(&demo),
-                    (sample_keys(&demo, 3), agent),
-                )
-            };
-            store.set_cti_clock_offset_ms(embedded.cti_clock_offset_ms);
-            let store = Arc::new(store);
-            Ok((store.clone(), Some(store), samples))
+            let center = ContactCenter::build(&settings.embedded)?;
+            Ok((center.store.clone(), Some(center)))
         }
     }
-}
-
-/// The agent of the first of `records` that is at an agent.
-fn agent_of_first<'a>(mut records: impl Iterator<Item = &'a CallRecord>) -> Option<AgentKey> {
-    records.find_map(|record| match record.extras.placement(&record.call) {
-        Ok(Placement::Agent(agent_id, _)) => Some(AgentKey {
-            cc_id: record.key.cc_id,
-            vdn: record.key.vdn,
-            agent_id,
-        }),
-        _ => None,
-    })
 }
 
 fn build_keys(settings: &Settings) -> Result<(KeyRegistry, Option<DemoKey>), StartupError> {

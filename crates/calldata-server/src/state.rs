@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::CtiVersion;
 use crate::metrics::Metrics;
+use calldata_bms::simulation::SharedSimulation;
 use calldata_bms::{CallSource, EmbeddedStore};
 
 /// Shared state of the running service.
@@ -14,6 +15,8 @@ pub struct AppState {
     pub source: Arc<dyn CallSource>,
     /// The embedded store, when the sandbox admin API is on.
     pub sandbox: Option<Arc<EmbeddedStore>>,
+    /// The simulation of the live contact center, when it runs and the sandbox is on.
+    pub simulation: Option<SharedSimulation>,
     /// Most calls the sandbox may bring the store to.
     pub sandbox_max_calls: usize,
     /// Most bytes the sandbox's additions may hold, above `sandbox_base_bytes`.

@@ -23,7 +23,8 @@ use calldata_server::{Application, Settings};
 use crate::sign::{Options, authorization};
 
 /// Settings of a test server: 127.0.0.1:0, one worker, its data in `data_dir`, `demo`
-/// calls in the embedded store, and `keys`.
+/// calls in the embedded store (the snapshot: the simulation off, so that tests see fixed
+/// calls), and `keys`.
 pub fn settings(data_dir: PathBuf, demo: DemoSettings, keys: Vec<KeySettings>) -> Settings {
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
@@ -33,6 +34,7 @@ pub fn settings(data_dir: PathBuf, demo: DemoSettings, keys: Vec<KeySettings>) -
     };
     settings.embedded.demo_calls = demo.count;
     settings.embedded.demo_seed = demo.seed;
+    settings.embedded.simulation.enabled = false;
     settings.keys = keys;
     settings
 }

@@ -62,6 +62,8 @@ struct Target {
     ak: String,
     sk: String,
     key: CallKey,
+    /// An inbound demo call the suite ended at its start: the record interfaces find it.
+    ended: CallKey,
 }
 
 impl Target {
@@ -172,6 +174,25 @@ impl Endpoint<'_> {
                 r#"{"ccId":1,"vdn":1,"agentId":101}"#.to_owned()
             }
             "agentgroup/queryagentcalls" => r#"{"ccId":1,"vdn":1,"agentIds":[101,102]}"#.to_owned(),
+            "querycalldetailbyid" => format!(
+                r#"{{"ccId":{},"isCallin":"true","callId":"{}"}}"#,
+                self.t.ended.cc_id, self.t.ended.call_id
+            ),
+            "vdn/querycalls" | "v2/vdn/querycalls" => {
+                let now = epoch_ms(SystemTime::now());
+                let yesterday = now / 86_400_000 * 86_400_000 - 86_400_000;
+                format!(
+                    r#"{{"ccId":{},"vdn":{},"isCallIn":"true","beginDate":{yesterday},"endDate":{now}}}"#,
+                    self.t.ended.cc_id, self.t.ended.vdn
+                )
+            }
+            "querycalltracedetail" => format!(
+                r#"{{"ccId":{},"vdn":{},"callId":"{}","logDate":{}}}"#,
+                self.t.ended.cc_id,
+                self.t.ended.vdn,
+                self.t.ended.call_id,
+                epoch_ms(SystemTime::now())
+            ),
             other => panic!("no valid body for interface {other}: add one to Endpoint::valid_body"),
         }
     }
@@ -695,6 +716,43 @@ impl Tally {
     }
 }
 
+/// Epoch milliseconds of `at`.
+fn epoch_ms(at: SystemTime) -> u128 {
+    at.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis())
+}
+
+/// Ends an inbound demo call other than `keep` through the sandbox, so that the record
+/// interfaces have a record to answer; returns its key.
+async fn end_an_inbound_call(address: SocketAddr, key: (&str, &str), keep: CallKey) -> CallKey {
+    let ended = calldata_bms::demo_records(&DemoSettings::default())
+        .take(50)
+        .find(|record| {
+            record.key != keep
+                && record.extras.call_in_out != Some(calldata_model::CallDirection::Outbound)
+        })
+        .unwrap()
+        .key;
+    let target = format!(
+        "/sandbox/v1/calls?ccId={}&vdn={}&callId={}",
+        ended.cc_id, ended.vdn, ended.call_id
+    );
+    let host = address.to_string();
+    let signature = authorization(
+        key,
+        &host,
+        ("DELETE", &target, b""),
+        &Options::now().headers(Headers::AsSent),
+    );
+    let request = format!(
+        "DELETE {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {signature}\r\nConnection: close\r\n\r\n"
+    );
+    match raw_exchange(address, request.as_bytes(), Duration::from_secs(5)).await {
+        Ok(RawOutcome::Response(response)) if response.status == 200 => ended,
+        other => panic!("ending {ended:?} through the sandbox failed: {other:?}"),
+    }
+}
+
 /// One topic's run: its own server (plain HTTP, short request timeout, lockout out of the
 /// way), the cases' tally, and the server's log tail for a failure's message.
 struct Suite {
@@ -729,12 +787,15 @@ impl Suite {
         .unwrap();
         let logs = server.drain_stderr(200);
         let (ak, sk) = demo_credentials(data.path()).unwrap();
+        let key = sample_keys(&DemoSettings::default(), 1)[0];
+        let ended = end_an_inbound_call(address, (&ak, &sk), key).await;
         let target = Target {
             address,
             host: address.to_string(),
             ak,
             sk,
-            key: sample_keys(&DemoSettings::default(), 1)[0],
+            key,
+            ended,
         };
         Self {
             _data: data,

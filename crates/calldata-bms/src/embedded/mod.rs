@@ -198,6 +198,11 @@ impl EmbeddedStore {
         &self.clock
     }
 
+    /// The tenant's time zone (of detail records' campaign fields).
+    pub fn tenant_offset(&self) -> time::UtcOffset {
+        self.tenant_offset
+    }
+
     /// The ended calls kept.
     pub fn records(&self) -> &RecordBook {
         &self.records

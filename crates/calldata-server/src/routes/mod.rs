@@ -7,6 +7,7 @@
 pub mod agent_calls;
 pub mod agent_group_calls;
 pub mod body;
+pub mod call_records;
 pub mod cti_server_time;
 pub mod detail_call;
 pub mod health;
@@ -22,7 +23,8 @@ pub mod signed;
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use calldata_model::{
     AgentPrivateCall, CtiServerTime, Ping, QueryAgentCalls, QueryAgentGroupCalls,
-    QueryBasicCallInfo, QueryDetailCallInfo,
+    QueryBasicCallInfo, QueryCallDetailById, QueryCallTraceDetail, QueryDetailCallInfo,
+    QueryVdnCalls, QueryVdnCallsV2,
 };
 
 use crate::errors::Refusal;
@@ -41,6 +43,18 @@ pub const SANDBOX_AGENTS_PATH: &str = "/sandbox/v1/agents";
 /// The methods of the sandbox's agents, as their 405 names them.
 pub const SANDBOX_AGENTS_ALLOW: &str = "GET, POST, DELETE";
 
+/// Path of the sandbox's clock.
+pub const SANDBOX_CLOCK_PATH: &str = "/sandbox/v1/clock";
+
+/// Methods the sandbox's clock path serves.
+pub const SANDBOX_CLOCK_ALLOW: &str = "GET, POST";
+
+/// Path of the sandbox's simulation controls.
+pub const SANDBOX_SIMULATION_PATH: &str = "/sandbox/v1/simulation";
+
+/// Methods the sandbox's simulation path serves.
+pub const SANDBOX_SIMULATION_ALLOW: &str = "GET, PATCH";
+
 /// Everything the server serves: [`configure`] mounts each entry and `/openapi.json`
 /// describes each, so neither can miss one.
 ///
@@ -54,6 +68,10 @@ pub const ROUTES: &[Route] = &[
     Route::interface::<AgentPrivateCall>(),
     Route::interface::<Ping>(),
     Route::interface::<CtiServerTime>(),
+    Route::interface::<QueryCallDetailById>(),
+    Route::interface::<QueryVdnCalls>(),
+    Route::interface::<QueryVdnCallsV2>(),
+    Route::interface::<QueryCallTraceDetail>(),
     Route::sandbox(
         (SANDBOX_CALLS_PATH, "sandbox"),
         mount_sandbox,
@@ -63,6 +81,16 @@ pub const ROUTES: &[Route] = &[
         (SANDBOX_AGENTS_PATH, "sandbox_agents"),
         mount_sandbox_agents,
         openapi::sandbox::document_agents,
+    ),
+    Route::sandbox(
+        (SANDBOX_CLOCK_PATH, "sandbox_clock"),
+        mount_sandbox_clock,
+        openapi::sandbox_live::document_clock,
+    ),
+    Route::sandbox(
+        (SANDBOX_SIMULATION_PATH, "sandbox_simulation"),
+        mount_sandbox_simulation,
+        openapi::sandbox_live::document_simulation,
     ),
     Route::operator(
         (health::HEALTHZ_PATH, "healthz"),
@@ -154,6 +182,24 @@ fn mount_sandbox_agents(config: &mut web::ServiceConfig) {
             .route(signed::<sandbox::SignIn>(web::post()))
             .route(signed::<sandbox::SignOut>(web::delete()))
             .default_service(only(SANDBOX_AGENTS_ALLOW)),
+    );
+}
+
+fn mount_sandbox_clock(config: &mut web::ServiceConfig) {
+    config.service(
+        web::resource(SANDBOX_CLOCK_PATH)
+            .route(signed::<sandbox::ReadClock>(web::get()))
+            .route(signed::<sandbox::AdvanceClock>(web::post()))
+            .default_service(only(SANDBOX_CLOCK_ALLOW)),
+    );
+}
+
+fn mount_sandbox_simulation(config: &mut web::ServiceConfig) {
+    config.service(
+        web::resource(SANDBOX_SIMULATION_PATH)
+            .route(signed::<sandbox::ReadSimulation>(web::get()))
+            .route(signed::<sandbox::ChangeSimulation>(web::patch()))
+            .default_service(only(SANDBOX_SIMULATION_ALLOW)),
     );
 }
 

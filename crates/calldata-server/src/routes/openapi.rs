@@ -7,6 +7,7 @@
 pub mod interface;
 pub mod parts;
 pub mod sandbox;
+pub mod sandbox_live;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::CONTENT_TYPE;

@@ -5,7 +5,10 @@
 //!
 //! [`Rule`]: crate::routes::signed::Rule
 
-use calldata_model::{AgentFields, BasicCallInfo, CcId, EnvelopeKind, QueryBasicCallInfo, Vdn};
+use calldata_model::{
+    AgentFields, BasicCallInfo, CallDetailRecord, CallTrack, CcId, EnvelopeKind,
+    QueryBasicCallInfo, Vdn,
+};
 use utoipa::PartialSchema;
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, Parameter, ParameterIn};
@@ -27,7 +30,8 @@ pub fn document(doc: &mut OpenApi) {
     operation::<Add>(doc, calls, HttpMethod::Post, add(&record));
     operation::<Replace>(doc, calls, HttpMethod::Put, replace(&record));
     operation::<Change>(doc, calls, HttpMethod::Patch, change(&record));
-    operation::<End>(doc, calls, HttpMethod::Delete, end());
+    let ended = ended_record(doc);
+    operation::<End>(doc, calls, HttpMethod::Delete, end(ended));
 }
 
 /// Adds the sandbox's agents path and its operations to `doc`.
@@ -41,7 +45,7 @@ pub fn document_agents(doc: &mut OpenApi) {
 
 /// Route `R`'s operation on `method` at `path`: its own part, the sandbox's 404, and the
 /// refusals of `R::RULE`.
-fn operation<R: SignedRoute>(
+pub(super) fn operation<R: SignedRoute>(
     doc: &mut OpenApi,
     (path, allow): (&str, &str),
     method: HttpMethod,
@@ -322,11 +326,29 @@ fn replace(record: &RefOr<Schema>) -> OperationBuilder {
         )
 }
 
-fn end() -> OperationBuilder {
+/// What ending a call answers: its detail record and its track.
+fn ended_record(doc: &mut OpenApi) -> RefOr<Schema> {
+    let record = parts::named::<CallDetailRecord>(doc);
+    let track = parts::named::<CallTrack>(doc);
+    ObjectBuilder::new()
+        .property("record", record)
+        .property("track", track)
+        .required("record")
+        .required("track")
+        .description(Some(
+            "The ended call's record and track, as querycalldetailbyid and \
+             querycalltracedetail answer them from now on",
+        ))
+        .into()
+}
+
+fn end(ended: RefOr<Schema>) -> OperationBuilder {
     let key = QueryBasicCallInfo::schema();
     Operation::builder()
         .operation_id(Some("sandbox_end"))
-        .summary(Some("Ends a call: it is no longer in progress"))
+        .summary(Some(
+            "Ends a call: it is no longer in progress, and its record and track are kept",
+        ))
         .parameter(query(
             "ccId",
             true,
@@ -345,11 +367,21 @@ fn end() -> OperationBuilder {
             call_id(&key),
             "The call ID, `<start time>-<sequence>`.",
         ))
+        .parameter(query(
+            "releaseCause",
+            false,
+            parts::integer()
+                .minimum(Some(0))
+                .maximum(Some(65_535))
+                .into(),
+            "Why the call ended, a code of the enter/leave reason table (default: 88, the \
+             customer hung up after an agent answered; 89 before).",
+        ))
         .response(
             "200",
             parts::answered(
                 EnvelopeKind::Short,
-                parts::string().enum_values(Some(["call ended"])).into(),
+                ended,
                 "0100001 when the call is not in progress, 0100002 for a bad parameter, \
                  0101003 for a key outside the access key's scope",
             ),
@@ -357,7 +389,12 @@ fn end() -> OperationBuilder {
 }
 
 /// A query parameter.
-fn query(name: &str, required: bool, schema: RefOr<Schema>, description: &str) -> Parameter {
+pub(super) fn query(
+    name: &str,
+    required: bool,
+    schema: RefOr<Schema>,
+    description: &str,
+) -> Parameter {
     Parameter::builder()
         .name(name)
         .parameter_in(ParameterIn::Query)

@@ -8,7 +8,12 @@
 //! | `POST` | add a call (`0100002` if it exists) | one call record |
 //! | `PUT` | add or replace a call | one call record |
 //! | `PATCH` | change some fields of a call in progress (`0100001` if absent) | its key and the fields |
-//! | `DELETE` | end a call (`0100001` if absent) | `?ccId=&vdn=&callId=` |
+//! | `DELETE` | end a call (`0100001` if absent); answers its record and track | `?ccId=&vdn=&callId=&releaseCause=` (the cause optional) |
+//!
+//! An ended call's record is kept at once, so querycalldetailbyid, vdn/querycalls and
+//! querycalltracedetail answer it from the next request on; `releaseCause` (a code of the
+//! enter/leave reason table, 0..=65535) defaults to the customer hanging up: 88 after an
+//! agent answered, 89 before.
 //!
 //! Additions are bounded by count (`embedded.max_calls`) and by the bytes they hold
 //! (`embedded.max_sandbox_bytes`). A list scans the whole store, so it runs on the blocking
@@ -22,7 +27,7 @@ use std::sync::Arc;
 use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
 use calldata_model::request::Sent;
 use calldata_model::{CallKey, QueryBasicCallInfo, ResultCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{
@@ -121,15 +126,21 @@ impl SignedRoute for End {
             Ok(store) => store,
             Err(answer) => return answer,
         };
-        let key = match key_from_query(signed.request().query_string()) {
-            Ok(key) => key,
+        let query = signed.request().query_string();
+        let (key, cause) = match key_from_query(query)
+            .and_then(|key| release_cause_from_query(query).map(|cause| (key, cause)))
+        {
+            Ok(pair) => pair,
             Err(message) => return Answer::failed(ResultCode::InvalidParameter, message),
         };
         if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
             return answer;
         }
-        match store.remove(&key) {
-            Some(_) => success(&"call ended"),
+        match store.end(&key, cause) {
+            Some(ended) => success(&EndedRecord {
+                record: ended.detail_record(store.tenant_offset()),
+                track: ended.track(),
+            }),
             None => not_in_progress(),
         }
     }
@@ -233,6 +244,35 @@ fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallReco
     };
     merged.extend(changes);
     serde_json::from_value(Value::Object(merged)).map_err(|error| invalid(&error))
+}
+
+/// What a `DELETE` answers: the ended call's record and track, as the record interfaces
+/// answer them.
+#[derive(Serialize)]
+struct EndedRecord {
+    record: calldata_model::CallDetailRecord,
+    track: calldata_model::CallTrack,
+}
+
+/// The optional `releaseCause` of a `DELETE`: 0..=65535.
+fn release_cause_from_query(query: &str) -> Result<Option<i64>, String> {
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(rename = "releaseCause")]
+        release_cause: Option<String>,
+    }
+    let raw: Raw = query_pairs(query)?;
+    raw.release_cause
+        .map(|text| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|cause| (0..=65_535).contains(cause))
+                .ok_or_else(|| {
+                    "invalid parameter: releaseCause must be an integer between 0 and 65535"
+                        .to_owned()
+                })
+        })
+        .transpose()
 }
 
 /// The call named by `?ccId=&vdn=&callId=`, validated like a query body.

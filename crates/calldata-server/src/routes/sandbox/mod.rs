@@ -1,5 +1,7 @@
 //! The sandbox admin API (embedded store only): `/sandbox/v1/calls` (`calls.rs`) shapes the
-//! calls in progress, `/sandbox/v1/agents` (`agents.rs`) signs agents in and out.
+//! calls in progress, `/sandbox/v1/agents` (`agents.rs`) signs agents in and out,
+//! `/sandbox/v1/clock` and `/sandbox/v1/simulation` (`live.rs`) move the live contact
+//! center's clock and hold or pace its simulation.
 //!
 //! Every request goes through the signed pipeline like the interfaces, is limited to the
 //! key's ccId/vdn scope (`0101003`), and is answered in the short envelope (`resultCode`,
@@ -11,6 +13,7 @@
 
 pub mod agents;
 pub mod calls;
+pub mod live;
 
 use std::sync::Arc;
 
@@ -28,6 +31,7 @@ use crate::routes::signed::{self, Access, BodyRule, Rule, Signed};
 
 pub use agents::{ListAgents, SignIn, SignOut};
 pub use calls::{Add, Change, End, List, Replace};
+pub use live::{AdvanceClock, ChangeSimulation, ReadClock, ReadSimulation};
 
 /// Default page of a list.
 pub const DEFAULT_LIMIT: usize = 100;
