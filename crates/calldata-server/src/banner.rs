@@ -107,7 +107,7 @@ fn write_calls(out: &mut String, info: &StartupInfo) {
                     example.key.call_id,
                     example.agent.agent_id,
                     utc_time(example.ends_ms),
-                    (example.ends_ms - live.started_ms).max(0) / 60_000
+                    ((example.ends_ms - live.started_ms).max(0) + 59_999) / 60_000
                 );
             }
         }

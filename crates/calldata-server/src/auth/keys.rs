@@ -29,6 +29,11 @@ impl Scope {
         self.vdns.is_empty() || self.vdns.contains(&vdn.get())
     }
 
+    /// Whether this scope has no limit: every call center and VDN.
+    pub fn is_unrestricted(&self) -> bool {
+        self.cc_ids.is_empty() && self.vdns.is_empty()
+    }
+
     /// Whether this scope covers the call center and VDN.
     pub fn allows(&self, cc_id: CcId, vdn: Vdn) -> bool {
         self.covers_cc(cc_id) && self.covers_vdn(vdn)

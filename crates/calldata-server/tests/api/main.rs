@@ -21,6 +21,7 @@ mod openapi;
 mod operations;
 mod query;
 mod real_time;
+mod records;
 mod replay;
 mod request_log;
 mod sandbox;

@@ -14,14 +14,14 @@
 //! reading.
 
 use calldata_bms::simulation::{self, SharedSimulation};
-use calldata_model::{Reach, ResultCode};
+use calldata_model::ResultCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{CHANGE_WITH_BODY, LIST, invalid, store_of, success};
 use crate::answer::Answer;
 use crate::routes::mount::SignedRoute;
-use crate::routes::signed::{self, Rule, Signed};
+use crate::routes::signed::{Rule, Signed};
 
 /// `GET /sandbox/v1/clock`.
 #[derive(Debug)]
@@ -47,12 +47,16 @@ struct ClockReading {
     manual: bool,
 }
 
-/// `0101003` unless the caller's key reaches the whole platform.
+/// `0101003` unless the caller's key has no ccId/vdn limit.
 fn whole_center(signed: &Signed<'_>) -> Result<(), Answer> {
-    if signed.caller().scope.permits(Reach::Platform) {
+    if signed.caller().scope.is_unrestricted() {
         Ok(())
     } else {
-        Err(signed::out_of_scope(Reach::Platform))
+        Err(Answer::failed(
+            ResultCode::InsufficientPermission,
+            "insufficient permission: only an access key without ccId or vdn limits may move \
+             the clock or change the simulation",
+        ))
     }
 }
 
