@@ -12,8 +12,10 @@ use bytes::Bytes;
 use calldata_model::auth::SigningOptions;
 use calldata_model::{
     AgentCalls, AgentFields, AgentGroupKey, AgentKey, AgentPrivateCall, ApiReply, BasicCallInfo,
-    CallKey, CtiServerTime, DetailCallInfo, Operation, Ping, PingEcho, QueryAgentCalls,
-    QueryAgentGroupCalls, QueryBasicCallInfo, QueryDetailCallInfo, read_reply,
+    CallDetailRecord, CallDirection, CallKey, CallRecordKey, CtiServerTime, DetailCallInfo,
+    Operation, Ping, PingEcho, QueryAgentCalls, QueryAgentGroupCalls, QueryBasicCallInfo,
+    QueryCallDetailById, QueryCallTraceDetail, QueryDetailCallInfo, QueryVdnCalls, QueryVdnCallsV2,
+    TrackKey, TrackRecord, VdnCalls, VdnCallsFields, read_reply,
 };
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
@@ -212,6 +214,49 @@ impl Client {
     pub async fn query_detail(&self, key: &CallKey) -> Result<DetailCallInfo, Error> {
         let request = QueryDetailCallInfo(QueryBasicCallInfo::from(*key));
         Ok(self.call(&request).await?.answer)
+    }
+
+    /// `calldata/querycalldetailbyid`: the detail record of a call, also after it ended
+    /// (records are kept one day); sent wrapped in `queryParam`, as the reference shows.
+    pub async fn call_detail_record(&self, key: &CallRecordKey) -> Result<CallDetailRecord, Error> {
+        let request = QueryCallDetailById::new(
+            i64::from(key.cc_id.get()),
+            key.direction,
+            key.call_id.as_str(),
+        );
+        Ok(self.call(&request).await?.answer)
+    }
+
+    /// `vdn/querycalls` (v1): one page of the inbound calls of a VDN that ended within the
+    /// window of `fields`, and how many matched. A body that breaks a rule is
+    /// [`Error::InvalidRequest`] without a request sent (the window is the server's to
+    /// check, against its clock).
+    pub async fn vdn_calls(&self, fields: &VdnCallsFields) -> Result<VdnCalls, Error> {
+        fields.to_query(false)?;
+        Ok(self.call(&QueryVdnCalls(fields.clone())).await?.answer)
+    }
+
+    /// `v2/.../vdn/querycalls`: as [`vdn_calls`](Self::vdn_calls), in either direction.
+    pub async fn vdn_calls_v2(
+        &self,
+        fields: &VdnCallsFields,
+        direction: CallDirection,
+    ) -> Result<VdnCalls, Error> {
+        let request = QueryVdnCallsV2::new(fields.clone(), direction);
+        request.0.to_query(true)?;
+        Ok(self.call(&request).await?.answer)
+    }
+
+    /// `vdn/querycalltracedetail`: the track of a call that ended in the month of
+    /// `key.log_date_ms`, one record per device in order (`[]` when none is kept).
+    pub async fn call_track(&self, key: &TrackKey) -> Result<Vec<TrackRecord>, Error> {
+        let request = QueryCallTraceDetail::new(
+            i64::from(key.cc_id.get()),
+            i64::from(key.vdn.get()),
+            key.call_id.as_str(),
+            key.log_date_ms,
+        );
+        Ok(self.call(&request).await?.answer.0)
     }
 
     /// Sends `request` to the interface `Op` and reads its answer: the body is written

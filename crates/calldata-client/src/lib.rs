@@ -161,8 +161,9 @@ pub use retry::RetryPolicy;
 pub use calldata_model as model;
 pub use calldata_model::auth::{Credentials, QueryLine, SigningOptions, TimestampPrecision};
 pub use calldata_model::{
-    AgentCall, AgentCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallKey, DetailCallInfo,
-    InvalidRequest, PING_PATH, Ping, PingEcho, ResultCode,
+    AgentCall, AgentCalls, AgentGroupKey, AgentKey, BasicCallInfo, CallDetailRecord, CallDirection,
+    CallKey, CallRecordKey, DetailCallInfo, InvalidRequest, PING_PATH, Ping, PingEcho, ResultCode,
+    TrackKey, TrackRecord, VdnCallRow, VdnCalls, VdnCallsFields,
 };
 
 // The README's examples are compiled as doc tests, so the page crates.io shows stays true.

@@ -594,3 +594,89 @@ fn detail_prints_the_28_fields_and_json_with_codes_as_digits() {
     gone[last] = "1-1".to_owned();
     calldata_at(&server, AK, SK).args(&gone).assert().code(3);
 }
+
+/// 2025-12-01T10:00:00Z, where the live center's manual clock starts in these tests.
+const LIVE_START: i64 = 1_764_583_200_000;
+
+#[test]
+fn vdn_calls_record_and_track_show_the_calls_that_ended_in_the_live_center() {
+    let server = spawn_server(|s| {
+        s.embedded.simulation.enabled = true;
+        s.embedded.simulation.arrivals_per_minute = 120.0;
+        s.embedded.clock = calldata_server::config::ClockKind::Manual;
+        s.embedded.clock_start_ms = Some(LIVE_START);
+    });
+    let window = [
+        "--begin".to_owned(),
+        (LIVE_START - 3_600_000).to_string(),
+        "--end".to_owned(),
+        LIVE_START.to_string(),
+    ];
+    let output = calldata_at(&server, AK, SK)
+        .arg("vdn-calls")
+        .args(&window)
+        .args(["--limit", "5", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let page: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = page["data"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{page}");
+    assert!(
+        page["count"].as_i64().unwrap() > 5,
+        "the warm-up's calls ended: {page}"
+    );
+    let call_id = rows[0]["callId"].as_str().unwrap().to_owned();
+    calldata_at(&server, AK, SK)
+        .arg("vdn-calls")
+        .args(&window)
+        .args(["--limit", "5"])
+        .assert()
+        .success()
+        .stdout(contains(call_id.as_str()).and(contains(format!("5 of {} calls", page["count"]))));
+    calldata_at(&server, AK, SK)
+        .args(["record", "--call-id", &call_id])
+        .assert()
+        .success()
+        .stdout(
+            contains(format!("record of call {call_id} (vdn 1)")).and(contains("releaseCause")),
+        );
+    let output = calldata_at(&server, AK, SK)
+        .args([
+            "track",
+            "--call-id",
+            &call_id,
+            "--log-date",
+            &LIVE_START.to_string(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let track: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        track.as_array().unwrap().last().unwrap()["callIdNum"],
+        -1,
+        "{track}"
+    );
+    calldata_at(&server, AK, SK)
+        .args([
+            "track",
+            "--call-id",
+            &call_id,
+            "--log-date",
+            &LIVE_START.to_string(),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("enter reason"));
+    calldata_at(&server, AK, SK)
+        .args(["record", "--call-id", &call_id, "--outbound"])
+        .assert()
+        .code(3);
+    calldata_at(&server, AK, SK)
+        .args(["vdn-calls", "--limit", "101"])
+        .assert()
+        .code(2)
+        .stderr(contains("limit must be between 1 and 100"));
+}

@@ -126,9 +126,10 @@ impl VdnCallsFields {
         }
     }
 
-    /// Validates every field, each broken one reported in order; `direction` is v2's
-    /// `isCallIn` (`None` for v1, which asks for inbound calls).
-    fn to_query(&self, v2: bool) -> Result<VdnCallsQuery, InvalidRequest> {
+    /// Validates every field, each broken one reported in order; `v2` reads `isCallIn`
+    /// (mandatory there), v1 asks for inbound calls. The window is checked apart, against
+    /// a clock reading ([`VdnCallsQuery::window_problem`]).
+    pub fn to_query(&self, v2: bool) -> Result<VdnCallsQuery, InvalidRequest> {
         let cc_id = required_integer("ccId", self.cc_id.as_ref(), CcId::new);
         let vdn = required_integer("vdn", self.vdn.as_ref(), Vdn::new);
         let direction = if v2 {

@@ -38,7 +38,7 @@ impl Served for QueryCallDetailById {
             Ok(None) => Answer::failed(
                 ResultCode::InterfaceCallFailed,
                 format!(
-                    "no {} record of call {} in ccId {} within the last day",
+                    "record not found: no {} record of call {} in ccId {} within the last day",
                     direction_word(key.direction),
                     key.call_id,
                     key.cc_id

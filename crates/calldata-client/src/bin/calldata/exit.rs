@@ -75,7 +75,7 @@ impl Failure {
             error if error.is_not_found() => (
                 NOT_FOUND,
                 format!(
-                    "{}; check the IDs: only calls in progress can be queried",
+                    "{}; check the IDs: only calls in progress can be queried, and records of calls that ended within a day",
                     api_message(error)
                 ),
             ),

@@ -12,10 +12,13 @@ mod exit;
 mod group_calls;
 mod ping;
 mod query;
+mod record;
 mod run;
 mod settings;
 mod sign;
 mod table;
+mod track;
+mod vdn_calls;
 
 use std::process::ExitCode;
 
@@ -59,6 +62,15 @@ enum Command {
     /// One call in progress in detail (querydetailcallinfo), as a table (or --json)
     #[command(after_help = EXIT_CODES_HELP)]
     Detail(detail::DetailArgs),
+    /// The record of a call, also after it ended (querycalldetailbyid)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Record(record::RecordArgs),
+    /// The calls of a VDN that ended within a window (vdn/querycalls, v2 with --direction)
+    #[command(after_help = EXIT_CODES_HELP)]
+    VdnCalls(vdn_calls::VdnCallsArgs),
+    /// A call's track after it ended: every device it passed through (querycalltracedetail)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Track(track::TrackArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +103,9 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         )),
         Command::GroupCalls(args) => run::block_on(group_calls::run(args, connection)),
         Command::Detail(args) => run::block_on(detail::run(args, connection)),
+        Command::Record(args) => run::block_on(record::run(args, connection)),
+        Command::VdnCalls(args) => run::block_on(vdn_calls::run(args, connection)),
+        Command::Track(args) => run::block_on(track::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
 }
