@@ -7,10 +7,12 @@
 //! POST. The run writes `docs/performance.md` and `docs/performance.json` (`--quick` writes
 //! under `target/xtask-bench/` instead).
 
+mod live;
 mod oha;
 mod procs;
 mod report;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -22,7 +24,7 @@ use calldata_bms::DemoSettings;
 use calldata_model::auth::{Credentials, JSON_CONTENT_TYPE as JSON, sign_json_post};
 use calldata_model::{
     CallKey, Operation, QUERY_BASIC_CALL_INFO_PATH, QueryAgentCalls, QueryAgentGroupCalls,
-    QueryBasicCallInfo, QueryDetailCallInfo,
+    QueryBasicCallInfo, QueryDetailCallInfo, QueryVdnCalls,
 };
 
 use crate::command::{cargo, run_checked, workspace_root};
@@ -104,10 +106,16 @@ enum Target {
     DetailCall,
     /// agentgroup/queryagentcalls for 3000 agents on one connection, embedded, plain HTTP.
     AgentGroup,
+    /// querybasiccallinfo of an example call while the live center runs (10,000 calls in
+    /// progress, 50 arrivals a second), plain HTTP.
+    Live,
+    /// vdn/querycalls, a page of 100 rows of the live center's 100,000 records, one
+    /// connection.
+    VdnCallsPage,
 }
 
 impl Target {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 13] = [
         Self::Ceiling,
         Self::Embedded,
         Self::Https,
@@ -119,6 +127,8 @@ impl Target {
         Self::AgentCalls,
         Self::DetailCall,
         Self::AgentGroup,
+        Self::Live,
+        Self::VdnCallsPage,
     ];
 
     fn name(self) -> &'static str {
@@ -134,6 +144,8 @@ impl Target {
             Self::AgentCalls => "agent-calls",
             Self::DetailCall => "detail",
             Self::AgentGroup => "agent-group",
+            Self::Live => "live",
+            Self::VdnCallsPage => "vdn-calls",
         }
     }
 
@@ -161,6 +173,12 @@ impl Target {
             }
             Self::AgentGroup => {
                 "agentgroup/queryagentcalls of 3000 agents (1001..=4000), embedded store, plain HTTP, one connection (oha -c 1)"
+            }
+            Self::Live => {
+                "querybasiccallinfo of an example call while the live center simulates about 10,000 calls in progress and 50 arrivals a second, plain HTTP (oha)"
+            }
+            Self::VdnCallsPage => {
+                "vdn/querycalls, a page of 100 of the live center's 100,000 records, plain HTTP, one connection (oha -c 1)"
             }
         }
     }
@@ -191,6 +209,10 @@ struct Bench {
     agent_body: String,
     /// The body of agentgroup/queryagentcalls: 3000 agents.
     group_body: String,
+    /// The live server's settings.
+    live_config: PathBuf,
+    /// The bodies of the live targets, for the live server of the current round.
+    live: RefCell<Option<live::LiveServer>>,
 }
 
 /// The processes of one round of load runs; all stopped when it is dropped.
@@ -200,6 +222,7 @@ struct RoundServers {
     https: Running,
     emulator: Running,
     bms: Running,
+    live: Running,
 }
 
 /// Runs the whole suite and writes the report.
@@ -225,6 +248,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let body = serde_json::to_string(&QueryBasicCallInfo::from(key))?;
     let agent_body = demo_agent_body()?;
     let group_body = serde_json::to_string(&QueryAgentGroupCalls::new(1, 1, 1001..=4000))?;
+    let live_config = work.join("bench-live.toml");
+    std::fs::write(&live_config, live::config_text())?;
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let bench = Bench {
         plan,
@@ -238,12 +263,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         body,
         agent_body,
         group_body,
+        live_config,
+        live: RefCell::new(None),
     };
 
     let mut report = Report::new(plan.quick, plan.rounds, plan.warmup, plan.duration);
     report.oha_version = oha::version(&bench.oha);
     report.load_before = load_before;
     let runs = bench.load_rounds()?;
+    let simulation = bench.simulation_cost(Duration::from_secs(if plan.quick { 5 } else { 20 }))?;
     let flights = bench.single_flight()?;
     let starts = bench.cold_starts()?;
     let per_call = bench.rss_per_call()?;
@@ -252,6 +280,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     report.wall_secs = started.elapsed().as_secs();
     report.runs = runs;
     report.figures = figures(&report.runs, &flights, &starts, per_call, verify_ns);
+    report
+        .figures
+        .splice(5..5, live_figures(&report.runs, simulation));
     report.extra = extra_notes(&report.runs, &flights, &starts, per_call);
 
     let (markdown, json) = report.render();
@@ -417,12 +448,27 @@ impl Bench {
     }
 
     /// The interface path and body `target` sends.
-    fn call_of(&self, target: Target) -> (&'static str, &str) {
+    fn call_of(&self, target: Target) -> (&'static str, String) {
+        let live = || {
+            self.live
+                .borrow()
+                .clone()
+                .unwrap_or_else(|| live::LiveServer {
+                    call_body: self.body.clone(),
+                    page_body: String::new(),
+                    calls_in_progress: 0,
+                })
+        };
         match target {
-            Target::AgentCalls => (QueryAgentCalls::INTERFACE.path, &self.agent_body),
-            Target::DetailCall => (QueryDetailCallInfo::INTERFACE.path, &self.body),
-            Target::AgentGroup => (QueryAgentGroupCalls::INTERFACE.path, &self.group_body),
-            _ => (QUERY_BASIC_CALL_INFO_PATH, &self.body),
+            Target::AgentCalls => (QueryAgentCalls::INTERFACE.path, self.agent_body.clone()),
+            Target::DetailCall => (QueryDetailCallInfo::INTERFACE.path, self.body.clone()),
+            Target::AgentGroup => (
+                QueryAgentGroupCalls::INTERFACE.path,
+                self.group_body.clone(),
+            ),
+            Target::Live => (QUERY_BASIC_CALL_INFO_PATH, live().call_body),
+            Target::VdnCallsPage => (QueryVdnCalls::INTERFACE.path, live().page_body),
+            _ => (QUERY_BASIC_CALL_INFO_PATH, self.body.clone()),
         }
     }
 
@@ -438,8 +484,8 @@ impl Bench {
         let (path, body) = self.call_of(target);
         Ok(oha::Request {
             url: format!("{scheme}://{host}{path}"),
-            headers: signed_headers(&host, path, body)?,
-            body: body.to_owned(),
+            headers: signed_headers(&host, path, &body)?,
+            body,
             insecure: tls,
         })
     }
@@ -447,7 +493,7 @@ impl Bench {
     /// Checks over plain HTTP that `target`'s signed request answers `0100000`.
     fn check_found(&self, running: &Running, what: &str, target: Target) -> anyhow::Result<()> {
         let (path, body) = self.call_of(target);
-        let headers = signed_headers(&running.address.to_string(), path, body)?;
+        let headers = signed_headers(&running.address.to_string(), path, &body)?;
         let answer = procs::exchange(running.address, "POST", path, &headers, body.as_bytes())?;
         if answer.status != 200 || !answer.body.contains("\"resultCode\":\"0100000\"") {
             bail!(
@@ -470,7 +516,7 @@ impl Bench {
         emulator: Option<&Running>,
         pace: Option<u32>,
     ) -> anyhow::Result<Measured> {
-        let connections = if target == Target::AgentGroup {
+        let connections = if matches!(target, Target::AgentGroup | Target::VdnCallsPage) {
             1
         } else {
             oha::CONNECTIONS
@@ -587,12 +633,18 @@ impl Bench {
         for target in [Target::AgentCalls, Target::DetailCall, Target::AgentGroup] {
             self.check_found(&embedded, "embedded", target)?;
         }
+        let (live, bodies) = self.start_live("live")?;
+        *self.live.borrow_mut() = Some(bodies);
+        for target in [Target::Live, Target::VdnCallsPage] {
+            self.check_found(&live, "live", target)?;
+        }
         Ok(RoundServers {
             ceiling,
             embedded,
             https,
             emulator,
             bms,
+            live,
         })
     }
 
@@ -613,6 +665,7 @@ impl Bench {
                 https,
                 emulator,
                 bms,
+                live,
             } = &servers;
             let mut order = Target::ALL.to_vec();
             if round % 2 == 1 {
@@ -635,6 +688,9 @@ impl Bench {
                     | Target::AgentCalls
                     | Target::DetailCall
                     | Target::AgentGroup => self.oha_load(embedded, (false, target), None, None),
+                    Target::Live | Target::VdnCallsPage => {
+                        self.oha_load(live, (false, target), None, None)
+                    }
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 if target == Target::Ceiling {
@@ -955,6 +1011,43 @@ fn figures(
     ];
     figures.splice(2..2, family_figures(runs));
     figures
+}
+
+/// The figures of the live center: querybasiccallinfo while it runs against the ceiling of
+/// its round, a page of vdn/querycalls, and what the simulation costs.
+fn live_figures(
+    runs: &BTreeMap<Target, Vec<Measured>>,
+    (cpu, in_progress): (f64, u64),
+) -> Vec<Figure> {
+    let rps = |m: &Measured| m.rps;
+    let live = same_round_ratio(runs, Target::Live, Target::Ceiling, rps);
+    let page_p99 = median(
+        &runs
+            .get(&Target::VdnCallsPage)
+            .map(|runs| runs.iter().map(|m| m.p99_ms).collect::<Vec<_>>())
+            .unwrap_or_default(),
+    );
+    vec![
+        Figure::at_least(
+            "querybasiccallinfo while the live center runs (10,000 calls, 50 arrivals/s): req/s vs ceiling",
+            live,
+            0.85,
+            format!("{live:.3}"),
+        ),
+        Figure::at_most(
+            "vdn/querycalls, a page of 100 rows of 100,000 records, one connection: p99",
+            page_p99,
+            2.0,
+            format!("{page_p99:.2} ms"),
+        )
+        .unit("ms"),
+        Figure::at_most(
+            "the simulation's CPU with about 10,000 calls in progress and 50 arrivals/s: share of one core",
+            cpu,
+            0.05,
+            format!("{cpu:.4} ({in_progress} calls in progress)"),
+        ),
+    ]
 }
 
 /// The figures of the real-time family: each interface against the ceiling of its round.

@@ -50,6 +50,11 @@ impl Running {
         Ok(running)
     }
 
+    /// Its process ID.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     fn wait_listening(&mut self, limit: Duration, log: &Path) -> anyhow::Result<()> {
         let started = Instant::now();
         loop {
