@@ -127,6 +127,14 @@ fn a_fresh_center_has_calls_in_every_state_and_the_examples_stay() {
     }
     clock.advance(2 * 60_000).unwrap();
     simulation.advance(clock.now_ms());
+    // What the records hold, for the documented bound (about 400 bytes a record).
+    let records = store.records();
+    let per_record = records.bytes() / records.len().max(1);
+    eprintln!("{} records, {per_record} bytes each", records.len());
+    assert!(
+        (150..=600).contains(&per_record),
+        "{per_record} bytes a record"
+    );
     let first = simulation.examples()[0];
     assert!(store.get(&first.key).is_none(), "ended after its hour");
     assert!(simulation.status().calls_ended > 100);

@@ -15,6 +15,8 @@ use super::{BENCH_AK, BENCH_SK, Bench};
 const ARRIVALS_PER_MINUTE: u32 = 3_000;
 /// Agents per VDN (six VDNs): enough for the calls to be talked rather than abandoned.
 const AGENTS_PER_VDN: u32 = 2_000;
+/// Mean seconds of talk: with the IVR and the rings, about 10,000 calls in progress.
+const MEAN_TALK_SECS: u32 = 180;
 /// Minutes of history simulated at start: 120,000 calls, so 100,000 records are kept.
 const WARM_UP_MINUTES: u32 = 40;
 /// Records kept.
@@ -26,7 +28,8 @@ pub(crate) fn config_text() -> String {
         "[[keys]]\naccess_key = \"{BENCH_AK}\"\nsecret_key = \"{BENCH_SK}\"\n\n\
          [embedded]\nmax_records = {RECORDS}\n\n\
          [embedded.simulation]\nagents_per_vdn = {AGENTS_PER_VDN}\n\
-         arrivals_per_minute = {ARRIVALS_PER_MINUTE}.0\nwarm_up_minutes = {WARM_UP_MINUTES}\n"
+         arrivals_per_minute = {ARRIVALS_PER_MINUTE}.0\nmean_talk_secs = {MEAN_TALK_SECS}\n\
+         warm_up_minutes = {WARM_UP_MINUTES}\n"
     )
 }
 
@@ -46,11 +49,15 @@ impl Bench {
     pub(crate) fn start_live(&self, name: &str) -> anyhow::Result<(Running, LiveServer)> {
         let address = procs::free_address()?;
         let mut args = self.server_args(address, true);
-        // The live settings instead of the bench's own.
-        if let Some(at) = args.iter().position(|arg| arg == "--config") {
-            args[at + 1] = self.live_config.display().to_string();
+        // The live settings and the simulation instead of the bench's own and the snapshot.
+        for (flag, value) in [
+            ("--config", self.live_config.display().to_string()),
+            ("--simulation", "true".to_owned()),
+        ] {
+            if let Some(at) = args.iter().position(|arg| arg == flag) {
+                args[at + 1] = value;
+            }
         }
-        args.extend(["--simulation".to_owned(), "true".to_owned()]);
         let running = Running::start(name, &self.bins.server, &args, address, &self.log(name))?;
         let status = signed_get(&running, "/sandbox/v1/simulation")?;
         let example: CallKey =

@@ -422,6 +422,10 @@ impl Bench {
             self.workers.to_string(),
             "--log-filter".to_owned(),
             "warn".to_owned(),
+            // The demo snapshot: fixed calls to query (the live targets ask for the
+            // simulation instead).
+            "--simulation".to_owned(),
+            "false".to_owned(),
         ];
         if plain {
             args.push("--plain-http".to_owned());

@@ -462,6 +462,44 @@ mod tests {
     }
 
     #[test]
+    fn growing_durations_add_the_whole_seconds_since_they_were_stored() {
+        let call = BasicCallInfo {
+            wait_time: Some(7),
+            total_talking_times: Some(30),
+            logon_times: None,
+            ..BasicCallInfo::default()
+        };
+        let growth = Growth {
+            mask: Growth::TALK | Growth::LOGON,
+            since_ms: 1_000,
+        };
+        let packed = PackedCall::pack_growing(&call, &CallExtras::default(), Some(growth));
+        let clock = Clock::manual(1_000);
+        assert_eq!(packed.unpack(&clock).total_talking_times, Some(30));
+        clock.advance(60_999).unwrap();
+        let grown = packed.unpack(&clock);
+        assert_eq!(
+            grown.wait_time,
+            Some(7),
+            "waiting does not grow while talking"
+        );
+        assert_eq!(grown.total_talking_times, Some(90));
+        assert_eq!(
+            grown.logon_times,
+            Some(60),
+            "an absent duration grows from 0"
+        );
+        let mut direct = Recorded::default();
+        packed.write_fields(&clock, &mut direct);
+        let mut unpacked = Recorded::default();
+        grown.write_fields(&mut unpacked);
+        assert_eq!(direct, unpacked);
+        // A clock behind the stored instant adds nothing.
+        let early = Clock::manual(0);
+        assert_eq!(packed.unpack(&early).total_talking_times, Some(30));
+    }
+
+    #[test]
     fn demo_calls_round_trip_and_stay_small() {
         let settings = DemoSettings {
             count: 2000,

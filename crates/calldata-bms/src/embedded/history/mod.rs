@@ -22,7 +22,8 @@ pub use journey::{Journey, MAX_VISITS, Stop, Visit};
 /// How long a record is kept.
 pub const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The records kept by default: about 40 MB of typical calls.
+/// The records kept by default: about 50 MB of typical calls (about 415 bytes each as
+/// [`RecordBook::bytes`] counts them, plus their indexes).
 pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 
 /// An ended call as the book holds it, with the number that orders calls that ended in the
