@@ -148,6 +148,7 @@ mod builder;
 mod client;
 mod error;
 mod retry;
+mod sandbox;
 pub mod signing;
 
 pub use builder::{
@@ -156,6 +157,7 @@ pub use builder::{
 pub use client::{Client, FoundCall};
 pub use error::{EXCERPT_CHARS, Error, HttpStatus, TransportKind};
 pub use retry::RetryPolicy;
+pub use sandbox::{SANDBOX_LIST_LIMIT, SandboxAgent, SandboxCall};
 
 /// The model crate, for the call record's enums and the other wire types.
 pub use calldata_model as model;
