@@ -1,6 +1,6 @@
-//! `calldata`: query a call, an agent's calls or a call's detail, sign a request by hand, or
-//! ping a CC-CMS server, from the
-//! command line. With no URL or key given it uses a local `calldata-server`'s defaults.
+//! `calldata`: query a call, an agent's calls or a call's detail, watch a VDN's agents and
+//! queues, sign a request by hand, or ping a CC-CMS server, from the command line. With no
+//! URL or key given it uses a local `calldata-server`'s defaults.
 //!
 //! One file per subcommand; what the subcommands that call the API share (settings,
 //! client, errors, output) is in `run.rs`.
@@ -16,6 +16,7 @@ mod run;
 mod settings;
 mod sign;
 mod table;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,9 @@ enum Command {
     /// One call in progress in detail (querydetailcallinfo), as a table (or --json)
     #[command(after_help = EXIT_CODES_HELP)]
     Detail(detail::DetailArgs),
+    /// A wallboard of one VDN, refreshed every second: its agents, their calls and the queues
+    #[command(after_help = EXIT_CODES_HELP)]
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +95,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         )),
         Command::GroupCalls(args) => run::block_on(group_calls::run(args, connection)),
         Command::Detail(args) => run::block_on(detail::run(args, connection)),
+        Command::Watch(args) => run::block_on(watch::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
 }
