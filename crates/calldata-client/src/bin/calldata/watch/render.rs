@@ -2,6 +2,7 @@
 //! counts), the agents table, the queues table and, live, a status line. `--once` draws the
 //! same frame on ratatui's `TestBackend`, tall enough for every row, and prints its text.
 
+use calldata_client::SANDBOX_LIST_LIMIT;
 use ratatui::Frame;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -17,7 +18,7 @@ use super::view::View;
 use crate::table::duration;
 
 /// Lines of the header.
-const HEADER_LINES: u16 = 3;
+const HEADER_LINES: u16 = 4;
 
 /// Lines a bordered table takes besides its rows: two borders and the header row.
 const TABLE_FRAME: u16 = 3;
@@ -132,13 +133,9 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
         .iter()
         .map(|(state, count)| format!("{count} {state}"))
         .collect();
-    let calls = match states.is_empty() {
-        true => format!("calls at agents: {}", board.calls_at_agents()),
-        false => format!(
-            "calls at agents: {} ({})",
-            board.calls_at_agents(),
-            states.join(", ")
-        ),
+    let by_state = match states.is_empty() {
+        true => "by state: -".to_owned(),
+        false => format!("by state: {}", states.join(", ")),
     };
     let private = format!("{} in private queues", board.privately_queued());
     let queued = match &board.queues {
@@ -151,7 +148,12 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
     };
     vec![
         first,
-        Line::from(format!("{agents} · {calls}")),
+        Line::from(format!(
+            "{agents} · calls at agents: {}",
+            board.calls_at_agents()
+        )),
+        // A line of its own: eight states' counts do not fit beside the others.
+        Line::from(format!("  {by_state}")),
         Line::from(queued),
     ]
 }
@@ -248,41 +250,46 @@ fn draw_queues(frame: &mut Frame<'_>, area: Rect, view: &View) {
         );
         return;
     };
-    let title = if queues.truncated {
-        " queues (of the first 1000 calls listed) "
-    } else {
-        " queues "
-    };
-    let table = Table::new(queue_rows(queues), QUEUE_WIDTHS)
+    let rows = queue_rows(queues);
+    let visible = usize::from(area.height.saturating_sub(TABLE_FRAME));
+    let mut title = String::from(" queues");
+    if rows.len() > visible {
+        title.push_str(&format!(" ({visible} of {} shown)", rows.len()));
+    }
+    if queues.truncated {
+        title.push_str(&format!(
+            " (of the first {SANDBOX_LIST_LIMIT} calls listed)"
+        ));
+    }
+    title.push(' ');
+    let table = Table::new(rows, QUEUE_WIDTHS)
         .header(Row::new(["queue", "skill", "waiting", "longest wait"]).style(Style::new().bold()))
         .block(Block::bordered().title(title));
     frame.render_widget(table, area);
 }
 
+/// The IVR line, then a line per skill queue: the IVR line first, so that a screen too
+/// short for every queue still shows it.
 fn queue_rows(queues: &Queues) -> Vec<Row<'static>> {
     let wait = |seconds: Option<i64>| seconds.map_or_else(|| "-".to_owned(), duration);
-    let mut rows: Vec<Row<'static>> = queues
-        .skills
-        .iter()
-        .map(|queue| {
-            Row::new([
-                queue
-                    .device_no
-                    .map_or_else(|| "-".to_owned(), |no| no.to_string()),
-                queue.skill.clone(),
-                queue.waiting.to_string(),
-                wait(queue.longest_wait),
-            ])
-        })
-        .collect();
     let ivr = &queues.ivr;
-    rows.push(Row::new([
+    let ivr = Row::new([
         "IVR".to_owned(),
         format!("{} flows", ivr.flows),
         ivr.calls.to_string(),
         wait(ivr.longest_wait),
-    ]));
-    rows
+    ]);
+    let skills = queues.skills.iter().map(|queue| {
+        Row::new([
+            queue
+                .device_no
+                .map_or_else(|| "-".to_owned(), |no| no.to_string()),
+            queue.skill.clone(),
+            queue.waiting.to_string(),
+            wait(queue.longest_wait),
+        ])
+    });
+    std::iter::once(ivr).chain(skills).collect()
 }
 
 fn status_line(view: &View) -> Paragraph<'static> {
@@ -333,6 +340,8 @@ mod tests {
                  "callSkill":"defaultAudioSkill","waitTime":95,"callStatus":2},
                 {"ccId":1,"vdn":1,"callId":"1764546000789-5","deviceType":1,"deviceNo":7,
                  "callSkill":"defaultAudioSkill","waitTime":"12","callStatus":2},
+                {"ccId":1,"vdn":1,"callId":"1764546000789-7","deviceType":1,"deviceNo":9,
+                 "callSkill":"vipVoice","waitTime":3,"callStatus":2},
                 {"ccId":1,"vdn":1,"callId":"1764546000789-6","deviceType":3,"deviceNo":2,
                  "waitTime":40,"callStatus":1}
             ]"#,
@@ -364,8 +373,9 @@ mod tests {
         let text = text(&view_of(&snapshot()), 100);
         let expected = "\
 calldata watch · https://127.0.0.1:8443 · ccId 1 · vdn 1 · refreshed 14:03:27
-agents signed in: 3 · calls at agents: 3 (1 alerting, 1 talking, 1 held)
-queued: 2 in skill queues · 1 in private queues · 1 in IVR flows
+agents signed in: 3 · calls at agents: 3
+  by state: 1 alerting, 1 talking, 1 held
+queued: 3 in skill queues · 1 in private queues · 1 in IVR flows
 ┌ agents (3) ──────────────────────────────────────────────────────────────────────────────────────┐
 │agent    state        call                       talk time   private queue                        │
 │1001     talking      1764546000123-0            2m 17s      1                                    │
@@ -374,8 +384,9 @@ queued: 2 in skill queues · 1 in private queues · 1 in IVR flows
 └──────────────────────────────────────────────────────────────────────────────────────────────────┘
 ┌ queues ──────────────────────────────────────────────────────────────────────────────────────────┐
 │queue    skill                    waiting  longest wait                                           │
-│7        defaultAudioSkill        2        1m 35s                                                 │
 │IVR      1 flows                  1        40s                                                    │
+│7        defaultAudioSkill        2        1m 35s                                                 │
+│9        vipVoice                 1        3s                                                     │
 └──────────────────────────────────────────────────────────────────────────────────────────────────┘
 ";
         assert_eq!(text, expected, "got:\n{text}");
@@ -403,7 +414,7 @@ queued: 2 in skill queues · 1 in private queues · 1 in IVR flows
         let mut view = view_of(&snapshot());
         view.failed("no answer from the server".into(), "14:03:28".into());
         view.scroll_by(1);
-        let mut terminal = Terminal::new(TestBackend::new(100, 14)).unwrap();
+        let mut terminal = Terminal::new(TestBackend::new(100, 16)).unwrap();
         terminal
             .draw(|frame| draw(frame, &view, Mode::Live))
             .unwrap();
@@ -417,5 +428,9 @@ queued: 2 in skill queues · 1 in private queues · 1 in IVR flows
         // Too short for three agents: scrolled one down, the first is out of sight.
         assert!(screen.contains(" agents 2-"), "{screen}");
         assert!(!screen.contains("1764546000123-0"), "{screen}");
+        // The queues get a third of the screen: the IVR line first, then what fits.
+        assert!(screen.contains(" queues (2 of 3 shown) "), "{screen}");
+        assert!(screen.contains("IVR      1 flows"), "{screen}");
+        assert!(!screen.contains("vipVoice"), "{screen}");
     }
 }
