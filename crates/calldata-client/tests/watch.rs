@@ -219,10 +219,12 @@ fn once_fails_like_the_other_commands_when_the_server_refuses() {
 }
 
 /// A tmux server of the test's own (its own socket), killed when dropped, so that a
-/// failed test leaves no tmux server or wallboard behind.
+/// failed test leaves no tmux server, wallboard or socket file behind.
 struct Tmux {
     socket: String,
     config: PathBuf,
+    /// Where tmux made the socket, once the server runs.
+    socket_path: Option<PathBuf>,
     _dir: tempfile::TempDir,
 }
 
@@ -244,6 +246,7 @@ impl Tmux {
         Self {
             socket: format!("calldata-watch-{}-{nanos}", std::process::id()),
             config,
+            socket_path: None,
             _dir: dir,
         }
     }
@@ -266,7 +269,7 @@ impl Tmux {
     }
 
     /// Runs `program` with `args` in a detached 160x50 session.
-    fn start(&self, program: &str, args: &[String]) {
+    fn start(&mut self, program: &str, args: &[String]) {
         let mut command = vec![
             "new-session",
             "-d",
@@ -280,6 +283,10 @@ impl Tmux {
         ];
         command.extend(args.iter().map(String::as_str));
         self.tmux(&command);
+        let path = self
+            .tmux(&["display-message", "-p", "#{socket_path}"])
+            .stdout;
+        self.socket_path = Some(PathBuf::from(String::from_utf8(path).unwrap().trim()));
     }
 
     /// The pane's text as shown now.
@@ -332,6 +339,10 @@ impl Drop for Tmux {
             .arg(&self.socket)
             .arg("kill-server")
             .output();
+        // tmux leaves the socket file of a killed server.
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -398,7 +409,7 @@ fn the_live_wallboard_follows_the_contact_center_and_quits_on_q() {
     let newcomer = 111;
     assert!(!demo_agents(vdn).contains(&newcomer));
 
-    let tmux = Tmux::new();
+    let mut tmux = Tmux::new();
     let mut args: Vec<String> = [
         "--url",
         &server.base_url,

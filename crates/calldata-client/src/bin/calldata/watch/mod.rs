@@ -113,9 +113,10 @@ pub(crate) async fn run(args: &WatchArgs, connection: &ConnectionArgs) -> Result
         .await
         .map_err(|error| Failure::from_client(&error, &settings))?;
     view.refreshed(Board::of(&snapshot), clock.now());
-    let width = match stdout_is_terminal {
-        true => crossterm::terminal::size().map_or(ONCE_WIDTH, |(columns, _)| columns),
-        false => ONCE_WIDTH,
+    let width = if stdout_is_terminal {
+        crossterm::terminal::size().map_or(ONCE_WIDTH, |(columns, _)| columns)
+    } else {
+        ONCE_WIDTH
     };
     run::write_stdout(render::text(&view, width).as_bytes())
 }

@@ -133,9 +133,10 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
         .iter()
         .map(|(state, count)| format!("{count} {state}"))
         .collect();
-    let by_state = match states.is_empty() {
-        true => "by state: -".to_owned(),
-        false => format!("by state: {}", states.join(", ")),
+    let by_state = if states.is_empty() {
+        "by state: -".to_owned()
+    } else {
+        format!("by state: {}", states.join(", "))
     };
     let private = format!("{} in private queues", board.privately_queued());
     let queued = match &board.queues {
@@ -252,16 +253,17 @@ fn draw_queues(frame: &mut Frame<'_>, area: Rect, view: &View) {
     };
     let rows = queue_rows(queues);
     let visible = usize::from(area.height.saturating_sub(TABLE_FRAME));
-    let mut title = String::from(" queues");
-    if rows.len() > visible {
-        title.push_str(&format!(" ({visible} of {} shown)", rows.len()));
-    }
-    if queues.truncated {
-        title.push_str(&format!(
-            " (of the first {SANDBOX_LIST_LIMIT} calls listed)"
-        ));
-    }
-    title.push(' ');
+    let shown = if rows.len() > visible {
+        format!(" ({visible} of {} shown)", rows.len())
+    } else {
+        String::new()
+    };
+    let listed = if queues.truncated {
+        format!(" (of the first {SANDBOX_LIST_LIMIT} calls listed)")
+    } else {
+        String::new()
+    };
+    let title = format!(" queues{shown}{listed} ");
     let table = Table::new(rows, QUEUE_WIDTHS)
         .header(Row::new(["queue", "skill", "waiting", "longest wait"]).style(Style::new().bold()))
         .block(Block::bordered().title(title));

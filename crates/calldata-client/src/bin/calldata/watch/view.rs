@@ -98,7 +98,7 @@ impl Clock {
     }
 
     /// The time now.
-    pub(crate) fn now(&self) -> String {
+    pub(crate) fn now(self) -> String {
         let now = OffsetDateTime::now_utc().to_offset(self.offset);
         let text = now
             .format(format_description!("[hour]:[minute]:[second]"))
