@@ -128,7 +128,7 @@
 //!
 //! None by default: the library alone. `cli` builds the `calldata` command-line tool
 //! (`cargo install calldata-client --features cli`) and adds what only it needs (clap,
-//! comfy-table, local time).
+//! comfy-table, local time, and ratatui with crossterm for `calldata watch`).
 //!
 //! # Versions
 //!
