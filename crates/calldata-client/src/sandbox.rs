@@ -6,10 +6,11 @@
 //!
 //! Both are signed `GET`s answered in the short envelope, and their items are read
 //! tolerantly like every other reply: numbers may arrive as strings of digits, absent
-//! fields are absent, unknown fields are ignored.
+//! fields are absent, unknown fields are ignored. The IDs are the model's, checked in their
+//! ranges: a list whose item has none is no list of this VDN.
 
 use calldata_model::local_server::{SANDBOX_AGENTS_PATH, SANDBOX_CALLS_PATH};
-use calldata_model::{BasicCallInfo, CallDirection, CallStatus, CcId, Vdn, lenient};
+use calldata_model::{AgentId, BasicCallInfo, CallDirection, CallStatus, CcId, Vdn, lenient};
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
@@ -20,30 +21,15 @@ pub const SANDBOX_LIST_LIMIT: usize = 1000;
 
 /// A signed-in agent of the sandbox's list:
 /// `{"ccId": 1, "vdn": 1, "agentId": 1001, "calls": [...], "privateCalls": [...]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SandboxAgent {
     /// Call center ID.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cc_id: Option<i64>,
+    pub cc_id: CcId,
     /// VDN ID.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub vdn: Option<i64>,
+    pub vdn: Vdn,
     /// Agent ID.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub agent_id: Option<i64>,
+    pub agent_id: AgentId,
     /// The IDs of the calls at the agent, in the order they started.
     #[serde(default, deserialize_with = "lenient::strings")]
     pub calls: Vec<String>,
@@ -54,23 +40,13 @@ pub struct SandboxAgent {
 
 /// A call in progress of the sandbox's list: its key, the 25 basic fields and, when the
 /// record has them, its status and direction, in one flat object.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SandboxCall {
     /// Call center ID.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cc_id: Option<i64>,
+    pub cc_id: CcId,
     /// VDN ID.
-    #[serde(
-        default,
-        deserialize_with = "lenient::opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub vdn: Option<i64>,
+    pub vdn: Vdn,
     /// Call ID.
     #[serde(default, deserialize_with = "lenient::string")]
     pub call_id: String,
@@ -145,15 +121,15 @@ mod tests {
         let agents: Vec<SandboxAgent> = answered(
             r#"{"resultCode":"0100000","resultDesc":[
                 {"ccId":1,"vdn":"1","agentId":"1001","calls":["1-1",7],"privateCalls":null},
-                {"ccId":1,"vdn":1,"agentId":101,"future":true}
+                {"ccId":"1","vdn":1,"agentId":101,"future":true}
             ]}"#,
         );
         assert_eq!(agents.len(), 2);
-        assert_eq!(agents[0].agent_id, Some(1001));
-        assert_eq!(agents[0].vdn, Some(1));
+        assert_eq!(agents[0].agent_id.get(), 1001);
+        assert_eq!(agents[0].vdn.get(), 1);
         assert_eq!(agents[0].calls, ["1-1", "7"]);
         assert!(agents[0].private_calls.is_empty());
-        assert_eq!(agents[1].agent_id, Some(101));
+        assert_eq!(agents[1].agent_id.get(), 101);
         assert!(agents[1].calls.is_empty());
     }
 
@@ -179,7 +155,16 @@ mod tests {
 
     #[test]
     fn garbage_where_a_number_belongs_fails_the_list() {
-        let body = r#"{"resultCode":"0100000","resultDesc":[{"callId":"1-1","waitTime":true}]}"#;
-        assert!(read_envelope::<Vec<SandboxCall>>(EnvelopeKind::Short, body.as_bytes()).is_err());
+        for item in [
+            r#"{"ccId":1,"vdn":1,"callId":"1-1","waitTime":true}"#,
+            r#"{"ccId":1,"vdn":0,"callId":"1-1"}"#,
+            r#"{"vdn":1,"callId":"1-1"}"#,
+        ] {
+            let body = format!(r#"{{"resultCode":"0100000","resultDesc":[{item}]}}"#);
+            assert!(
+                read_envelope::<Vec<SandboxCall>>(EnvelopeKind::Short, body.as_bytes()).is_err(),
+                "{item}"
+            );
+        }
     }
 }

@@ -12,28 +12,11 @@
 #[allow(dead_code)] // each test file uses part of the helpers
 mod support;
 
-use std::time::Duration;
-
 use calldata_bms::embedded::demo::IDLE_DEMO_AGENTS;
 use calldata_bms::embedded::demo_records;
-use calldata_client::{AgentKey, Client, Credentials, Error, RetryPolicy};
-use calldata_model::AgentId;
+use calldata_client::{AgentKey, Error};
 
-use support::{AK, DEMO, RealServer, SK, existing_call, spawn_default_server, spawn_server};
-
-fn client(server: &RealServer) -> Client {
-    Client::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials::new(AK, SK))
-        .ca_cert_file(server.ca_cert())
-        .retry_policy(RetryPolicy::new(
-            0,
-            Duration::from_millis(1),
-            Duration::from_millis(2),
-        ))
-        .build()
-        .unwrap()
-}
+use support::{DEMO, client, existing_call, spawn_default_server, spawn_server};
 
 #[tokio::test]
 async fn the_calls_listed_are_the_demo_calls_of_the_vdn() {
@@ -47,14 +30,10 @@ async fn the_calls_listed_are_the_demo_calls_of_the_vdn() {
         .filter(|record| (record.key.cc_id, record.key.vdn) == (key.cc_id, key.vdn))
         .count();
     assert_eq!(calls.len(), expected);
-    let cc_vdn = (
-        Some(i64::from(key.cc_id.get())),
-        Some(i64::from(key.vdn.get())),
-    );
     assert!(
         calls
             .iter()
-            .all(|listed| (listed.cc_id, listed.vdn) == cc_vdn)
+            .all(|listed| (listed.cc_id, listed.vdn) == (key.cc_id, key.vdn))
     );
     let listed = calls
         .iter()
@@ -77,18 +56,16 @@ async fn each_agent_listed_has_the_calls_its_interfaces_answer() {
     let agents = client.sandbox_agents(key.cc_id, key.vdn).await.unwrap();
     for idle in IDLE_DEMO_AGENTS {
         assert!(
-            agents
-                .iter()
-                .any(|agent| agent.agent_id == Some(i64::from(idle))),
+            agents.iter().any(|agent| agent.agent_id.get() == idle),
             "idle demo agent {idle} is not listed"
         );
     }
     assert!(agents.iter().any(|agent| !agent.calls.is_empty()));
     for agent in &agents {
         let agent_key = AgentKey {
-            cc_id: key.cc_id,
-            vdn: key.vdn,
-            agent_id: AgentId::new(agent.agent_id.unwrap()).unwrap(),
+            cc_id: agent.cc_id,
+            vdn: agent.vdn,
+            agent_id: agent.agent_id,
         };
         assert_eq!(client.agent_calls(&agent_key).await.unwrap(), agent.calls);
         assert_eq!(

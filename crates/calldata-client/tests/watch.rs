@@ -96,6 +96,12 @@ fn demo_queued(vdn: (CcId, Vdn)) -> usize {
         .count()
 }
 
+/// The frame `command` prints, which must succeed.
+fn frame_of(command: &mut assert_cmd::Command) -> String {
+    let output = command.assert().success().get_output().stdout.clone();
+    String::from_utf8(output).unwrap()
+}
+
 /// Whether a line of `screen` is the agents table's row of `agent` and holds all of `cells`.
 fn has_row(screen: &str, agent: u32, cells: &[&str]) -> bool {
     screen.lines().any(|line| {
@@ -111,18 +117,14 @@ fn once_prints_the_vdns_agents_and_queues_with_no_setup() {
     let server = spawn_server(|settings| settings.keys.clear());
     let vdn = demo_vdn();
     let (agent, call) = demo_agent(vdn);
-    let output = calldata()
-        .env("CALLDATA_DATA_DIR", server.data_dir.path())
-        .env("CALLDATA_URL", &server.base_url)
-        .arg("watch")
-        .args(vdn_args(vdn))
-        .arg("--once")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let frame = String::from_utf8(output).unwrap();
+    let frame = frame_of(
+        calldata()
+            .env("CALLDATA_DATA_DIR", server.data_dir.path())
+            .env("CALLDATA_URL", &server.base_url)
+            .arg("watch")
+            .args(vdn_args(vdn))
+            .arg("--once"),
+    );
     assert!(
         frame.starts_with(&format!(
             "calldata watch · {} · ccId {} · vdn {} · refreshed ",
@@ -153,16 +155,12 @@ fn once_with_named_agents_works_without_the_sandbox() {
     let server = spawn_server(|settings| settings.embedded.sandbox = false);
     let vdn = demo_vdn();
     let (agent, call) = demo_agent(vdn);
-    let output = calldata_at(&server, AK, SK)
-        .arg("watch")
-        .args(vdn_args(vdn))
-        .args(["--agents", &format!("{agent},4242"), "--once"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let frame = String::from_utf8(output).unwrap();
+    let frame = frame_of(
+        calldata_at(&server, AK, SK)
+            .arg("watch")
+            .args(vdn_args(vdn))
+            .args(["--agents", &format!("{agent},4242"), "--once"]),
+    );
     assert!(frame.contains("agents watched: 2 ·"), "{frame}");
     assert!(has_row(&frame, agent, &[&call]), "{frame}");
     // An agent the platform does not know has no call: idle.

@@ -69,7 +69,7 @@ impl Board {
 #[cfg(test)]
 mod tests {
     use calldata_client::SandboxCall;
-    use calldata_model::{AgentCall, AgentCalls, BasicCallInfo, CallStatus};
+    use calldata_model::{AgentCall, AgentCalls, BasicCallInfo, CallStatus, CcId, Vdn};
 
     use super::*;
 
@@ -101,7 +101,10 @@ mod tests {
                     total_talking_times: Some(75),
                     ..BasicCallInfo::default()
                 },
-                ..SandboxCall::default()
+                cc_id: CcId::new(1).unwrap(),
+                vdn: Vdn::new(1).unwrap(),
+                call_status: None,
+                call_in_out: None,
             }]),
         };
         let board = Board::of(&snapshot);

@@ -51,11 +51,7 @@ async fn agents_calls(
     let agents = match &watched.agents {
         Some(agents) => agents.clone(),
         None => match sandboxed(client.sandbox_agents(watched.cc_id, watched.vdn)).await? {
-            Some(listed) => listed
-                .iter()
-                .filter_map(|agent| agent.agent_id)
-                .filter_map(|id| AgentId::new(id).ok())
-                .collect(),
+            Some(listed) => listed.iter().map(|agent| agent.agent_id).collect(),
             None => return Ok(None),
         },
     };

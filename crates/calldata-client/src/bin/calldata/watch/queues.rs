@@ -92,7 +92,7 @@ pub(crate) fn queues(calls: &[SandboxCall]) -> Queues {
 
 #[cfg(test)]
 mod tests {
-    use calldata_model::BasicCallInfo;
+    use calldata_model::{BasicCallInfo, CcId, Vdn};
 
     use super::*;
 
@@ -106,7 +106,10 @@ mod tests {
                 ..BasicCallInfo::default()
             },
             call_status: status.map(CallStatus::from_code),
-            ..SandboxCall::default()
+            cc_id: CcId::new(1).unwrap(),
+            vdn: Vdn::new(1).unwrap(),
+            call_id: String::new(),
+            call_in_out: None,
         }
     }
 
