@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Table, Wrap};
 
 use super::agents::AgentRow;
+use super::board::Board;
 use super::queues::Queues;
 use super::view::View;
 use crate::table::duration;
@@ -123,10 +124,18 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
     let Some(board) = &view.board else {
         return vec![first, Line::from("reading the first refresh ...")];
     };
-    let agents = match &board.agents {
-        Some(rows) if view.named_agents => format!("agents watched: {}", rows.len()),
-        Some(rows) => format!("agents signed in: {}", rows.len()),
-        None => "agents: not available from this endpoint".to_owned(),
+    let Some(rows) = &board.agents else {
+        return vec![
+            first,
+            Line::from("agents: not available from this endpoint"),
+            Line::from(""),
+            Line::from(queued_line(board)),
+        ];
+    };
+    let agents = if view.named_agents {
+        format!("agents watched: {}", rows.len())
+    } else {
+        format!("agents signed in: {}", rows.len())
     };
     let states: Vec<String> = board
         .calls_by_state
@@ -138,15 +147,6 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
     } else {
         format!("by state: {}", states.join(", "))
     };
-    let private = format!("{} in private queues", board.privately_queued());
-    let queued = match &board.queues {
-        Some(queues) => format!(
-            "queued: {} in skill queues · {private} · {} in IVR flows",
-            queues.waiting(),
-            queues.ivr.calls
-        ),
-        None => format!("queued: {private} · skill queues not available from this endpoint"),
-    };
     vec![
         first,
         Line::from(format!(
@@ -155,18 +155,44 @@ fn header_lines(view: &View) -> Vec<Line<'static>> {
         )),
         // A line of its own: eight states' counts do not fit beside the others.
         Line::from(format!("  {by_state}")),
-        Line::from(queued),
+        Line::from(queued_line(board)),
     ]
 }
 
-/// Lines the agents block needs for every row (or for its one-line message).
-fn agents_height(view: &View) -> u16 {
-    match view.board.as_ref().and_then(|board| board.agents.as_ref()) {
-        Some(rows) => u16::try_from(rows.len())
-            .unwrap_or(u16::MAX)
-            .saturating_add(TABLE_FRAME),
-        None => TABLE_FRAME,
+/// The header's line of queued calls, with the counts the endpoint gives: the skill
+/// queues and IVR flows from the calls list, the private queues from the agents' calls.
+fn queued_line(board: &Board) -> String {
+    let mut parts = Vec::new();
+    if let Some(queues) = &board.queues {
+        parts.push(format!("{} in skill queues", queues.waiting()));
     }
+    if board.agents.is_some() {
+        parts.push(format!("{} in private queues", board.privately_queued()));
+    }
+    if let Some(queues) = &board.queues {
+        parts.push(format!("{} in IVR flows", queues.ivr.calls));
+    } else {
+        parts.push("skill queues not available from this endpoint".to_owned());
+    }
+    format!("queued: {}", parts.join(" · "))
+}
+
+/// What the agents block says when the endpoint cannot list agents.
+const NO_AGENTS: [&str; 2] = [
+    "agents: not available from this endpoint (it has no sandbox to list them);",
+    "name them with --agents, e.g. --agents 1001-1040,1099",
+];
+
+/// Lines the agents block needs for every row (or for its message).
+fn agents_height(view: &View) -> u16 {
+    let lines = match view.board.as_ref().and_then(|board| board.agents.as_ref()) {
+        // The frame holds a header row the message has no need of.
+        None => NO_AGENTS.len() - 1,
+        Some(rows) => rows.len(),
+    };
+    u16::try_from(lines)
+        .unwrap_or(u16::MAX)
+        .saturating_add(TABLE_FRAME)
 }
 
 /// Lines the queues block needs: a row per skill queue, the IVR row, the frame.
@@ -181,19 +207,13 @@ fn queues_height(view: &View) -> u16 {
 
 fn draw_agents(frame: &mut Frame<'_>, area: Rect, view: &View, mode: Mode) {
     let Some(rows) = view.board.as_ref().and_then(|board| board.agents.as_ref()) else {
-        let message = match view.board {
-            Some(_) => {
-                "agents: not available from this endpoint (it has no sandbox to list them); name them with --agents 1001-1040,1099"
-            }
-            None => "",
+        // Before the first refresh the block stays empty: nothing is known yet.
+        let message: Vec<Line<'static>> = match view.board {
+            Some(_) => NO_AGENTS.into_iter().map(Line::from).collect(),
+            None => Vec::new(),
         };
         let block = Block::bordered().title(" agents ");
-        frame.render_widget(
-            Paragraph::new(message)
-                .wrap(Wrap { trim: true })
-                .block(block),
-            area,
-        );
+        frame.render_widget(Paragraph::new(message).block(block), area);
         return;
     };
     let visible = usize::from(area.height.saturating_sub(TABLE_FRAME));
@@ -201,7 +221,7 @@ fn draw_agents(frame: &mut Frame<'_>, area: Rect, view: &View, mode: Mode) {
         Mode::Once => 0,
         Mode::Live => view.scroll.min(rows.len().saturating_sub(visible)),
     };
-    let shown = &rows[first..rows.len().min(first + visible)];
+    let shown: Vec<&AgentRow> = rows.iter().skip(first).take(visible).collect();
     let title = if shown.len() == rows.len() {
         format!(" agents ({}) ", rows.len())
     } else {
@@ -212,7 +232,7 @@ fn draw_agents(frame: &mut Frame<'_>, area: Rect, view: &View, mode: Mode) {
             rows.len()
         )
     };
-    let table = Table::new(shown.iter().map(agent_row), AGENT_WIDTHS)
+    let table = Table::new(shown.into_iter().map(agent_row), AGENT_WIDTHS)
         .header(
             Row::new(["agent", "state", "call", "talk time", "private queue"])
                 .style(Style::new().bold()),
@@ -317,7 +337,6 @@ mod tests {
     use calldata_model::{CcId, Vdn};
 
     use super::*;
-    use crate::watch::board::Board;
     use crate::watch::fetch::{Snapshot, Watched};
 
     /// A snapshot as the server answers it: two agents, one idle, and the VDN's calls.
@@ -408,7 +427,20 @@ queued: 3 in skill queues · 1 in private queues · 1 in IVR flows
         assert!(!frame.contains("2m 17s"), "{frame}");
         snapshot.agents = None;
         let frame = text(&view_of(&snapshot), 100);
-        assert!(frame.contains("name them with --agents"), "{frame}");
+        let expected = "\
+calldata watch · https://127.0.0.1:8443 · ccId 1 · vdn 1 · refreshed 14:03:27
+agents: not available from this endpoint
+
+queued: skill queues not available from this endpoint
+┌ agents ──────────────────────────────────────────────────────────────────────────────────────────┐
+│agents: not available from this endpoint (it has no sandbox to list them);                        │
+│name them with --agents, e.g. --agents 1001-1040,1099                                             │
+└──────────────────────────────────────────────────────────────────────────────────────────────────┘
+┌ queues ──────────────────────────────────────────────────────────────────────────────────────────┐
+│queues: not available from this endpoint                                                          │
+└──────────────────────────────────────────────────────────────────────────────────────────────────┘
+";
+        assert_eq!(frame, expected, "got:\n{frame}");
     }
 
     #[test]
