@@ -21,7 +21,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::command::{cargo, has_cargo_subcommand, run_checked, workspace_root};
+use crate::command::{cargo, has_cargo_subcommand, run_checked, target_dir, workspace_root};
 use crate::package::PUBLISHED;
 
 /// The last version of the published crates on crates.io: the baseline of
@@ -50,7 +50,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     run_checked(doc)?;
 
     let root = workspace_root();
-    let doc_dir = root.join("target/doc");
+    let doc_dir = target_dir().join("doc");
     let mut changed = Vec::new();
     for package in PUBLISHED {
         let krate = package.replace('-', "_");

@@ -12,6 +12,15 @@ pub(crate) fn workspace_root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
+/// Where cargo writes its output: `CARGO_TARGET_DIR` when set (relative to the workspace
+/// root, as cargo reads it from there), else the workspace's `target/`.
+pub(crate) fn target_dir() -> PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
+}
+
 /// A `cargo` command (the same cargo that runs xtask) in the workspace root.
 pub(crate) fn cargo() -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

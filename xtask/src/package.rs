@@ -8,7 +8,7 @@
 //! - Contents: `cargo package --list` of each holds `LICENSE-MIT`, `LICENSE-APACHE` and its
 //!   README.
 //! - Library only: `cargo tree -p calldata-client -e normal`, with the default features and
-//!   with none, holds no CLI crate (clap, comfy-table).
+//!   with none, holds no CLI crate (clap, comfy-table, ratatui, crossterm).
 //! - MSRV: every crate the published crates build with (normal and build dependencies, any
 //!   platform, every feature) declares a `rust-version` no newer than ours, and the
 //!   toolchain at hand is not older than it (see [`check_msrv`]).
@@ -34,7 +34,7 @@ pub(crate) const PUBLISHED: [&str; 2] = ["calldata-model", "calldata-client"];
 const REQUIRED_FILES: [&str; 3] = ["LICENSE-MIT", "LICENSE-APACHE", "README.md"];
 
 /// Crates only the `calldata` binary needs; a library user must not get them by default.
-const CLI_ONLY: [&str; 2] = ["clap", "comfy-table"];
+const CLI_ONLY: [&str; 4] = ["clap", "comfy-table", "ratatui", "crossterm"];
 
 /// The repository placeholder the manifests had before there was a published address.
 const PLACEHOLDER: &str = "example.invalid";

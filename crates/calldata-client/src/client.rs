@@ -1,7 +1,8 @@
 //! `Client`: one private generic call holding what every interface shares (the URL from
 //! the model's [`Interface`](calldata_model::Interface), a fresh signature per attempt,
 //! retries, the status check and the reply read in the interface's envelope), and one
-//! public method per interface over it.
+//! public method per interface over it; a signed `GET` beside it for the sandbox's lists
+//! (`sandbox.rs`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,9 +14,9 @@ use calldata_model::auth::SigningOptions;
 use calldata_model::{
     AgentCalls, AgentFields, AgentGroupKey, AgentKey, AgentPrivateCall, ApiReply, BasicCallInfo,
     CallDetailRecord, CallDirection, CallKey, CallRecordKey, CtiServerTime, DetailCallInfo,
-    Operation, Ping, PingEcho, QueryAgentCalls, QueryAgentGroupCalls, QueryBasicCallInfo,
-    QueryCallDetailById, QueryCallTraceDetail, QueryDetailCallInfo, QueryVdnCalls, QueryVdnCallsV2,
-    TrackKey, TrackRecord, VdnCalls, VdnCallsFields, read_reply,
+    EnvelopeKind, Operation, Payload, Ping, PingEcho, QueryAgentCalls, QueryAgentGroupCalls,
+    QueryBasicCallInfo, QueryCallDetailById, QueryCallTraceDetail, QueryDetailCallInfo,
+    QueryVdnCalls, QueryVdnCallsV2, TrackKey, TrackRecord, VdnCalls, VdnCallsFields, read_envelope,
 };
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue};
 use reqwest::{Method, Url};
@@ -268,12 +269,29 @@ impl Client {
             .map_err(|e| Error::Config(format!("cannot write the request body: {e}")))?;
         let url = self.url_of(Op::INTERFACE.path);
         self.with_retries(|| async {
-            let answer = self.attempt(&url, &body).await?;
-            let payload = read_answer::<Op>(&answer)?;
+            let answer = self.attempt(Method::POST, &url, &body).await?;
+            let payload = read_answer::<Op::Answer>(Op::INTERFACE.envelope, &answer)?;
             Ok(Replied {
                 answer: payload,
                 body: answer.body,
             })
+        })
+        .await
+    }
+
+    /// A signed `GET` of `path` with the query `pairs` (no body), its answer read in the
+    /// short envelope: the sandbox's lists. Retried like an interface: a list is a read.
+    pub(crate) async fn list<T: Payload>(
+        &self,
+        path: &str,
+        pairs: &[(&str, &str)],
+    ) -> Result<T, Error> {
+        let mut url = endpoint(&self.inner.base_url, path);
+        url.query_pairs_mut().extend_pairs(pairs);
+        let body = Bytes::new();
+        self.with_retries(|| async {
+            let answer = self.attempt(Method::GET, &url, &body).await?;
+            read_answer::<T>(EnvelopeKind::Short, &answer)
         })
         .await
     }
@@ -314,15 +332,15 @@ impl Client {
         }
     }
 
-    /// Signs (with a fresh timestamp) and sends one `POST` (every interface is `POST`),
-    /// then reads the whole answer.
+    /// Signs (with a fresh timestamp) and sends one request (`POST` for every interface,
+    /// `GET` for a sandbox list), then reads the whole answer.
     ///
     /// The headers are those of [`sign_request`](crate::signing::sign_request): `host`,
     /// then `content-type` and `content-length` when there is a body, then `authorization`.
-    async fn attempt(&self, url: &Url, body: &Bytes) -> Result<Answer, Error> {
+    async fn attempt(&self, method: Method, url: &Url, body: &Bytes) -> Result<Answer, Error> {
         let inner = &self.inner;
         let request = OutgoingRequest {
-            method: Method::POST.as_str(),
+            method: method.as_str(),
             host: &inner.endpoints.host,
             path: url.path(),
             query: url.query().unwrap_or(""),
@@ -335,7 +353,7 @@ impl Client {
             .map_err(|e| Error::Config(format!("cannot sign the request: {e}")))?;
         let mut builder = inner
             .http
-            .request(Method::POST, url.clone())
+            .request(method, url.clone())
             .header(HOST, inner.endpoints.host_value.clone());
         if !body.is_empty() {
             builder = builder
@@ -376,11 +394,11 @@ fn check_status(answer: &Answer) -> Result<(), Error> {
     }
 }
 
-/// The payload of a 200 answer of `Op`, read in `Op`'s envelope; a failure envelope is
-/// [`Error::Api`] whatever the interface's envelope.
-fn read_answer<Op: Operation>(answer: &Answer) -> Result<Op::Answer, Error> {
+/// The payload of a 200 answer, read in the envelope of `kind`; a failure envelope is
+/// [`Error::Api`] whatever the envelope.
+fn read_answer<T: Payload>(kind: EnvelopeKind, answer: &Answer) -> Result<T, Error> {
     check_status(answer)?;
-    match read_reply::<Op>(&answer.body) {
+    match read_envelope::<T>(kind, &answer.body) {
         Ok(ApiReply::Answered(payload)) => Ok(payload),
         Ok(ApiReply::Failed { code, message }) => Err(Error::Api { code, message }),
         Err(_) => Err(undecodable(answer)),

@@ -128,7 +128,7 @@
 //!
 //! None by default: the library alone. `cli` builds the `calldata` command-line tool
 //! (`cargo install calldata-client --features cli`) and adds what only it needs (clap,
-//! comfy-table, local time).
+//! comfy-table, local time, and ratatui with crossterm for `calldata watch`).
 //!
 //! # Versions
 //!
@@ -148,6 +148,7 @@ mod builder;
 mod client;
 mod error;
 mod retry;
+mod sandbox;
 pub mod signing;
 
 pub use builder::{
@@ -156,6 +157,7 @@ pub use builder::{
 pub use client::{Client, FoundCall};
 pub use error::{EXCERPT_CHARS, Error, HttpStatus, TransportKind};
 pub use retry::RetryPolicy;
+pub use sandbox::{SANDBOX_LIST_LIMIT, SandboxAgent, SandboxCall};
 
 /// The model crate, for the call record's enums and the other wire types.
 pub use calldata_model as model;

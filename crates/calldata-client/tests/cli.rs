@@ -9,47 +9,21 @@
     unreachable_pub
 )] // test code
 
+#[path = "support/cli.rs"]
+mod cli_support;
 #[allow(dead_code)] // each test file uses part of the helpers
 mod support;
 
 use std::time::SystemTime;
 
-use assert_cmd::Command;
 use calldata_model::auth::{Credentials, SignableRequest, VerifyPolicy, verify};
 use calldata_model::{BasicCallInfo, CallKey, PING_PATH, QUERY_BASIC_CALL_INFO_PATH};
 use predicates::prelude::*;
 use predicates::str::contains;
 
 use calldata_testkit::ports::closed_port;
-use support::{
-    AK, RealServer, SCOPED_AK, SCOPED_SK, SK, existing_call, spawn_default_server, spawn_server,
-};
-
-/// The binary with an empty environment: UTC, and a data directory that does not exist.
-fn calldata() -> Command {
-    let mut command = assert_cmd::cargo::cargo_bin_cmd!("calldata");
-    command
-        .env_clear()
-        .env("TZ", "UTC")
-        .env("CALLDATA_DATA_DIR", "/nonexistent/calldata-cli-test");
-    command
-}
-
-/// The binary pointed at `server` with every connection option given explicitly.
-fn calldata_at(server: &RealServer, ak: &str, sk: &str) -> Command {
-    let mut command = calldata();
-    command.args([
-        "--url",
-        &server.base_url,
-        "--ak",
-        ak,
-        "--sk",
-        sk,
-        "--ca-cert",
-    ]);
-    command.arg(server.ca_cert());
-    command
-}
+use cli_support::{calldata, calldata_at};
+use support::{AK, SCOPED_AK, SCOPED_SK, SK, existing_call, spawn_default_server, spawn_server};
 
 fn query_args(key: &CallKey) -> Vec<String> {
     vec![

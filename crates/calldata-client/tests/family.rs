@@ -18,31 +18,16 @@ mod support;
 mod screen_pop;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::{CallRecord, Placement, demo_records};
 use calldata_bms_emulator::{CallsSource, EmulatorSettings, Faults, RunningEmulator};
-use calldata_client::{AgentKey, Client, Credentials, Error, RetryPolicy};
+use calldata_client::{AgentKey, Client, Error};
 use calldata_model::{AgentGroupKey, CallStatus, QueryAgentGroupCalls, ResultCode};
 use calldata_server::config::Backend;
 use proptest::prelude::*;
 
-use support::{AK, DEMO, RealServer, SK, spawn_server};
-
-fn client(server: &RealServer) -> Client {
-    Client::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials::new(AK, SK))
-        .ca_cert_file(server.ca_cert())
-        .retry_policy(RetryPolicy::new(
-            0,
-            Duration::from_millis(1),
-            Duration::from_millis(1),
-        ))
-        .build()
-        .unwrap()
-}
+use support::{DEMO, RealServer, client, spawn_server};
 
 fn server_with(demo: DemoSettings) -> RealServer {
     spawn_server(|s| {

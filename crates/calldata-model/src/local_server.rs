@@ -1,5 +1,6 @@
 //! Where a local `calldata-server` keeps its generated state, so the `calldata` CLI can
-//! find the demo key and CA certificate with no setup. Names only; no file is read here.
+//! find the demo key and CA certificate with no setup, and where it serves its sandbox, so
+//! the server and the client name one path. Names only; no file is read here.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -20,6 +21,11 @@ pub const SERVER_KEY_FILE: &str = "tls/server-key.pem";
 
 /// The URL of a local server started with defaults.
 pub const DEFAULT_URL: &str = "https://127.0.0.1:8443";
+
+/// Path of the sandbox's calls (docs/api.md section 7): `GET` lists the calls in progress.
+pub const SANDBOX_CALLS_PATH: &str = "/sandbox/v1/calls";
+/// Path of the sandbox's agents: `GET` lists the signed-in agents with their calls.
+pub const SANDBOX_AGENTS_PATH: &str = "/sandbox/v1/agents";
 
 /// The default data directory, given a way to read environment variables:
 /// `$CALLDATA_DATA_DIR`, else `$XDG_DATA_HOME/calldata`, else `$HOME/.local/share/calldata`,

@@ -2,7 +2,10 @@
 //! (`calldata_testkit::app`) on 127.0.0.1:0 over TLS, on its own actix thread, with test
 //! keys and a small demo store, so that these tests meet the real thing.
 
+use std::time::Duration;
+
 use calldata_bms::DemoSettings;
+use calldata_client::{Client, Credentials, RetryPolicy};
 use calldata_model::{BasicCallInfo, CallKey};
 use calldata_server::Settings;
 use calldata_testkit::app::{self, TestApp, key};
@@ -53,4 +56,20 @@ pub fn existing_call() -> (CallKey, BasicCallInfo) {
         "the scoped key must not cover the sample call"
     );
     (key, call)
+}
+
+/// A client of `server` with the full-access key and no retries: a test sees each answer
+/// as the server gave it.
+pub fn client(server: &RealServer) -> Client {
+    Client::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::new(AK, SK))
+        .ca_cert_file(server.ca_cert())
+        .retry_policy(RetryPolicy::new(
+            0,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+        ))
+        .build()
+        .unwrap()
 }

@@ -32,13 +32,13 @@ use crate::routes::mount::{only, signed};
 pub use crate::routes::route::Route;
 
 /// Path of the sandbox's calls.
-pub const SANDBOX_CALLS_PATH: &str = "/sandbox/v1/calls";
+pub const SANDBOX_CALLS_PATH: &str = calldata_model::local_server::SANDBOX_CALLS_PATH;
 
 /// The methods of the sandbox's calls, as their 405 names them.
 pub const SANDBOX_ALLOW: &str = "GET, POST, PUT, PATCH, DELETE";
 
 /// Path of the sandbox's agents.
-pub const SANDBOX_AGENTS_PATH: &str = "/sandbox/v1/agents";
+pub const SANDBOX_AGENTS_PATH: &str = calldata_model::local_server::SANDBOX_AGENTS_PATH;
 
 /// The methods of the sandbox's agents, as their 405 names them.
 pub const SANDBOX_AGENTS_ALLOW: &str = "GET, POST, DELETE";

@@ -1,7 +1,7 @@
 //! `calldata group-calls`: the calls of many agents at once (`agentgroup/queryagentcalls`),
 //! one row per call with its status, direction and media type: a wallboard's view.
 
-use calldata_model::{AgentCall, QueryAgentGroupCalls};
+use calldata_model::{AgentCall, AgentGroupKey, QueryAgentGroupCalls};
 use clap::Args;
 use comfy_table::Table;
 
@@ -30,7 +30,7 @@ pub(crate) struct GroupArgs {
 pub(crate) struct AgentList(Vec<i64>);
 
 /// Reads `1001-1010,1099`; more than 3000 agents are refused before any request.
-fn agent_list(text: &str) -> Result<AgentList, String> {
+pub(crate) fn agent_list(text: &str) -> Result<AgentList, String> {
     let mut agents = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let number = |t: &str| {
@@ -50,15 +50,24 @@ fn agent_list(text: &str) -> Result<AgentList, String> {
     Ok(AgentList(agents))
 }
 
-/// Asks for the agents' calls and prints them.
-pub(crate) async fn run(args: &GroupArgs, connection: &ConnectionArgs) -> Result<(), Failure> {
-    let key = QueryAgentGroupCalls::new(args.cc_id, args.vdn, args.agents.0.iter().copied())
+/// The agents of one VDN the arguments name; nothing is sent when they are invalid.
+pub(crate) fn group_key(
+    cc_id: i64,
+    vdn: i64,
+    agents: &AgentList,
+) -> Result<AgentGroupKey, Failure> {
+    QueryAgentGroupCalls::new(cc_id, vdn, agents.0.iter().copied())
         .to_group_key()
         .map_err(|invalid| {
             Failure::input(format!(
                 "invalid input, nothing was sent: {invalid}; fix --cc-id (1-65535), --vdn (1-5000) or --agents (1 to 3000 IDs, 101-59999 or 70000-999999)"
             ))
-        })?;
+        })
+}
+
+/// Asks for the agents' calls and prints them.
+pub(crate) async fn run(args: &GroupArgs, connection: &ConnectionArgs) -> Result<(), Failure> {
+    let key = group_key(args.cc_id, args.vdn, &args.agents)?;
     let agents = run::call(connection, |client| {
         let key = key.clone();
         async move { client.agent_group_calls(&key).await }

@@ -1,6 +1,6 @@
-//! `calldata`: query a call, an agent's calls or a call's detail, sign a request by hand, or
-//! ping a CC-CMS server, from the
-//! command line. With no URL or key given it uses a local `calldata-server`'s defaults.
+//! `calldata`: query a call, an agent's calls or a call's detail, watch a VDN's agents and
+//! queues, sign a request by hand, or ping a CC-CMS server, from the command line. With no
+//! URL or key given it uses a local `calldata-server`'s defaults.
 //!
 //! One file per subcommand; what the subcommands that call the API share (settings,
 //! client, errors, output) is in `run.rs`.
@@ -19,6 +19,7 @@ mod sign;
 mod table;
 mod track;
 mod vdn_calls;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -71,6 +72,9 @@ enum Command {
     /// A call's track after it ended: every device it passed through (querycalltracedetail)
     #[command(after_help = EXIT_CODES_HELP)]
     Track(track::TrackArgs),
+    /// A wallboard of one VDN, refreshed every second: its agents, their calls and the queues
+    #[command(after_help = EXIT_CODES_HELP)]
+    Watch(watch::WatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +110,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Record(args) => run::block_on(record::run(args, connection)),
         Command::VdnCalls(args) => run::block_on(vdn_calls::run(args, connection)),
         Command::Track(args) => run::block_on(track::run(args, connection)),
+        Command::Watch(args) => run::block_on(watch::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
 }
