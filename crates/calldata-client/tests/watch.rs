@@ -458,7 +458,7 @@ fn the_live_wallboard_follows_the_contact_center_and_quits_on_q() {
     );
 
     tmux.send_keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = tmux.exit_status() {
             break status;
