@@ -13,12 +13,15 @@ use crate::settings::Settings;
 pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success (the call was found; ping: the key was accepted and the server answered UP)
+  1  conform: at least one contract check failed
   2  invalid input: bad flags or values, missing key or CA file; nothing was sent
   3  the call was not found or is no longer in progress (0100001)
   4  authentication refused: bad signature (401), address locked out (403), key not allowed (0101003)
   5  transport failure: cannot connect, TLS, timeout, server busy or down
   6  any other API error, an answer that is not a CC-CMS reply, or a ping status other than UP";
 
+/// `calldata conform`: a contract check failed.
+pub(crate) const CHECKS_FAILED: u8 = 1;
 /// Invalid input; nothing was sent.
 pub(crate) const INVALID_INPUT: u8 = 2;
 /// The call was not found or is not in progress.
@@ -42,6 +45,14 @@ impl Failure {
     pub(crate) fn input(message: impl Into<String>) -> Self {
         Self {
             code: INVALID_INPUT,
+            message: message.into(),
+        }
+    }
+
+    /// Contract checks that failed (exit 1).
+    pub(crate) fn conformance(message: impl Into<String>) -> Self {
+        Self {
+            code: CHECKS_FAILED,
             message: message.into(),
         }
     }

@@ -27,7 +27,7 @@ pub(crate) struct GroupArgs {
 
 /// The agents asked for, in order.
 #[derive(Debug, Clone)]
-pub(crate) struct AgentList(Vec<i64>);
+pub(crate) struct AgentList(pub(crate) Vec<i64>);
 
 /// Reads `1001-1010,1099`; more than 3000 agents are refused before any request.
 pub(crate) fn agent_list(text: &str) -> Result<AgentList, String> {

@@ -6,6 +6,7 @@
 //! client, errors, output) is in `run.rs`.
 
 mod agent_calls;
+mod conform;
 mod cti_time;
 mod detail;
 mod exit;
@@ -72,6 +73,9 @@ enum Command {
     /// A call's track after it ended: every device it passed through (querycalltracedetail)
     #[command(after_help = EXIT_CODES_HELP)]
     Track(track::TrackArgs),
+    /// Check a CC-CMS endpoint against the contract (reads only; exit 1 when a check fails)
+    #[command(after_help = EXIT_CODES_HELP)]
+    Conform(conform::ConformArgs),
     /// A wallboard of one VDN, refreshed every second: its agents, their calls and the queues
     #[command(after_help = EXIT_CODES_HELP)]
     Watch(watch::WatchArgs),
@@ -110,6 +114,7 @@ fn dispatch(cli: &Cli) -> Result<(), Failure> {
         Command::Record(args) => run::block_on(record::run(args, connection)),
         Command::VdnCalls(args) => run::block_on(vdn_calls::run(args, connection)),
         Command::Track(args) => run::block_on(track::run(args, connection)),
+        Command::Conform(args) => run::block_on(conform::run(args, connection)),
         Command::Watch(args) => run::block_on(watch::run(args, connection)),
         Command::Sign(args) => sign::run(args, connection),
     }
