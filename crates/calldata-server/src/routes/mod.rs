@@ -8,6 +8,7 @@ pub mod agent_calls;
 pub mod agent_group_calls;
 pub mod body;
 pub mod call_records;
+pub mod console;
 pub mod cti_server_time;
 pub mod detail_call;
 pub mod health;
@@ -91,6 +92,11 @@ pub const ROUTES: &[Route] = &[
         (SANDBOX_SIMULATION_PATH, "sandbox_simulation"),
         mount_sandbox_simulation,
         openapi::sandbox_live::document_simulation,
+    ),
+    Route::sandbox_page(
+        (console::CONSOLE_PATH, "console"),
+        mount_console,
+        document_console,
     ),
     Route::operator(
         (health::HEALTHZ_PATH, "healthz"),
@@ -201,6 +207,22 @@ fn mount_sandbox_simulation(config: &mut web::ServiceConfig) {
             .route(signed::<sandbox::ChangeSimulation>(web::patch()))
             .default_service(only(SANDBOX_SIMULATION_ALLOW)),
     );
+}
+
+fn mount_console(config: &mut web::ServiceConfig) {
+    config.service(get_only(
+        console::CONSOLE_PATH,
+        web::get().to(console::page),
+    ));
+    config.service(get_only(
+        console::CONSOLE_SCRIPT_PATH,
+        web::get().to(console::script),
+    ));
+}
+
+fn document_console(doc: &mut utoipa::openapi::OpenApi) {
+    openapi::operator::<console::__path_page>(doc);
+    openapi::operator::<console::__path_script>(doc);
 }
 
 async fn not_found(request: HttpRequest) -> HttpResponse {

@@ -65,6 +65,22 @@ impl Route {
         }
     }
 
+    /// An unsigned page of the sandbox (the console), served only with the sandbox on.
+    pub const fn sandbox_page(
+        (path, label): (&'static str, &'static str),
+        mount: fn(&mut web::ServiceConfig),
+        document: fn(&mut OpenApi),
+    ) -> Self {
+        Self {
+            path,
+            label,
+            answered: "200",
+            mount,
+            document,
+            sandbox_only: true,
+        }
+    }
+
     /// The sandbox admin API, served only with the sandbox on.
     pub const fn sandbox(
         (path, label): (&'static str, &'static str),

@@ -13,6 +13,7 @@ mod helpers;
 mod auth;
 mod binary;
 mod bms;
+mod console;
 mod cti_server_time;
 mod dual_stack;
 mod interfaces;
