@@ -101,7 +101,9 @@ async fn refusals(probe: &mut Probe, report: &mut Report) {
             .and_then(|reply| refusal(&reply, 401, BASIC));
         report.record("http", name, result);
     }
-    let missing = "/rest/cmsapp/v1/openapi/calldata/nosuchinterface";
+    // A path beside querybasiccallinfo's that no interface has.
+    let missing = BASIC.replace("querybasiccallinfo", "nosuchinterface");
+    let missing = missing.as_str();
     let result = probe
         .post(missing, body, Signing::Standard)
         .await

@@ -13,7 +13,7 @@ use crate::exit::Failure;
 use crate::settings::Settings;
 
 /// The content type every interface takes, as the contract writes it.
-pub(crate) const JSON: &str = "application/json;charset=UTF-8";
+pub(crate) const JSON: &str = calldata_model::JSON_CONTENT_TYPE;
 
 /// How a request is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
