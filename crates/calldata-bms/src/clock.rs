@@ -33,6 +33,9 @@ pub enum ClockError {
     /// A clock never goes back.
     #[error("a clock only moves forward: {0} ms is negative")]
     Backwards(i64),
+    /// Past the last instant a clock reads.
+    #[error("the clock cannot move {0} ms further")]
+    TooFar(i64),
 }
 
 impl Clock {
@@ -67,10 +70,17 @@ impl Clock {
         if by_ms < 0 {
             return Err(ClockError::Backwards(by_ms));
         }
-        let before = reading.fetch_add(by_ms, Ordering::AcqRel);
-        Ok(before.saturating_add(by_ms))
+        reading
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                now.checked_add(by_ms).filter(|&next| next <= LAST_MS)
+            })
+            .map(|before| before + by_ms)
+            .map_err(|_| ClockError::TooFar(by_ms))
     }
 }
+
+/// The last instant a clock reads: 9999-12-31T23:59:59.999Z, far from every overflow.
+pub const LAST_MS: i64 = 253_402_300_799_999;
 
 /// The system clock in epoch milliseconds (0 before 1970, which no deployment sees).
 pub fn system_now_ms() -> i64 {
@@ -93,6 +103,12 @@ mod tests {
         assert_eq!(reader.now_ms(), 1_500);
         assert_eq!(clock.advance(-1), Err(ClockError::Backwards(-1)));
         assert!(clock.is_manual());
+        assert_eq!(clock.advance(i64::MAX), Err(ClockError::TooFar(i64::MAX)));
+        assert_eq!(
+            reader.now_ms(),
+            1_500,
+            "a refused advance leaves the reading"
+        );
     }
 
     #[test]

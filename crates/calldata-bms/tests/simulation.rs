@@ -12,7 +12,7 @@ use calldata_bms::{
 };
 use calldata_model::{
     AgentKey, CallDirection, CallKey, CallRecordKey, CallStatus, DeviceType, Operation,
-    QueryVdnCallsV2, VdnCallsFields,
+    QueryVdnCallsV2, VdnCallsFields, VdnCallsQuery,
 };
 use proptest::prelude::*;
 
@@ -156,6 +156,56 @@ fn pausing_freezes_moves_and_resuming_shifts_them() {
     simulation.advance(clock.now_ms());
     assert!(simulation.status().calls_arrived > 300);
     assert!(!simulation.status().paused);
+}
+
+#[test]
+fn a_queued_call_the_sandbox_ends_never_comes_back() {
+    let clock = Clock::manual(START);
+    let store = live_store(&clock);
+    let settings = SimulationSettings {
+        agents_per_vdn: 2,
+        arrivals_per_minute: 40.0,
+        ..small(5)
+    };
+    let mut simulation = Simulation::start(store.clone(), &settings, START);
+    let queued = store
+        .list(&ListFilter::default(), usize::MAX)
+        .into_iter()
+        .find(|record| {
+            record.extras.call_status == Some(CallStatus::QueuedInSkill)
+                || record.extras.call_status == Some(CallStatus::QueuedPrivately)
+        })
+        .expect("two agents a VDN leave calls waiting");
+    store.end(&queued.key, None).unwrap();
+    clock.advance(30 * 60_000).unwrap();
+    simulation.advance(clock.now_ms());
+    assert!(!store.contains(&queued.key), "it is not rung again");
+    let direction = queued.extras.call_in_out.unwrap_or(CallDirection::Inbound);
+    let fields = VdnCallsFields::new(
+        i64::from(queued.key.cc_id.get()),
+        i64::from(queued.key.vdn.get()),
+        START - 86_400_000,
+        START + 3_600_000,
+    );
+    let body = serde_json::to_vec(&QueryVdnCallsV2::new(fields, direction)).unwrap();
+    let query = QueryVdnCallsV2::parse(&body).unwrap();
+    let mut seen = 0;
+    let mut offset = 0;
+    loop {
+        let page = store
+            .vdn_calls(&VdnCallsQuery {
+                offset,
+                ..query.clone()
+            })
+            .unwrap();
+        let id = queued.key.call_id.as_str();
+        seen += page.data.iter().filter(|row| row.call_id == id).count();
+        offset += query.limit;
+        if offset >= usize::try_from(page.count).unwrap() {
+            break;
+        }
+    }
+    assert_eq!(seen, 1, "one record of the call");
 }
 
 fn snapshot_calls(store: &EmbeddedStore) -> Vec<CallRecord> {

@@ -219,10 +219,13 @@ impl EmbeddedSettings {
                 "must be an offset from UTC such as \"+08:00\" or \"-05:30\"",
             );
         }
-        if self.clock_start_ms.is_some_and(|start| start < 0) {
+        if self
+            .clock_start_ms
+            .is_some_and(|start| !(0..=calldata_bms::clock::LAST_MS).contains(&start))
+        {
             return invalid(
                 "embedded.clock_start_ms",
-                "must be epoch milliseconds, 0 or later",
+                "must be epoch milliseconds from 0 to 253402300799999 (the year 9999)",
             );
         }
         if self.max_records > 10_000_000 {

@@ -278,7 +278,7 @@ fn build_state(
             trusted_proxies: settings.trusted_proxies.clone(),
         },
         source,
-        simulation: sandbox.as_ref().and(simulation),
+        simulation,
         sandbox,
         sandbox_max_calls: settings.embedded.max_calls,
         sandbox_max_bytes: settings.embedded.max_sandbox_bytes,

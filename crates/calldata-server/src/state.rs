@@ -15,7 +15,8 @@ pub struct AppState {
     pub source: Arc<dyn CallSource>,
     /// The embedded store, when the sandbox admin API is on.
     pub sandbox: Option<Arc<EmbeddedStore>>,
-    /// The simulation of the live contact center, when it runs and the sandbox is on.
+    /// The simulation of the live contact center, when it runs: held here (its thread
+    /// holds it weakly and ends with it).
     pub simulation: Option<SharedSimulation>,
     /// Most calls the sandbox may bring the store to.
     pub sandbox_max_calls: usize,

@@ -390,7 +390,8 @@ impl Simulation {
         self.next_call += 1;
         self.arrived += 1;
         let (cc_id, vdn_id) = self.keys[vdn];
-        let Ok(call_id) = CallId::parse(&format!("{}-{id}", at / SECOND)) else {
+        // The sequence part wraps below 10^9, so that the ID stays within 20 characters.
+        let Ok(call_id) = CallId::parse(&format!("{}-{}", at / SECOND, id % 1_000_000_000)) else {
             return id;
         };
         let media = SKILLS[skill].media;
@@ -488,6 +489,19 @@ impl Simulation {
         call.generation = call.generation.wrapping_add(1);
     }
 
+    /// Whether a queued call is still the simulation's: the sandbox may have ended it,
+    /// and a call it ended never comes back.
+    fn still_there(&mut self, id: u64) -> bool {
+        let Some(call) = self.calls.get(&id) else {
+            return false;
+        };
+        if !call.written || self.store.contains(&call.key) {
+            return true;
+        }
+        self.calls.remove(&id);
+        false
+    }
+
     /// Writes a call as it now is: added at its first write, changed (its journey leaving
     /// the device it was at for `leave_reason`) at the others.
     fn write(&mut self, id: u64, leave_reason: EnterReason) {
@@ -501,8 +515,9 @@ impl Simulation {
         } else if self.store.add_at(&record, self.now).is_ok() {
             call.written = true;
         } else {
-            // A key the sandbox already used: the simulated call is dropped.
-            self.calls.remove(&id);
+            // A key the sandbox already used: the simulated call is dropped, and what it
+            // held (an agent, a place in a queue) is let go.
+            self.forget(id);
         }
     }
 
@@ -794,14 +809,18 @@ impl Simulation {
     fn become_idle(&mut self, agent: usize) {
         let now = self.now;
         self.agents[agent].generation = self.agents[agent].generation.wrapping_add(1);
-        if let Some(id) = self.agents[agent].private_queue.pop_front() {
-            self.ring(id, agent, EnterReason::Normal, EnterReason::Normal);
-            return;
+        while let Some(id) = self.agents[agent].private_queue.pop_front() {
+            if self.still_there(id) {
+                self.ring(id, agent, EnterReason::Normal, EnterReason::Normal);
+                return;
+            }
         }
         let slot = self.agents[agent].vdn * SKILLS.len() + self.agents[agent].skill;
-        if let Some(id) = self.queues[slot].pop_front() {
-            self.ring(id, agent, EnterReason::Normal, EnterReason::Normal);
-            return;
+        while let Some(id) = self.queues[slot].pop_front() {
+            if self.still_there(id) {
+                self.ring(id, agent, EnterReason::Normal, EnterReason::Normal);
+                return;
+            }
         }
         if SKILLS[self.agents[agent].skill].media == MediaType::Voice && self.rng.u8(0..20) == 0 {
             let (vdn, skill) = (self.agents[agent].vdn, self.agents[agent].skill);

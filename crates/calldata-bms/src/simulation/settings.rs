@@ -78,6 +78,10 @@ impl SimulationSettings {
                 "simulation.vdns: ({cc}, {vdn}) is not a ccId 1..=65535 and a vdn 1..=5000"
             ));
         }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some((cc, vdn)) = self.vdns.iter().find(|pair| !seen.insert(**pair)) {
+            return Some(format!("simulation.vdns names ({cc}, {vdn}) twice"));
+        }
         if self.agents_per_vdn == 0 || self.agents_per_vdn > MAX_AGENTS_PER_VDN {
             return Some(format!(
                 "simulation.agents_per_vdn must be between 1 and {MAX_AGENTS_PER_VDN}"

@@ -159,7 +159,8 @@ pub struct CallDetailRecord {
     /// Called number.
     #[serde(deserialize_with = "lenient::string", default)]
     pub callee_no: String,
-    /// Call type (family.md section 7).
+    /// Call type (family.md section 7); absent or `""` reads as 0, normal inbound.
+    #[serde(default, deserialize_with = "call_type_or_default")]
     #[cfg_attr(feature = "openapi", schema(value_type = i64, example = 0))]
     pub call_type: CallType,
     /// The agent that last had the call (0: none).
@@ -205,6 +206,13 @@ pub struct CallDetailRecord {
     /// Outbound campaign calls only: the business sub-status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busi_sub_status: Option<String>,
+}
+
+/// Reads a call type leniently (a number or digit string); absent reads as the default.
+fn call_type_or_default<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CallType, D::Error> {
+    Ok(lenient::opt_code(deserializer)?.unwrap_or_default())
 }
 
 impl CallDetailRecord {

@@ -207,6 +207,24 @@ impl Browser {
         }
     }
 
+    /// Clicks `css` until the text of `shows` passes `passes` (the call table is made
+    /// afresh every second, so a row found may be replaced before the click lands).
+    async fn click_until(&self, css: &str, shows: &str, passes: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            self.click(css).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let now_showing = self.text(shows).await;
+            if passes(&now_showing) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css}: {shows} shows {now_showing:?}"
+            );
+        }
+    }
+
     /// Saves a screenshot of this step.
     async fn screenshot(&mut self, name: &str) {
         self.step += 1;
@@ -265,12 +283,11 @@ async fn the_console_shows_the_calls_adds_one_ends_it_and_shows_its_record() {
     browser.screenshot("added").await;
 
     browser
-        .click(&format!("#calls tr[data-call-id=\"{call_id}\"]"))
-        .await;
-    browser
-        .wait_for("querybasiccallinfo's view", "#view", |text| {
-            text.contains("\"0100000\"") && text.contains("13800000000")
-        })
+        .click_until(
+            &format!("#calls tr[data-call-id=\"{call_id}\"]"),
+            "#view",
+            |text| text.contains("\"0100000\"") && text.contains("13800000000"),
+        )
         .await;
     browser.screenshot("selected").await;
 

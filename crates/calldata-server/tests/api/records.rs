@@ -346,6 +346,20 @@ async fn a_key_limited_to_vdn_1_may_not_read_records_of_vdn_2() {
         )
         .await;
     assert_eq!(json_200(clock).await["resultCode"], "0101003");
+    let status = app
+        .sandbox_at(
+            "/sandbox/v1/simulation",
+            (SCOPED_AK, SCOPED_SK),
+            Method::GET,
+            "",
+            "",
+        )
+        .await;
+    assert_eq!(
+        json_200(status).await["resultCode"],
+        "0101003",
+        "the examples name every VDN"
+    );
 }
 
 #[actix_web::test]
@@ -489,6 +503,18 @@ async fn the_live_center_on_a_manual_clock_moves_when_advanced_and_its_ended_cal
     assert_eq!(resumed["resultDesc"]["arrivalsPerMinute"], 0.0);
     let bad = simulation(&app, Method::PATCH, r#"{"arrivalsPerMinute":-1}"#).await;
     assert_eq!(bad["resultCode"], "0100002");
+    // One advance simulates at most 200,000 arrivals and a week.
+    let rated = simulation(&app, Method::PATCH, r#"{"arrivalsPerMinute":60000}"#).await;
+    assert_eq!(rated["resultCode"], "0100000");
+    let too_far = advance(&app, 10 * DAY).await;
+    assert_eq!(too_far["resultCode"], "0100002", "{too_far}");
+    assert!(
+        too_far["resultDesc"]
+            .as_str()
+            .unwrap()
+            .contains("at most 200000 ms"),
+        "{too_far}"
+    );
 }
 
 #[actix_web::test]

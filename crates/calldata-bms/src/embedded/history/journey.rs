@@ -61,9 +61,10 @@ pub struct Journey {
     pub visits: Vec<Visit>,
 }
 
-/// The most visits a journey keeps: a call moved about more than this (only the sandbox
-/// can) keeps its first visits and its latest, the ones between merged into the last kept.
-pub const MAX_VISITS: usize = 64;
+/// The most visits a journey keeps (a simulated call makes about six): a call moved about
+/// more than this (only the sandbox can) keeps its first visits and its latest, the ones
+/// between merged into the last kept. About 1.7 KB a journey at most.
+pub const MAX_VISITS: usize = 16;
 
 /// Where a call is, as a visit sees it: kind, `deviceType`, `deviceNo`.
 fn stop_of(call: &BasicCallInfo, extras: &CallExtras) -> (Stop, i64, i64) {

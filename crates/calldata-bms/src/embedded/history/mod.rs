@@ -26,6 +26,10 @@ pub const RETENTION_MS: i64 = 24 * 60 * 60 * 1000;
 /// [`RecordBook::bytes`] counts them, plus their indexes).
 pub const DEFAULT_MAX_RECORDS: usize = 100_000;
 
+/// The bytes a record may count for on average before the book drops the oldest: with
+/// longer tracks than the simulation's, fewer records are kept, not more memory used.
+pub const BYTES_PER_RECORD: usize = 640;
+
 /// An ended call as the book holds it, with the number that orders calls that ended in the
 /// same millisecond.
 #[derive(Debug)]
@@ -181,11 +185,12 @@ impl RecordBook {
 }
 
 impl Inner {
-    /// Drops the oldest records while they ended before `before_ms` or more than `max` are
-    /// kept.
+    /// Drops the oldest records while they ended before `before_ms`, more than `max` are
+    /// kept, or they count for more than `max` × [`BYTES_PER_RECORD`] bytes.
     fn drop_past(&mut self, before_ms: i64, max: usize) {
+        let max_bytes = max.saturating_mul(BYTES_PER_RECORD);
         while let Some(oldest) = self.ended.front() {
-            if oldest.order.0 >= before_ms && self.ended.len() <= max {
+            if oldest.order.0 >= before_ms && self.ended.len() <= max && self.bytes <= max_bytes {
                 break;
             }
             let Some(oldest) = self.ended.pop_front() else {

@@ -47,11 +47,15 @@ where
 /// Runs a subcommand that calls the API on a current-thread runtime: one request at a
 /// time needs no more.
 pub(crate) fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
-    tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?
-        .block_on(command)
+        .map_err(|e| Failure::other(format!("cannot start the async runtime: {e}")))?;
+    let outcome = runtime.block_on(command);
+    // The command is done: a task still blocked (a terminal read, a resolver) must not
+    // keep the process from exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    outcome
 }
 
 /// Writes a JSON body to stdout as it is, ending with a newline.

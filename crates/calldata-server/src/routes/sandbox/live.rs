@@ -9,7 +9,8 @@
 //! | `/sandbox/v1/simulation` | `PATCH` | pause, resume, set the arrival rate | `{"paused": true, "arrivalsPerMinute": 120}` |
 //!
 //! Both reach the whole contact center, so only a key without a ccId/vdn limit may use
-//! them (`0101003` otherwise). Advancing the clock runs the simulation up to the new
+//! them (`0101003` otherwise; any key may read the clock). One advance simulates at most
+//! 200,000 arrivals and seven days, so a request ends in seconds. Advancing the clock runs the simulation up to the new
 //! reading before answering, so what the interfaces answer next is the center at that
 //! reading.
 
@@ -110,35 +111,69 @@ impl SignedRoute for AdvanceClock {
             }
             Err(answer) => return answer,
         };
-        let now = match store.clock().advance(by) {
-            Ok(now) => now,
-            Err(error) => return invalid(&error),
-        };
-        if let Some(shared) = signed.state().simulation.clone() {
-            // Steps up to the new reading run before the answer; a long jump takes a
-            // while, so off the worker.
-            let advanced = actix_web::web::block(move || {
-                simulation::lock(&shared).advance(now);
-            })
-            .await;
-            if advanced.is_err() {
-                return Answer::failed(ResultCode::UnknownError, "unknown error");
+        let simulation = signed.state().simulation.clone();
+        // The steps up to the new reading run before the answer: off the worker, since a
+        // long jump takes a while (bounded by `longest_advance_ms`).
+        let advanced = actix_web::web::block(move || {
+            let mut running = simulation.as_deref().map(simulation::lock);
+            let rate = running.as_ref().map_or(0.0, |s| s.status().arrivals_per_minute);
+            let longest = longest_advance_ms(rate);
+            if by > longest {
+                return Err(format!(
+                    "advanceMs must be at most {longest} ms at {rate} arrivals a minute (at most {MOST_ARRIVALS} arrivals and 7 days a request)"
+                ));
             }
-        }
-        success(&ClockReading {
-            now_ms: now,
-            manual: true,
+            let now = store.clock().advance(by).map_err(|e| e.to_string())?;
+            if let Some(running) = running.as_mut() {
+                running.advance(now);
+            }
+            Ok(now)
         })
+        .await;
+        match advanced {
+            Ok(Ok(now)) => success(&ClockReading {
+                now_ms: now,
+                manual: true,
+            }),
+            Ok(Err(problem)) => invalid(&problem),
+            Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
+        }
     }
+}
+
+/// The most arrivals one advance may simulate, so that a request ends in seconds.
+const MOST_ARRIVALS: f64 = 200_000.0;
+
+/// The longest advance at `rate` arrivals a minute: at most [`MOST_ARRIVALS`] arrivals,
+/// and never more than seven days.
+fn longest_advance_ms(rate: f64) -> i64 {
+    const WEEK_MS: f64 = 7.0 * 24.0 * 3_600_000.0;
+    let by_arrivals = if rate > 0.0 {
+        MOST_ARRIVALS / rate * 60_000.0
+    } else {
+        WEEK_MS
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "at most a week of milliseconds"
+    )]
+    let longest = by_arrivals.min(WEEK_MS) as i64;
+    longest
 }
 
 impl SignedRoute for ReadSimulation {
     const RULE: Rule = LIST;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        match simulation_of(&signed) {
-            Ok(shared) => success(&Status::of(&simulation::lock(&shared))),
-            Err(answer) => answer,
+        // The examples name calls and agents of every VDN: an unrestricted key's to see.
+        let shared = match whole_center(&signed).and_then(|()| simulation_of(&signed)) {
+            Ok(shared) => shared,
+            Err(answer) => return answer,
+        };
+        // An advance may hold the simulation for a while: wait for it off the worker.
+        match actix_web::web::block(move || Status::of(&simulation::lock(&shared))).await {
+            Ok(status) => success(&status),
+            Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
         }
     }
 }
@@ -191,20 +226,28 @@ impl SignedRoute for ChangeSimulation {
         let Some(store) = signed.state().sandbox.clone() else {
             return invalid(&"the sandbox is off");
         };
-        let now = store.clock().now_ms();
-        let mut simulation = simulation::lock(&shared);
-        match change.paused {
-            Some(true) => {
-                simulation.pause(now);
+        let changed = actix_web::web::block(move || {
+            // The clock is read with the simulation held, so no advance slips between.
+            let mut simulation = simulation::lock(&shared);
+            let now = store.clock().now_ms();
+            match change.paused {
+                Some(true) => {
+                    simulation.pause(now);
+                }
+                Some(false) => {
+                    simulation.resume(now);
+                }
+                None => {}
             }
-            Some(false) => {
-                simulation.resume(now);
+            if let Some(rate) = change.arrivals_per_minute {
+                simulation.set_arrivals_per_minute(rate, now);
             }
-            None => {}
+            Status::of(&simulation)
+        })
+        .await;
+        match changed {
+            Ok(status) => success(&status),
+            Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
         }
-        if let Some(rate) = change.arrivals_per_minute {
-            simulation.set_arrivals_per_minute(rate, now);
-        }
-        success(&Status::of(&simulation))
     }
 }

@@ -481,12 +481,19 @@ async fn records(probe: &mut Probe, target: &Target, report: &mut Report) {
             .and_then(|reply| failure(&reply, "0100002", Some("limit")));
         report.record(group, "limit 101 is 0100002 naming limit", result);
     }
-    let ended = first_row
-        .as_ref()
-        .and_then(|row| row.get("callId"))
-        .and_then(Ordered::as_str)
-        .map(str::to_owned);
-    record_and_track(probe, target, report, ended.as_deref(), end).await;
+    let ended = first_row.as_ref().and_then(|row| {
+        let call_id = row.get("callId").and_then(Ordered::as_str)?.to_owned();
+        // The track is asked for the month the call ended in, from its row.
+        let log_date = row.get("logDate").and_then(Ordered::as_str)?.parse().ok()?;
+        Some((call_id, log_date))
+    });
+    record_and_track(
+        probe,
+        target,
+        report,
+        ended.as_ref().map(|(id, at)| (id.as_str(), *at)),
+    )
+    .await;
 }
 
 /// querycalldetailbyid and querycalltracedetail of `ended`, a call that ended today or
@@ -495,13 +502,12 @@ async fn record_and_track(
     probe: &mut Probe,
     target: &Target,
     report: &mut Report,
-    ended: Option<&str>,
-    end: i64,
+    ended: Option<(&str, i64)>,
 ) {
     let group = "querycalldetailbyid";
     let path = QueryCallDetailById::INTERFACE.path;
     match ended {
-        Some(call_id) => {
+        Some((call_id, _)) => {
             let body = json!({"queryParam": {"ccId": target.cc_id, "isCallin": "true", "callId": call_id}});
             let result = probe
                 .post(path, &body.to_string(), Signing::Standard)
@@ -534,8 +540,8 @@ async fn record_and_track(
     let group = "querycalltracedetail";
     let path = QueryCallTraceDetail::INTERFACE.path;
     match ended {
-        Some(call_id) => {
-            let body = json!({"ccId": target.cc_id, "vdn": target.vdn, "callId": call_id, "logDate": end - 1});
+        Some((call_id, log_date)) => {
+            let body = json!({"ccId": target.cc_id, "vdn": target.vdn, "callId": call_id, "logDate": log_date});
             let result = probe
                 .post(path, &body.to_string(), Signing::Standard)
                 .await
