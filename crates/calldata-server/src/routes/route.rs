@@ -72,12 +72,8 @@ impl Route {
         document: fn(&mut OpenApi),
     ) -> Self {
         Self {
-            path,
-            label,
-            answered: "200",
-            mount,
-            document,
             sandbox_only: true,
+            ..Self::operator((path, label), mount, document)
         }
     }
 
