@@ -8,13 +8,11 @@
 //! apt-get, or the test fails: it never skips.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use calldata_bms::DemoSettings;
 use calldata_bms::embedded::demo_records;
 use calldata_model::{BasicCallInfo, PING_PATH, QUERY_BASIC_CALL_INFO_PATH};
-use calldata_testkit::Failure;
 use calldata_testkit::process::start_plain_server;
 use serde_json::Value;
 use tokio::process::Command;
@@ -71,55 +69,6 @@ fn vectors_file() -> PathBuf {
     tests_dir().join("../crates/calldata-model/tests/data/auth-v2.json")
 }
 
-/// Makes sure `program` runs, installing `apt_package` with apt-get (as root, on Debian)
-/// when it does not, the way the xtasks install oha and schemathesis when missing. A
-/// missing interpreter is an error, never a skip: the test exists to run these signers.
-fn ensure_installed(program: &str, apt_package: &str) -> Result<(), Failure> {
-    let runs = || {
-        std::process::Command::new(program)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if runs() {
-        return Ok(());
-    }
-    let uid = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    if uid != "0" {
-        return Err(format!(
-            "`{program}` is not installed and installing it needs root; \
-             run `apt-get install -y {apt_package}` and try again"
-        )
-        .into());
-    }
-    eprintln!(
-        "`{program}` is not installed; installing it with `apt-get install -y {apt_package}`"
-    );
-    let apt = |args: &[&str]| {
-        std::process::Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    // A fresh machine may have no package lists yet: update once, then try again.
-    let installed = apt(&["install", "-y", apt_package])
-        || (apt(&["update"]) && apt(&["install", "-y", apt_package]));
-    if !installed || !runs() {
-        return Err(format!(
-            "`{program}` is not installed and `apt-get install -y {apt_package}` did not \
-             make it runnable; install it by hand"
-        )
-        .into());
-    }
-    Ok(())
-}
 
 impl Signer {
     /// Runs the signer with `args`; returns its exit status, stdout and stderr.
@@ -170,7 +119,7 @@ impl Signer {
 
     /// Every check of issue 13 for this signer, against a fresh server.
     async fn proves_the_server(&self) {
-        ensure_installed(self.program, self.apt_package).unwrap();
+        calldata_e2e::ensure_installed(self.program, "--version", self.apt_package).unwrap();
 
         let vectors = vectors_file();
         let (status, stdout, stderr) = self.run(&["--vectors", vectors.to_str().unwrap()]).await;
