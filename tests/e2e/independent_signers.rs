@@ -69,7 +69,6 @@ fn vectors_file() -> PathBuf {
     tests_dir().join("../crates/calldata-model/tests/data/auth-v2.json")
 }
 
-
 impl Signer {
     /// Runs the signer with `args`; returns its exit status, stdout and stderr.
     async fn run(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {

@@ -16,5 +16,6 @@ mod hostile;
 mod independent_signers;
 mod readyz_flood;
 mod refused_log;
+mod replicas;
 mod server_binary;
 mod shutdown_under_load;

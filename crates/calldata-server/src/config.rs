@@ -70,6 +70,9 @@ pub struct Settings {
     pub keys: Vec<KeySettings>,
     /// Logging.
     pub log: LogSettings,
+    /// Where lockout, rate-limit and sandbox-replay state lives: this process, or a Redis
+    /// shared by every replica.
+    pub state: crate::shared::StateSettings,
 }
 
 /// The CTI platform version; V300R006 (CTI 3.6) cannot answer this interface.
@@ -318,6 +321,7 @@ impl Default for Settings {
             bms: HttpBmsSettings::default(),
             keys: Vec::new(),
             log: LogSettings::default(),
+            state: crate::shared::StateSettings::default(),
         }
     }
 }
@@ -406,7 +410,7 @@ pub enum ConfigError {
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
-const TOP_LEVEL: [&str; 25] = [
+const TOP_LEVEL: [&str; 26] = [
     "listen",
     "plain_http",
     "allow_plain_http_on_any_address",
@@ -432,6 +436,7 @@ const TOP_LEVEL: [&str; 25] = [
     "bms",
     "keys",
     "log",
+    "state",
 ];
 
 impl Settings {
@@ -550,6 +555,11 @@ impl Settings {
             }
         }
         self.embedded.validate()?;
+        self.validate_sources()
+    }
+
+    /// The rules of the call source's and the shared state's settings.
+    fn validate_sources(&self) -> Result<(), ConfigError> {
         if self.backend == Backend::Bms {
             self.bms
                 .validate()
@@ -557,6 +567,9 @@ impl Settings {
                     setting: "bms",
                     problem,
                 })?;
+        }
+        if let Some((setting, problem)) = self.state.redis.problem(self.state.backend) {
+            return Err(ConfigError::Invalid { setting, problem });
         }
         Ok(())
     }

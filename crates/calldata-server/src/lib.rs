@@ -20,6 +20,7 @@ pub mod refused_lines;
 pub mod request_ids;
 pub mod request_log;
 pub mod routes;
+pub mod shared;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

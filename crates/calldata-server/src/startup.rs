@@ -23,6 +23,7 @@ use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::{Metrics, Shard};
 use crate::refused_lines::RefusedLines;
 use crate::routes;
+use crate::shared::{SharedState, StateBackend};
 use crate::state::AppState;
 use crate::tls::{self, TlsError};
 
@@ -44,6 +45,10 @@ pub enum StartupError {
     /// A configured key could not be loaded.
     #[error(transparent)]
     Keys(#[from] crate::auth::keys::KeyLoadError),
+    /// The shared state's Redis cannot be set up (a bad URL; an unreachable Redis is not
+    /// an error at start).
+    #[error(transparent)]
+    SharedState(#[from] crate::shared::SharedStateError),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -120,7 +125,7 @@ impl Application {
             (sandbox.clone(), simulation),
             keys,
             metrics,
-        ));
+        )?);
         let source_kind = state.source.kind();
 
         let (limits, workers) = connection_limits(settings);
@@ -247,8 +252,8 @@ fn build_state(
     source: Arc<dyn CallSource>,
     (sandbox, simulation): (Option<Arc<EmbeddedStore>>, Option<SharedSimulation>),
     keys: KeyRegistry,
-    metrics: Metrics,
-) -> AppState {
+    mut metrics: Metrics,
+) -> Result<AppState, StartupError> {
     let refused_lines = Arc::new(RefusedLines::new(settings.log.refused_lines_per_second));
     if let Err(error) = refused_lines.start_ticker() {
         // Without the ticker the allowance never starts afresh: after the first lines,
@@ -257,13 +262,25 @@ fn build_state(
     }
     let sandbox_base_bytes = sandbox.as_ref().map_or(0, |s| s.bytes_held());
     let window = Duration::from_secs(settings.max_clock_skew_secs);
-    AppState {
+    let lockout = Lockout::new(&settings.lockout);
+    let shared = match settings.state.backend {
+        StateBackend::Memory => None,
+        StateBackend::Redis => Some(SharedState::start(
+            &settings.state.redis,
+            &settings.lockout,
+            &settings.rate_limit,
+            window,
+            lockout.clone(),
+            metrics.registry_mut(),
+        )?),
+    };
+    Ok(AppState {
         auth: AuthGuard {
             keys,
             verify_policy: VerifyPolicy {
                 max_clock_skew: window,
             },
-            lockout: Lockout::new(&settings.lockout),
+            lockout,
             rate_limits: crate::auth::rate_limit::RateLimits::new(
                 settings.rate_limit.per_second,
                 settings.rate_limit.burst,
@@ -276,6 +293,7 @@ fn build_state(
             ),
             accepted_hosts: AcceptedHosts::new(&settings.accepted_hosts),
             trusted_proxies: settings.trusted_proxies.clone(),
+            shared,
         },
         source,
         simulation,
@@ -290,7 +308,7 @@ fn build_state(
         body_limit: settings.body_limit_bytes,
         request_ids: crate::request_ids::RequestIds::new(),
         body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
-    }
+    })
 }
 
 /// Raises the soft open-file limit to the hard one (connections need a descriptor each)

@@ -9,6 +9,7 @@
 //! - [`metrics`]: `/metrics` fetched and its samples read.
 //! - [`rss`]: the resident memory of a process.
 //! - [`ports`]: loopback ports for tests.
+//! - [`cluster`]: a real `redis-server` and an `nginx` in front of several replicas.
 
 // Test code: a failed step is a failed test, so the kit panics where a step cannot go on
 // (said here once rather than in a `# Panics` section on every function).
@@ -21,6 +22,7 @@
 
 #[cfg(feature = "app")]
 pub mod app;
+pub mod cluster;
 pub mod metrics;
 pub mod ports;
 pub mod process;

@@ -3,7 +3,8 @@
 //! replay rules (a change's signature is used once) and the rate limit.
 
 use std::net::IpAddr;
-use std::time::SystemTime;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use actix_web::HttpRequest;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderMap};
@@ -22,6 +23,7 @@ use crate::auth::replay::{FirstUse, Replays, Signature};
 use crate::auth::worker_keys::WorkerKeyCache;
 use crate::errors::Refusal;
 use crate::metrics::Metrics;
+use crate::shared::{SharedFailure, SharedState};
 
 /// What the guard decides with: the keys, the verification rules, the lockout, replay and
 /// rate-limit tables, and where client addresses come from. Built once at start.
@@ -41,6 +43,10 @@ pub struct AuthGuard {
     pub lockout: Lockout,
     /// Proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// The state shared with the other replicas (`state.backend = "redis"`), consulted on
+    /// a failure, a rate-limit charge and a sandbox change; the tables above are its local
+    /// view and fallback.
+    pub shared: Option<Arc<SharedState>>,
 }
 
 /// A caller whose signature checked out.
@@ -79,27 +85,25 @@ impl HeaderSource for ActixHeaders<'_> {
 ///
 /// A read's signature may be sent again within the clock-skew window (idempotent, and
 /// clients retry with it). Only with the rate limit on is it looked up, so the common path
-/// does no more than verify.
-pub fn authenticate<'s>(
+/// does no more than verify, and asks nothing of the shared state.
+pub async fn authenticate<'s>(
     request: &HttpRequest,
     body: &[u8],
     guard: &'s AuthGuard,
     metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, proof, address) = verified(request, body, guard, metrics)?;
+    let (caller, proof, address) = verified(request, body, guard, metrics).await?;
     if !guard.rate_limits.is_on() {
         return Ok(caller);
     }
     let replayed = guard.replays.query_seen(proof.signature);
     let charged = if replayed {
-        guard
-            .rate_limits
-            .check_address(tracked(address))
+        charge_address(guard, tracked(address))
+            .await
             .map_err(Refusal::address_rate_limited)
     } else {
-        guard
-            .rate_limits
-            .check(caller.access_key)
+        charge_key(guard, caller.access_key)
+            .await
             .map_err(Refusal::rate_limited)
     };
     if charged.is_err() {
@@ -108,29 +112,63 @@ pub fn authenticate<'s>(
     charged.map(|()| caller)
 }
 
+/// Charges a request to `access_key`'s allowance: the shared one, or this replica's while
+/// Redis does not answer (or with the memory backend).
+async fn charge_key(guard: &AuthGuard, access_key: &str) -> Result<(), Duration> {
+    if let Some(shared) = &guard.shared
+        && let Some(charged) = shared.charge_key(access_key).await
+    {
+        return charged;
+    }
+    guard.rate_limits.check(access_key)
+}
+
+/// As [`charge_key`], for a replayed query charged to its address.
+async fn charge_address(guard: &AuthGuard, address: IpAddr) -> Result<(), Duration> {
+    if let Some(shared) = &guard.shared
+        && let Some(charged) = shared.charge_address(address).await
+    {
+        return charged;
+    }
+    guard.rate_limits.check_address(address)
+}
+
 /// Verifies the signature of a change (sandbox `POST`, `PUT`, `DELETE`), which is used at
-/// most once: a signature already seen is refused with 401 like any bad signature and counts
-/// towards the lockout of the address sending it. Otherwise as [`authenticate`], plus 429
-/// when the table of signatures seen is full of live ones.
-pub fn authenticate_once<'s>(
+/// most once: a signature already seen (here, or by another replica through the shared
+/// state) is refused with 401 like any bad signature and counts towards the lockout of the
+/// address sending it. Otherwise as [`authenticate`], plus 429 when the table of signatures
+/// seen is full of live ones.
+pub async fn authenticate_once<'s>(
     request: &HttpRequest,
     body: &[u8],
     guard: &'s AuthGuard,
     metrics: &Metrics,
 ) -> Result<Caller<'s>, Refusal> {
-    let (caller, proof, address) = verified(request, body, guard, metrics)?;
+    let (caller, proof, address) = verified(request, body, guard, metrics).await?;
     let Proof {
         signature,
         signed_at,
     } = proof;
-    match guard
-        .replays
-        .first_use(signature, signed_at.to_system_time(), SystemTime::now())
-    {
-        FirstUse::Fresh => match guard.rate_limits.check(caller.access_key) {
+    let first_use =
+        match guard
+            .replays
+            .first_use(signature, signed_at.to_system_time(), SystemTime::now())
+        {
+            FirstUse::Fresh => match &guard.shared {
+                // While Redis does not answer, a change is accepted once per replica.
+                Some(shared) if shared.first_use(&signature).await == Some(false) => {
+                    FirstUse::Replayed
+                }
+                _ => FirstUse::Fresh,
+            },
+            other => other,
+        };
+    match first_use {
+        FirstUse::Fresh => match charge_key(guard, caller.access_key).await {
             Ok(()) => Ok(caller),
             Err(wait) => {
-                // Refused before it changed anything: the same request may come again.
+                // Refused before it changed anything: the same request may come again
+                // (to this replica; the shared record keeps it from the others).
                 guard.replays.forget(&signature);
                 metrics.rate_limited.inc();
                 Err(Refusal::rate_limited(wait))
@@ -138,12 +176,7 @@ pub fn authenticate_once<'s>(
         },
         FirstUse::Replayed => {
             metrics.auth_failure_reason("replay");
-            Err(refuse_signature(
-                guard,
-                metrics,
-                address,
-                &"signature already used",
-            ))
+            Err(refuse_signature(guard, metrics, address, &"signature already used").await)
         }
         FirstUse::Full(wait) => {
             metrics.rate_limited.inc();
@@ -164,7 +197,7 @@ struct Proof {
 
 /// The lockout, host and signature checks every signed request goes through: the caller,
 /// the signature's proof and the client address.
-fn verified<'s>(
+async fn verified<'s>(
     request: &HttpRequest,
     body: &[u8],
     guard: &'s AuthGuard,
@@ -184,27 +217,44 @@ fn verified<'s>(
         Ok((access_key, scope, proof)) => Ok((Caller { access_key, scope }, proof, address)),
         Err(error) => {
             metrics.auth_failure(&error);
-            Err(refuse_signature(guard, metrics, address, &error))
+            Err(refuse_signature(guard, metrics, address, &error).await)
         }
     }
 }
 
 /// The 401 of a refused signature (its metric counted by the caller), counted towards the
-/// lockout of `address`.
-fn refuse_signature(
+/// lockout of `address`: here always, so that each replica locks at `max_failures` of the
+/// failures it sees even while Redis does not answer, and across the replicas through the
+/// shared state, whose lock this replica places at once (the others from its message).
+async fn refuse_signature(
     guard: &AuthGuard,
     metrics: &Metrics,
     address: IpAddr,
     error: &dyn std::fmt::Display,
 ) -> Refusal {
     tracing::debug!(client = %address, reason = %error, "signature refused");
-    if let FailureVerdict::LockedOut { displaced } = guard.lockout.record_failure(address) {
-        metrics.lockouts.inc();
-        if let Some(displaced) = displaced {
-            metrics.lockouts_displaced.inc();
-            tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
-        } else {
-            tracing::warn!(client = %address, "client address locked out after repeated signature failures");
+    let verdict = guard.lockout.record_failure(address);
+    let shared = match &guard.shared {
+        Some(shared) => shared.record_failure(tracked(address)).await,
+        None => None,
+    };
+    match verdict {
+        FailureVerdict::LockedOut { displaced } => {
+            metrics.lockouts.inc();
+            if let Some(displaced) = displaced {
+                metrics.lockouts_displaced.inc();
+                tracing::warn!(client = %address, %displaced, "client address locked out after repeated signature failures; the lock table is full, so the oldest lock ended early");
+            } else {
+                tracing::warn!(client = %address, "client address locked out after repeated signature failures");
+            }
+        }
+        FailureVerdict::Counted => {
+            if shared == Some(SharedFailure::Locked)
+                && guard.lockout.hold(address, guard.lockout.lock_ms())
+            {
+                metrics.lockouts.inc();
+                tracing::warn!(client = %address, "client address locked out after repeated signature failures across the replicas");
+            }
         }
     }
     Refusal::unauthorized()

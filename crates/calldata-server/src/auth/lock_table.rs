@@ -12,7 +12,10 @@ pub(crate) struct LockTable {
     ends: HashMap<IpAddr, u64>,
     /// The locks in the order they were placed, which is also the order they end in
     /// (every lock lasts as long and each is placed under the owner's write lock, clock
-    /// read inside it). One entry per entry of `ends` once `expire` has run.
+    /// read inside it). One entry per entry of `ends` once `expire` has run. A lock another
+    /// replica placed may end sooner than the ones before it: it is no longer locked once
+    /// ended (`is_locked` reads its end), and leaves the table with them, within one lock
+    /// time.
     order: VecDeque<(IpAddr, u64)>,
 }
 

@@ -91,18 +91,39 @@ impl Lockout {
             return FailureVerdict::Counted;
         }
         self.failures.invalidate(&address);
-        let mut table = self.locked.write().unwrap_or_else(PoisonError::into_inner);
-        // The clock is read under the write lock, so locks enter the table in the order
-        // they end.
-        let now = self.millis_now();
-        let end = now.saturating_add(self.lock_for_ms);
-        match table.lock(address, now, end) {
-            Placed::Locked { displaced } => {
-                self.all_clear_at.fetch_max(end, Ordering::Relaxed);
-                FailureVerdict::LockedOut { displaced }
-            }
+        match self.lock_for(address, self.lock_for_ms) {
+            Placed::Locked { displaced } => FailureVerdict::LockedOut { displaced },
             Placed::AlreadyLocked => FailureVerdict::Counted,
         }
+    }
+
+    /// How long a lock lasts, in ms.
+    pub fn lock_ms(&self) -> u64 {
+        self.lock_for_ms
+    }
+
+    /// Locks `address` for the next `for_ms` (at most the configured lock time), as
+    /// another replica did; true when it was not locked yet.
+    pub fn hold(&self, address: IpAddr, for_ms: u64) -> bool {
+        let for_ms = for_ms.min(self.lock_for_ms);
+        for_ms > 0
+            && matches!(
+                self.lock_for(tracked(address), for_ms),
+                Placed::Locked { .. }
+            )
+    }
+
+    fn lock_for(&self, address: IpAddr, for_ms: u64) -> Placed {
+        let mut table = self.locked.write().unwrap_or_else(PoisonError::into_inner);
+        // The clock is read under the write lock, so that locks of the same length enter
+        // the table in the order they end.
+        let now = self.millis_now();
+        let end = now.saturating_add(for_ms);
+        let placed = table.lock(address, now, end);
+        if let Placed::Locked { .. } = placed {
+            self.all_clear_at.fetch_max(end, Ordering::Relaxed);
+        }
+        placed
     }
 }
 

@@ -109,8 +109,8 @@ pub async fn admit<'a>(
         BodyRule::None => Bytes::new(),
     };
     let caller = match rule.access {
-        Access::Read => authenticate(request, &body, &state.auth, &state.metrics),
-        Access::Change => authenticate_once(request, &body, &state.auth, &state.metrics),
+        Access::Read => authenticate(request, &body, &state.auth, &state.metrics).await,
+        Access::Change => authenticate_once(request, &body, &state.auth, &state.metrics).await,
     }
     .map_err(|refusal| Box::new(Answer::refused(&refusal, request)))?;
     Ok(Signed {

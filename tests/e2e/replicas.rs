@@ -1,0 +1,297 @@
+//! Three replicas of the server binary behind a real nginx, sharing a real `redis-server`
+//! (`state.backend = "redis"`): a flood of bad signatures spread over the replicas locks
+//! its address out on all of them at the configured count; the per-key rate limit holds
+//! across them; with Redis stopped, queries are still answered and each replica locks an
+//! address at the configured count of the failures it sees itself; once Redis is back,
+//! sharing resumes by itself. redis-server and nginx are installed with apt-get when
+//! missing (as root), never skipped.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use calldata_client::{Client, Credentials, RetryPolicy};
+use calldata_e2e::ensure_installed;
+use calldata_model::PING_PATH;
+use calldata_testkit::Failure;
+use calldata_testkit::cluster::{Nginx, Redis, find_program};
+use calldata_testkit::metrics::{fetch_plain, metric};
+use calldata_testkit::process::{Process, start_plain_server};
+use calldata_testkit::raw::{RawOutcome, raw_exchange};
+use calldata_testkit::sign::json_post;
+
+const AK: &str = "replicas-ak";
+const SK: &str = "replicas-sk-0123456789abcdef";
+const MAX_FAILURES: u32 = 5;
+const RATE: u32 = 40;
+
+/// Three replicas on Redis behind nginx.
+struct Cluster {
+    redis: Redis,
+    replicas: Vec<(Process, SocketAddr)>,
+    _logs: Vec<calldata_testkit::process::StderrTail>,
+    nginx: Nginx,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn start() -> Result<Self, Failure> {
+        ensure_installed("redis-server", "--version", "redis-server")?;
+        let nginx = find_program("nginx")
+            .map_or_else(|| "nginx".to_owned(), |path| path.display().to_string());
+        ensure_installed(&nginx, "-v", "nginx")?;
+        let dir = tempfile::tempdir()?;
+        let redis_dir = dir.path().join("redis");
+        std::fs::create_dir_all(&redis_dir)?;
+        let redis = Redis::start(&redis_dir).await?;
+        let config = dir.path().join("calldata.toml");
+        std::fs::write(&config, config_toml(&redis.url()))?;
+        let mut replicas = Vec::new();
+        let mut logs = Vec::new();
+        for i in 0..3 {
+            let data = dir.path().join(format!("replica-{i}"));
+            std::fs::create_dir_all(&data)?;
+            let config = config.display().to_string();
+            let (mut process, address) =
+                start_plain_server(&data, "127.0.0.1:0", &["--config", &config]).await?;
+            logs.push(process.drain_stderr(50));
+            replicas.push((process, address));
+        }
+        let nginx_dir = dir.path().join("nginx");
+        std::fs::create_dir_all(&nginx_dir)?;
+        let upstreams: Vec<SocketAddr> = replicas.iter().map(|(_, a)| *a).collect();
+        let nginx = Nginx::start(&nginx_dir, &upstreams, 1).await?;
+        Ok(Self {
+            redis,
+            replicas,
+            _logs: logs,
+            nginx,
+            _dir: dir,
+        })
+    }
+
+    fn addresses(&self) -> Vec<SocketAddr> {
+        self.replicas.iter().map(|(_, a)| *a).collect()
+    }
+}
+
+fn config_toml(redis_url: &str) -> String {
+    format!(
+        r#"trusted_proxies = ["127.0.0.1"]
+
+[[keys]]
+access_key = "{AK}"
+secret_key = "{SK}"
+
+[lockout]
+max_failures = {MAX_FAILURES}
+lock_secs = 300
+
+[rate_limit]
+per_second = {RATE}
+burst = {RATE}
+
+[state]
+backend = "redis"
+
+[state.redis]
+url = "{redis_url}"
+timeout_ms = 200
+retry_after_ms = 300
+"#
+    )
+}
+
+/// The status of a ping to `target` from the client `client` (named by
+/// `X-Forwarded-For`, which every replica trusts from 127.0.0.1), signed with `sk`.
+async fn ping_from(target: SocketAddr, client: &str, sk: &str) -> u16 {
+    let host = target.to_string();
+    let authorization = json_post((AK, sk), &host, PING_PATH, b"{}");
+    let request = format!(
+        "POST {PING_PATH} HTTP/1.1\r\nHost: {host}\r\n\
+         Content-Type: application/json;charset=UTF-8\r\nContent-Length: 2\r\n\
+         Authorization: {authorization}\r\nX-Forwarded-For: {client}\r\n\
+         Connection: close\r\n\r\n{{}}"
+    );
+    match raw_exchange(target, request.as_bytes(), Duration::from_secs(10))
+        .await
+        .unwrap()
+    {
+        RawOutcome::Response(response) => response.status,
+        other => panic!("no answer from {target}: {other:?}"),
+    }
+}
+
+/// Waits (up to `within`) until a well-signed ping from `client` gets `status` on every
+/// replica; answers how long that took.
+async fn until_every_replica(
+    replicas: &[SocketAddr],
+    client: &str,
+    status: u16,
+    within: Duration,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let mut statuses = Vec::new();
+        for &replica in replicas {
+            statuses.push(ping_from(replica, client, SK).await);
+        }
+        if statuses.iter().all(|&s| s == status) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "{client} still gets {statuses:?} from the replicas after {within:?}, not {status} from all"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn client(base: SocketAddr) -> Client {
+    Client::builder()
+        .base_url(format!("http://{base}"))
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Sends `tasks` concurrent pings through `target` for `lasting`; answers the pings
+/// admitted, those refused with 429, and the time from the first to the last.
+async fn flood(target: SocketAddr, tasks: usize, lasting: Duration) -> (u64, u64, Duration) {
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let client = client(target);
+        handles.push(tokio::spawn(async move {
+            let (mut admitted, mut refused) = (0u64, 0u64);
+            while started.elapsed() < lasting {
+                match client.ping_empty().await {
+                    Ok(_) => admitted += 1,
+                    Err(calldata_client::Error::Transport {
+                        kind: calldata_client::TransportKind::Unavailable,
+                        ..
+                    }) => refused += 1,
+                    Err(other) => panic!("a ping failed otherwise: {other}"),
+                }
+            }
+            (admitted, refused)
+        }));
+    }
+    let (mut admitted, mut refused) = (0, 0);
+    for handle in handles {
+        let (a, r) = handle.await.unwrap();
+        admitted += a;
+        refused += r;
+    }
+    (admitted, refused, started.elapsed())
+}
+
+/// Waits (up to 10 s) until every replica's `calldata_shared_state_up` is `up`: each
+/// pings Redis once a second, so each finds a stopped or restarted Redis by itself.
+async fn until_shared_state_up(replicas: &[SocketAddr], up: bool) {
+    let want = if up { 1.0 } else { 0.0 };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for &replica in replicas {
+        loop {
+            let text = fetch_plain(replica).await.unwrap();
+            let seen = metric(&text, "calldata_shared_state_up");
+            if seen == Some(want) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{replica}: calldata_shared_state_up is {seen:?}, not {want}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_and_survive_its_loss()
+ {
+    let mut cluster = Cluster::start().await.unwrap();
+    let front = cluster.nginx.address();
+    let replicas = cluster.addresses();
+
+    // A flood spread round-robin over the replicas: each sees fewer than MAX_FAILURES, but
+    // the count is shared, so the MAX_FAILURES-th failure locks the address everywhere.
+    let attacker = "203.0.113.7";
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(ping_from(front, attacker, "a-wrong-secret").await, 401);
+    }
+    until_every_replica(&replicas, attacker, 200, Duration::ZERO).await;
+    assert_eq!(ping_from(front, attacker, "a-wrong-secret").await, 401);
+    // Well within the ten seconds of the watcher's full read: the lock came by message.
+    let spread = until_every_replica(&replicas, attacker, 403, Duration::from_secs(3)).await;
+    assert_eq!(
+        ping_from(front, "203.0.113.8", SK).await,
+        200,
+        "another client is not locked"
+    );
+
+    // The per-key rate limit across the replicas: what is admitted is one allowance
+    // (a burst, then RATE a second), not three.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (admitted, refused, took) = flood(front, 6, Duration::from_secs(3)).await;
+    let allowed = f64::from(RATE) + f64::from(RATE) * took.as_secs_f64();
+    #[allow(clippy::cast_precision_loss)]
+    let ratio = admitted as f64 / allowed;
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "admitted {admitted} in {took:?} where one allowance is {allowed:.0} (ratio {ratio:.3}); {refused} refused"
+    );
+    assert!(
+        refused > admitted,
+        "the flood did not reach the limit: {admitted} admitted, {refused} refused"
+    );
+
+    // Redis stops: queries are still answered, by every replica and through nginx.
+    cluster.redis.stop().await.unwrap();
+    until_shared_state_up(&replicas, false).await;
+    let during = client(front);
+    for _ in 0..6 {
+        during.ping_empty().await.unwrap();
+    }
+    for &replica in &replicas {
+        client(replica).ping_empty().await.unwrap();
+    }
+    // Each replica locks at MAX_FAILURES of its own failures: sent to one replica, they
+    // lock the address there, and the others (which saw none) still admit it.
+    let local = "198.51.100.9";
+    for _ in 0..MAX_FAILURES {
+        assert_eq!(ping_from(replicas[0], local, "a-wrong-secret").await, 401);
+    }
+    assert_eq!(ping_from(replicas[0], local, SK).await, 403);
+    assert_eq!(ping_from(replicas[1], local, SK).await, 200);
+    assert_eq!(ping_from(replicas[2], local, SK).await, 200);
+    // The lock placed before Redis went is kept by every replica.
+    until_every_replica(&replicas, attacker, 403, Duration::ZERO).await;
+
+    // Redis is back (empty, as after a crash): sharing resumes by itself.
+    cluster.redis.restart().await.unwrap();
+    let resumed = Instant::now();
+    until_shared_state_up(&replicas, true).await;
+    let recovered = resumed.elapsed();
+    // A flood after recovery locks at exactly the configured count again, everywhere.
+    let third = "203.0.113.100";
+    for _ in 0..MAX_FAILURES - 1 {
+        assert_eq!(ping_from(front, third, "a-wrong-secret").await, 401);
+    }
+    until_every_replica(&replicas, third, 200, Duration::ZERO).await;
+    assert_eq!(ping_from(front, third, "a-wrong-secret").await, 401);
+    until_every_replica(&replicas, third, 403, Duration::from_secs(3)).await;
+
+    calldata_e2e::write_reliability_record(
+        "replicas_share_state_through_redis",
+        serde_json::json!({
+            "lockSpreadMs": spread.as_millis(),
+            "admitted": admitted,
+            "refused": refused,
+            "allowanceRatio": ratio,
+            "recoveredAfterRestartMs": recovered.as_millis(),
+        }),
+    )
+    .unwrap();
+}
