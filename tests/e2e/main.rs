@@ -10,6 +10,7 @@
 mod bms_backend;
 mod bms_tls;
 mod connections;
+mod deployment;
 mod dual_stack_lockout;
 mod faults_under_load;
 mod hostile;
