@@ -761,8 +761,7 @@ async fn deployment_kubernetes_manifests_validate_and_their_config_serves_the_pr
 
     // The real server takes the ConfigMap's TOML (unknown keys and bad values are errors)
     // and the Deployment's environment, and answers the probes' paths. The files come from
-    // a scratch directory; the Redis URL names a closed loopback port (the connection is
-    // made lazily; the lockout falls back to this replica's tables).
+    // a scratch directory.
     let root = scratch.path().join("root");
     let local = |path: &str| root.join(path.trim_start_matches('/'));
     for path in config["keys"]
@@ -815,6 +814,8 @@ async fn deployment_kubernetes_manifests_validate_and_their_config_serves_the_pr
         }
         command
     };
+    // Without its Redis, a replica is alive but not ready: it has not joined the shared
+    // contact center, so the Service sends it no traffic.
     let mut running = Process::start(
         command(&format!("redis://127.0.0.1:{closed}/")),
         "listening on",
@@ -825,24 +826,25 @@ async fn deployment_kubernetes_manifests_validate_and_their_config_serves_the_pr
         .banner_word("https://127.0.0.1:")
         .expect("the banner names an HTTPS URL");
     let http = client_trusting(&cert).unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    until_status(&http, &url, "/healthz", 200).await;
+    assert_eq!(status_of(&http, &url, "/readyz").await, Ok(503));
+    assert_eq!(running.stop("TERM").await.unwrap(), Some(0));
+
+    // With its Redis, it joins and answers both probes.
+    calldata_e2e::ensure_installed("redis-server", "--version", "redis-server").unwrap();
+    let redis_dir = scratch.path().join("redis");
+    std::fs::create_dir_all(&redis_dir).unwrap();
+    let redis = calldata_testkit::cluster::Redis::start(&redis_dir)
+        .await
+        .unwrap();
+    let mut running = Process::start(command(&redis.url()), "listening on")
+        .await
+        .unwrap();
+    let url = running
+        .banner_word("https://127.0.0.1:")
+        .expect("the banner names an HTTPS URL");
     for path in ["/healthz", "/readyz"] {
-        loop {
-            let status = http
-                .get(format!("{url}{path}"))
-                .send()
-                .await
-                .map(|r| r.status().as_u16())
-                .map_err(|e| e.to_string());
-            if status == Ok(200) {
-                break;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{path} answered {status:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        until_status(&http, &url, path, 200).await;
     }
     assert_eq!(running.stop("TERM").await.unwrap(), Some(0));
 
@@ -861,4 +863,29 @@ async fn deployment_kubernetes_manifests_validate_and_their_config_serves_the_pr
         "{}",
         text(&refused)
     );
+}
+
+/// The status `GET {url}{path}` answers.
+async fn status_of(http: &reqwest::Client, url: &str, path: &str) -> Result<u16, String> {
+    http.get(format!("{url}{path}"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .map_err(|e| e.to_string())
+}
+
+/// Waits (up to 20 s) until `GET {url}{path}` answers `want`.
+async fn until_status(http: &reqwest::Client, url: &str, path: &str, want: u16) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = status_of(http, url, path).await;
+        if seen == Ok(want) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{path} answered {seen:?}, not {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 
 use calldata_client::{Client, Credentials, RetryPolicy};
 use calldata_e2e::ensure_installed;
-use calldata_model::PING_PATH;
+use calldata_model::{CallDirection, CallKey, CallRecordKey, CcId, PING_PATH, Vdn};
 use calldata_testkit::Failure;
 use calldata_testkit::cluster::{Nginx, Redis, find_program};
 use calldata_testkit::metrics::{fetch_plain, metric};
 use calldata_testkit::process::{Process, start_plain_server};
 use calldata_testkit::raw::{RawOutcome, raw_exchange};
-use calldata_testkit::sign::json_post;
+use calldata_testkit::sign::{Headers, Options, authorization, json_post};
+use serde_json::Value;
 
 const AK: &str = "replicas-ak";
 const SK: &str = "replicas-sk-0123456789abcdef";
@@ -34,7 +35,8 @@ struct Cluster {
 }
 
 impl Cluster {
-    async fn start() -> Result<Self, Failure> {
+    /// Starts them, each replica with `extra` flags.
+    async fn start(extra: &[&str]) -> Result<Self, Failure> {
         ensure_installed("redis-server", "--version", "redis-server")?;
         let nginx = find_program("nginx")
             .map_or_else(|| "nginx".to_owned(), |path| path.display().to_string());
@@ -51,8 +53,10 @@ impl Cluster {
             let data = dir.path().join(format!("replica-{i}"));
             std::fs::create_dir_all(&data)?;
             let config = config.display().to_string();
-            let (mut process, address) =
-                start_plain_server(&data, "127.0.0.1:0", &["--config", &config]).await?;
+            let mut flags = vec!["--config", config.as_str()];
+            flags.extend_from_slice(extra);
+            let (mut process, address) = start_plain_server(&data, "127.0.0.1:0", &flags).await?;
+            wait_ready(address).await?;
             logs.push(process.drain_stderr(50));
             replicas.push((process, address));
         }
@@ -146,6 +150,137 @@ async fn until_every_replica(
     }
 }
 
+/// A sandbox call added through one replica is answered by the others; ended through
+/// another, it is gone from all and its record is on all. Answers how long the others took
+/// to answer it.
+async fn a_sandbox_call_is_shared(replicas: &[SocketAddr]) -> Duration {
+    let key = CallKey {
+        cc_id: CcId::new(3).unwrap(),
+        vdn: Vdn::new(17).unwrap(),
+        call_id: "1764547000000-900001".parse().unwrap(),
+    };
+    let added = sandbox(replicas[0], "POST", "/sandbox/v1/calls", &record(&key)).await;
+    assert_eq!(added["resultCode"], "0100000", "{added}");
+    let seen = until_found(&replicas[1..], &key).await;
+    let ended = sandbox(
+        replicas[2],
+        "DELETE",
+        &format!("/sandbox/v1/calls?ccId=3&vdn=17&callId={}", key.call_id),
+        "",
+    )
+    .await;
+    assert_eq!(ended["resultCode"], "0100000", "{ended}");
+    for &replica in replicas {
+        // The replica that ended it answers at once; the others within a read of the journal.
+        let started = Instant::now();
+        while client(replica).query(&key).await.is_ok() {
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{replica} still has the ended call"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let kept = client(replica)
+            .call_detail_record(&CallRecordKey {
+                cc_id: key.cc_id,
+                direction: CallDirection::Inbound,
+                call_id: key.call_id,
+            })
+            .await
+            .unwrap();
+        assert_eq!(kept.call_id, key.call_id.to_string());
+    }
+
+    seen
+}
+
+/// Waits until `/readyz` answers 200 (a replica of a shared center has joined it).
+async fn wait_ready(address: SocketAddr) -> Result<(), Failure> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = raw_exchange(
+            address,
+            b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            Duration::from_secs(2),
+        )
+        .await?;
+        if let RawOutcome::Response(response) = ready
+            && response.status == 200
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{address}/readyz not 200 within 60 s").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A sandbox request to `target`, signed; answers its JSON body.
+async fn sandbox(target: SocketAddr, method: &str, path_and_query: &str, body: &str) -> Value {
+    let host = target.to_string();
+    let options = Options::now().headers(Headers::AsSent);
+    let authorization = authorization(
+        (AK, SK),
+        &host,
+        (method, path_and_query, body.as_bytes()),
+        &options,
+    );
+    let http = reqwest::Client::new();
+    let mut request = http
+        .request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("http://{host}{path_and_query}"),
+        )
+        .header("Authorization", authorization);
+    if !body.is_empty() {
+        request = request
+            .header("Content-Type", calldata_model::JSON_CONTENT_TYPE)
+            .body(body.to_owned());
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{method} {path_and_query}");
+    response.json().await.unwrap()
+}
+
+/// A call in progress with `key`, as the sandbox takes it.
+fn record(key: &CallKey) -> String {
+    serde_json::json!({
+        "ccId": key.cc_id, "vdn": key.vdn, "callId": key.call_id.to_string(),
+        "time": 1_764_547_000_000_i64, "dsn": 11, "handle": 1, "server": 1, "keyId": "",
+        "callingNum": "13800001111", "calledNum": "4001234", "mid": 2, "trunkNo": 7,
+        "priority": 3, "deviceType": 2, "deviceNo": 1001, "callSkill": "vipVoice",
+        "partyNum": 2, "callFeature": 0, "orgiCalledNum": "", "mediaType": 5, "place": 0,
+        "waitTime": 12, "totalTalkingTimes": 40, "logonTimes": 55, "serviceType": 0,
+        "callInCause": 65535, "enterReason": 0, "mediaBillType": 0
+    })
+    .to_string()
+}
+
+/// Waits (up to 3 s) until every replica of `replicas` answers the call; how long it took.
+async fn until_found(replicas: &[SocketAddr], key: &CallKey) -> Duration {
+    let started = Instant::now();
+    for &replica in replicas {
+        loop {
+            match client(replica).query(key).await {
+                Ok(call) => {
+                    assert_eq!(call.device_no, Some(1001));
+                    break;
+                }
+                Err(error) if error.is_not_found() => {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(3),
+                        "{replica} does not answer the call added elsewhere"
+                    );
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(other) => panic!("{replica}: {other}"),
+            }
+        }
+    }
+    started.elapsed()
+}
+
 fn client(base: SocketAddr) -> Client {
     Client::builder()
         .base_url(format!("http://{base}"))
@@ -211,7 +346,7 @@ async fn until_shared_state_up(replicas: &[SocketAddr], up: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_and_survive_its_loss()
  {
-    let mut cluster = Cluster::start().await.unwrap();
+    let mut cluster = Cluster::start(&[]).await.unwrap();
     let front = cluster.nginx.address();
     let replicas = cluster.addresses();
 
@@ -246,6 +381,9 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
         refused > admitted,
         "the flood did not reach the limit: {admitted} admitted, {refused} refused"
     );
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen = a_sandbox_call_is_shared(&replicas).await;
 
     // Redis stops: queries are still answered, by every replica and through nginx.
     cluster.redis.stop().await.unwrap();
@@ -287,6 +425,7 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
         "replicas_share_state_through_redis",
         serde_json::json!({
             "lockSpreadMs": spread.as_millis(),
+            "sandboxCallSeenAfterMs": seen.as_millis(),
             "admitted": admitted,
             "refused": refused,
             "allowanceRatio": ratio,
@@ -294,4 +433,73 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
         }),
     )
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_of_the_live_center_answer_the_same_center() {
+    let cluster = Cluster::start(&["--simulation", "true", "--arrivals-per-minute", "600"])
+        .await
+        .unwrap();
+    let replicas = cluster.addresses();
+    // Paused through one replica, at one instant of the journal: every replica holds the
+    // same center from then on, whichever replica simulated what.
+    let paused = sandbox(
+        replicas[0],
+        "PATCH",
+        "/sandbox/v1/simulation",
+        r#"{"paused":true}"#,
+    )
+    .await;
+    assert_eq!(paused["resultCode"], "0100000", "{paused}");
+    let status = &paused["resultDesc"];
+    assert!(status["callsArrived"].as_u64().unwrap() > 0, "{status}");
+    let example = &status["examples"][0]["key"];
+    let (cc_id, vdn) = (example["ccId"].clone(), example["vdn"].clone());
+    let calls_path = format!("/sandbox/v1/calls?ccId={cc_id}&vdn={vdn}&limit=1000");
+    let first = call_ids(&sandbox(replicas[0], "GET", &calls_path, "").await);
+    assert!(!first.is_empty());
+    for &replica in &replicas[1..] {
+        let started = Instant::now();
+        let seen = loop {
+            let seen = sandbox(replica, "GET", "/sandbox/v1/simulation", "").await;
+            if seen["resultDesc"]["paused"] == true {
+                break seen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(3),
+                "{replica} has not paused"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        for field in [
+            "nowMs",
+            "callsArrived",
+            "callsEnded",
+            "callsInProgress",
+            "examples",
+        ] {
+            assert_eq!(
+                seen["resultDesc"][field], status[field],
+                "{replica}: {field}"
+            );
+        }
+        let calls = call_ids(&sandbox(replica, "GET", &calls_path, "").await);
+        assert_eq!(
+            calls, first,
+            "{replica} holds other calls of ccId {cc_id} vdn {vdn}"
+        );
+    }
+}
+
+/// The sorted call IDs of a sandbox list.
+fn call_ids(listed: &Value) -> Vec<String> {
+    assert_eq!(listed["resultCode"], "0100000", "{listed}");
+    let mut ids: Vec<String> = listed["resultDesc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| call["callId"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
 }

@@ -96,6 +96,14 @@ pub fn render(info: &StartupInfo, example: Example) -> String {
 /// last, or the snapshot's first calls.
 fn write_calls(out: &mut String, info: &StartupInfo) {
     match &info.live {
+        Some(live) if live.examples.is_empty() => {
+            // A replica of a shared center learns its examples once it has joined it.
+            let _ = writeln!(
+                out,
+                "  demo calls  : shared with the other replicas; GET /sandbox/v1/simulation \
+                 lists the example calls once this replica has joined (/readyz 200)"
+            );
+        }
         Some(live) => {
             for example in &live.examples {
                 let _ = writeln!(

@@ -571,6 +571,18 @@ impl Settings {
         if let Some((setting, problem)) = self.state.redis.problem(self.state.backend) {
             return Err(ConfigError::Invalid { setting, problem });
         }
+        if self.state.backend == crate::shared::StateBackend::Redis
+            && self.backend == Backend::Embedded
+            && self.embedded.clock == ClockKind::Manual
+            && self.embedded.clock_start_ms.is_none()
+        {
+            return Err(ConfigError::Invalid {
+                setting: "embedded.clock_start_ms",
+                problem: "replicas sharing a manual clock must start it at the same reading: \
+                          set embedded.clock_start_ms"
+                    .to_owned(),
+            });
+        }
         Ok(())
     }
 

@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use calldata_bms::embedded::{CallRecord, Placement, demo_records, sample_keys};
 use calldata_bms::simulation::{self, ExampleCall, SharedSimulation};
-use calldata_bms::{Clock, DemoSettings, EmbeddedStore, Simulation, StoreOptions};
+use calldata_bms::{
+    Clock, DemoSettings, EmbeddedStore, Simulation, SimulationSettings, StoreOptions,
+};
 use calldata_model::{AgentKey, CallKey};
 
+use crate::center::SimulationSlot;
 use crate::config::{ClockKind, EmbeddedSettings};
 
 /// How often the simulation catches up with the system clock.
@@ -20,8 +23,12 @@ const TICK: Duration = Duration::from_millis(250);
 pub struct ContactCenter {
     /// The store every interface reads.
     pub store: Arc<EmbeddedStore>,
-    /// The simulation writing to it, when live.
-    pub simulation: Option<SharedSimulation>,
+    /// The simulation writing to it, when live (with a shared center, set once this
+    /// replica has joined).
+    pub simulation: SimulationSlot,
+    /// With a shared center: the simulation this replica starts at the center's genesis,
+    /// when live.
+    pub join: Option<SimulationSettings>,
     /// A few calls that exist, for trying the API.
     pub sample_calls: Vec<CallKey>,
     /// An agent with a call.
@@ -71,8 +78,13 @@ fn options(settings: &EmbeddedSettings, clock: Clock, live: bool) -> StoreOption
 }
 
 impl ContactCenter {
-    /// Builds the contact center of the settings (validated before).
-    pub fn build(settings: &EmbeddedSettings) -> Result<Self, calldata_bms::LoadError> {
+    /// Builds the contact center of the settings (validated before). A `shared` center's
+    /// simulation is not started here: the journal's follower starts it at the center's
+    /// genesis (`crate::shared::journal`).
+    pub fn build(
+        settings: &EmbeddedSettings,
+        shared: bool,
+    ) -> Result<Self, calldata_bms::LoadError> {
         let clock = clock_of(settings);
         if let Some(path) = &settings.calls_file {
             let mut store = EmbeddedStore::load_file(path)?;
@@ -83,6 +95,9 @@ impl ContactCenter {
             return Ok(Self::snapshot(store, sample_calls, sample_agent, settings));
         }
         if settings.simulation.enabled {
+            if shared {
+                return Ok(Self::joining(settings, &clock));
+            }
             return Ok(Self::live(settings, &clock));
         }
         let demo = DemoSettings {
@@ -109,7 +124,8 @@ impl ContactCenter {
         store.set_cti_clock_offset_ms(settings.cti_clock_offset_ms);
         Self {
             store: Arc::new(store),
-            simulation: None,
+            simulation: SimulationSlot::default(),
+            join: None,
             sample_calls,
             sample_agent,
             live: None,
@@ -135,7 +151,8 @@ impl ContactCenter {
         }
         Self {
             store,
-            simulation: Some(shared),
+            simulation: Arc::new(std::sync::OnceLock::from(shared)),
+            join: None,
             sample_calls: examples.iter().map(|example| example.key).collect(),
             sample_agent: examples.first().map(|example| example.agent),
             live: Some(LiveInfo {
@@ -145,6 +162,33 @@ impl ContactCenter {
                 examples,
                 manual_clock: clock.is_manual(),
                 started_ms,
+            }),
+        }
+    }
+}
+
+impl ContactCenter {
+    /// A simulated center this replica shares with others: its store, empty until the
+    /// follower starts the simulation at the center's genesis (so no example calls yet).
+    fn joining(settings: &EmbeddedSettings, clock: &Clock) -> Self {
+        let mut store = EmbeddedStore::new();
+        store.configure(options(settings, clock.clone(), true));
+        store.set_cti_clock_offset_ms(settings.cti_clock_offset_ms);
+        let simulated = &settings.simulation;
+        Self {
+            store: Arc::new(store),
+            simulation: SimulationSlot::default(),
+            join: Some(simulated.clone()),
+            sample_calls: Vec::new(),
+            sample_agent: None,
+            live: Some(LiveInfo {
+                vdns: simulated.vdns.len(),
+                agents: simulated.vdns.len()
+                    * usize::try_from(simulated.agents_per_vdn).unwrap_or(0),
+                arrivals_per_minute: simulated.arrivals_per_minute,
+                examples: Vec::new(),
+                manual_clock: clock.is_manual(),
+                started_ms: clock.now_ms(),
             }),
         }
     }

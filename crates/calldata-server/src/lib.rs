@@ -9,6 +9,7 @@
 pub mod answer;
 pub mod auth;
 pub mod banner;
+pub mod center;
 pub mod cli;
 pub mod config;
 pub mod conn;

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, web};
-use calldata_bms::simulation::SharedSimulation;
 use calldata_bms::{CallSource, EmbeddedStore, HttpBms};
 use calldata_model::auth::VerifyPolicy;
 use calldata_model::{AgentKey, CallKey};
 
 use crate::auth::replay::Replays;
 use crate::auth::{AcceptedHosts, AuthGuard, KeyRegistry, Lockout, Scope, WorkerKeyCache};
+use crate::center::{Center, SandboxLimits, SimulationSlot};
 use crate::config::{Backend, Settings};
 use crate::conn::{self, ConnStats, Limits, ServeOptions};
 use crate::contact_center::{ContactCenter, LiveInfo};
@@ -23,6 +23,7 @@ use crate::data_dir::{self, DataDirError, DemoKey};
 use crate::metrics::{Metrics, Shard};
 use crate::refused_lines::RefusedLines;
 use crate::routes;
+use crate::shared::journal::Journal;
 use crate::shared::{SharedState, StateBackend};
 use crate::state::AppState;
 use crate::tls::{self, TlsError};
@@ -105,27 +106,39 @@ impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let mut metrics = Metrics::new();
         let (source, center) = build_source(settings, &mut metrics)?;
-        let (store, simulation, sample_calls, sample_agent, live) = match center {
+        let (store, simulation, join, sample_calls, sample_agent, live) = match center {
             Some(center) => (
                 Some(center.store),
                 center.simulation,
+                center.join,
                 center.sample_calls,
                 center.sample_agent,
                 center.live,
             ),
-            None => (None, None, Vec::new(), None, None),
+            None => (
+                None,
+                SimulationSlot::default(),
+                None,
+                Vec::new(),
+                None,
+                None,
+            ),
         };
         let conn_stats = Arc::new(ConnStats::new(metrics.registry_mut()));
         let calls = store.as_ref().map_or(0, |s| s.len());
         let (keys, demo_key) = build_keys(settings)?;
-        let sandbox = settings.embedded.sandbox.then(|| store.clone()).flatten();
         let state = web::Data::new(build_state(
             settings,
             source,
-            (sandbox.clone(), simulation),
+            EmbeddedCenter {
+                store,
+                simulation,
+                join,
+            },
             keys,
             metrics,
         )?);
+        let sandbox = state.sandbox.clone();
         let source_kind = state.source.kind();
 
         let (limits, workers) = connection_limits(settings);
@@ -245,12 +258,20 @@ fn connection_limits(settings: &Settings) -> (Limits, usize) {
     (limits, workers)
 }
 
+/// The embedded contact center as `build` made it, for the state.
+struct EmbeddedCenter {
+    store: Option<Arc<EmbeddedStore>>,
+    simulation: SimulationSlot,
+    join: Option<calldata_bms::SimulationSettings>,
+}
+
 /// The state every handler shares, from the settings and what `build` made of them; starts
-/// the ticker of refused requests' log lines.
+/// the ticker of refused requests' log lines and, with shared state, the follower of the
+/// shared contact center's journal.
 fn build_state(
     settings: &Settings,
     source: Arc<dyn CallSource>,
-    (sandbox, simulation): (Option<Arc<EmbeddedStore>>, Option<SharedSimulation>),
+    embedded: EmbeddedCenter,
     keys: KeyRegistry,
     mut metrics: Metrics,
 ) -> Result<AppState, StartupError> {
@@ -260,7 +281,6 @@ fn build_state(
         // refused requests go unlogged (answered ones keep their lines).
         tracing::error!(%error, "cannot start the ticker of refused requests' log lines");
     }
-    let sandbox_base_bytes = sandbox.as_ref().map_or(0, |s| s.bytes_held());
     let window = Duration::from_secs(settings.max_clock_skew_secs);
     let lockout = Lockout::new(&settings.lockout);
     let shared = match settings.state.backend {
@@ -274,6 +294,34 @@ fn build_state(
             metrics.registry_mut(),
         )?),
     };
+    let journal = shared
+        .as_ref()
+        .zip(embedded.store.as_ref())
+        .map(|(shared, store)| {
+            let journal = Journal::new(Arc::clone(shared));
+            let follower = Center {
+                store: Arc::clone(store),
+                simulation: embedded.simulation.clone(),
+                limits: sandbox_limits(settings, store),
+                journal: None,
+            };
+            tokio::spawn(crate::shared::journal::follow(
+                Arc::clone(&journal),
+                follower,
+                embedded.join.clone(),
+            ));
+            journal
+        });
+    let center = embedded
+        .store
+        .as_ref()
+        .filter(|_| settings.embedded.sandbox)
+        .map(|store| Center {
+            store: Arc::clone(store),
+            simulation: embedded.simulation.clone(),
+            limits: sandbox_limits(settings, store),
+            journal: journal.clone(),
+        });
     Ok(AppState {
         auth: AuthGuard {
             keys,
@@ -296,11 +344,10 @@ fn build_state(
             shared,
         },
         source,
-        simulation,
-        sandbox,
-        sandbox_max_calls: settings.embedded.max_calls,
-        sandbox_max_bytes: settings.embedded.max_sandbox_bytes,
-        sandbox_base_bytes,
+        sandbox: center.as_ref().map(|center| Arc::clone(&center.store)),
+        center,
+        simulation: embedded.simulation,
+        journal,
         refused_lines,
         metrics,
         legacy_fields: settings.legacy_fields,
@@ -309,6 +356,15 @@ fn build_state(
         request_ids: crate::request_ids::RequestIds::new(),
         body_deadline: Duration::from_millis(settings.client_request_timeout_ms),
     })
+}
+
+/// The sandbox's bounds over `store` as it is at start.
+fn sandbox_limits(settings: &Settings, store: &EmbeddedStore) -> SandboxLimits {
+    SandboxLimits {
+        max_calls: settings.embedded.max_calls,
+        max_bytes: settings.embedded.max_sandbox_bytes,
+        base_bytes: store.bytes_held(),
+    }
 }
 
 /// Raises the soft open-file limit to the hard one (connections need a descriptor each)
@@ -342,7 +398,10 @@ fn build_source(
             Ok((Arc::new(bms), None))
         }
         Backend::Embedded => {
-            let center = ContactCenter::build(&settings.embedded)?;
+            let center = ContactCenter::build(
+                &settings.embedded,
+                settings.state.backend == StateBackend::Redis,
+            )?;
             Ok((center.store.clone(), Some(center)))
         }
     }

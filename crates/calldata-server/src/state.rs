@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use crate::center::{Center, SimulationSlot};
 use crate::config::CtiVersion;
 use crate::metrics::Metrics;
-use calldata_bms::simulation::SharedSimulation;
+use crate::shared::journal::Journal;
 use calldata_bms::{CallSource, EmbeddedStore};
 
 /// Shared state of the running service.
@@ -15,15 +16,14 @@ pub struct AppState {
     pub source: Arc<dyn CallSource>,
     /// The embedded store, when the sandbox admin API is on.
     pub sandbox: Option<Arc<EmbeddedStore>>,
+    /// The contact center the sandbox changes, when the sandbox admin API is on.
+    pub center: Option<Center>,
     /// The simulation of the live contact center, when it runs: held here (its thread
     /// holds it weakly and ends with it).
-    pub simulation: Option<SharedSimulation>,
-    /// Most calls the sandbox may bring the store to.
-    pub sandbox_max_calls: usize,
-    /// Most bytes the sandbox's additions may hold, above `sandbox_base_bytes`.
-    pub sandbox_max_bytes: usize,
-    /// What the store held at start (demo calls or the calls file).
-    pub sandbox_base_bytes: usize,
+    pub simulation: SimulationSlot,
+    /// The journal of the contact center shared with other replicas, with
+    /// `state.backend = "redis"` and the embedded backend.
+    pub journal: Option<Arc<Journal>>,
     /// Allowance of request-log lines for refused requests.
     pub refused_lines: Arc<crate::refused_lines::RefusedLines>,
     /// Metrics registry.

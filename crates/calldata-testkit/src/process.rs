@@ -219,7 +219,7 @@ pub async fn start_emulator(listen: &str) -> Result<Process, Failure> {
 
 /// Starts `calldata-server` over plain HTTP on `listen` (`127.0.0.1:0` picks a port) with
 /// `CALLDATA_DATA_DIR=data_dir`, the demo snapshot (`--simulation false`: tests see fixed
-/// calls; a later `--simulation true` in `extra` wins) and `extra` flags; returns the
+/// calls; a `--simulation true` in `extra` replaces it) and `extra` flags; returns the
 /// process and its address once `/healthz` answers 200.
 pub async fn start_plain_server(
     data_dir: &Path,
@@ -227,8 +227,11 @@ pub async fn start_plain_server(
     extra: &[&str],
 ) -> Result<(Process, std::net::SocketAddr), Failure> {
     let mut command = Command::new(binary("calldata-server", "calldata-server")?);
+    command.args(["--listen", listen, "--plain-http"]);
+    if !extra.contains(&"--simulation") {
+        command.args(["--simulation", "false"]);
+    }
     command
-        .args(["--listen", listen, "--plain-http", "--simulation", "false"])
         .args(extra)
         .env("CALLDATA_DATA_DIR", data_dir)
         .env_remove("RUST_LOG");

@@ -116,7 +116,7 @@ pub async fn authenticate<'s>(
 /// Redis does not answer (or with the memory backend).
 async fn charge_key(guard: &AuthGuard, access_key: &str) -> Result<(), Duration> {
     if let Some(shared) = &guard.shared
-        && let Some(charged) = shared.charge_key(access_key).await
+        && let Some(charged) = Box::pin(shared.charge_key(access_key)).await
     {
         return charged;
     }
@@ -126,7 +126,7 @@ async fn charge_key(guard: &AuthGuard, access_key: &str) -> Result<(), Duration>
 /// As [`charge_key`], for a replayed query charged to its address.
 async fn charge_address(guard: &AuthGuard, address: IpAddr) -> Result<(), Duration> {
     if let Some(shared) = &guard.shared
-        && let Some(charged) = shared.charge_address(address).await
+        && let Some(charged) = Box::pin(shared.charge_address(address)).await
     {
         return charged;
     }
@@ -156,7 +156,7 @@ pub async fn authenticate_once<'s>(
         {
             FirstUse::Fresh => match &guard.shared {
                 // While Redis does not answer, a change is accepted once per replica.
-                Some(shared) if shared.first_use(&signature).await == Some(false) => {
+                Some(shared) if Box::pin(shared.first_use(&signature)).await == Some(false) => {
                     FirstUse::Replayed
                 }
                 _ => FirstUse::Fresh,
@@ -217,7 +217,9 @@ async fn verified<'s>(
         Ok((access_key, scope, proof)) => Ok((Caller { access_key, scope }, proof, address)),
         Err(error) => {
             metrics.auth_failure(&error);
-            Err(refuse_signature(guard, metrics, address, &error).await)
+            // Boxed: the failure path's future (with its Redis round trip) is allocated
+            // only when taken, and the request's own future stays small.
+            Err(Box::pin(refuse_signature(guard, metrics, address, &error)).await)
         }
     }
 }
@@ -235,7 +237,7 @@ async fn refuse_signature(
     tracing::debug!(client = %address, reason = %error, "signature refused");
     let verdict = guard.lockout.record_failure(address);
     let shared = match &guard.shared {
-        Some(shared) => shared.record_failure(tracked(address)).await,
+        Some(shared) => Box::pin(shared.record_failure(tracked(address))).await,
         None => None,
     };
     match verdict {

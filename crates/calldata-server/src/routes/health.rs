@@ -36,7 +36,8 @@ pub async fn healthz() -> HttpResponse {
 /// The call source answers.
 ///
 /// 200 when the call source can answer, 503 otherwise; with `backend = "bms"` at most one
-/// BMS probe per `bms.probe_interval_ms`, however many requests.
+/// BMS probe per `bms.probe_interval_ms`, however many requests. A replica of a shared
+/// contact center answers 503 until it has joined it and caught up with its journal.
 #[utoipa::path(
     get,
     path = READYZ_PATH,
@@ -47,7 +48,19 @@ pub async fn healthz() -> HttpResponse {
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let source = state.source.kind();
-    let (status, mut body) = match state.source.check_ready().await {
+    let joining = state
+        .journal
+        .as_ref()
+        .is_some_and(|journal| !journal.joined());
+    let ready = if joining {
+        Err(calldata_bms::SourceError::Unavailable(
+            "joining the shared contact center: its Redis does not answer yet, or this \
+             replica is still applying its journal",
+        ))
+    } else {
+        state.source.check_ready().await
+    };
+    let (status, mut body) = match ready {
         Ok(()) => (StatusCode::OK, json!({"status": "ready", "source": source})),
         Err(error) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -110,7 +110,17 @@ pub async fn admit<'a>(
     };
     let caller = match rule.access {
         Access::Read => authenticate(request, &body, &state.auth, &state.metrics).await,
-        Access::Change => authenticate_once(request, &body, &state.auth, &state.metrics).await,
+        // Boxed: a change's checks (its signature recorded once, maybe in Redis) stay out
+        // of every read's future.
+        Access::Change => {
+            Box::pin(authenticate_once(
+                request,
+                &body,
+                &state.auth,
+                &state.metrics,
+            ))
+            .await
+        }
     }
     .map_err(|refusal| Box::new(Answer::refused(&refusal, request)))?;
     Ok(Signed {

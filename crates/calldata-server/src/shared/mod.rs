@@ -21,6 +21,7 @@
 //! Redis is down.
 
 mod health;
+pub mod journal;
 mod scripts;
 pub mod settings;
 mod watch;

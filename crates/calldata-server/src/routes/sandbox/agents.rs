@@ -10,14 +10,15 @@
 //! | `DELETE` | sign an agent out (`0100001` if it is not, `0100002` while it has calls) | `?ccId=&vdn=&agentId=` |
 
 use calldata_bms::AgentFilter;
-use calldata_model::{AgentFields, AgentKey, ResultCode};
+use calldata_model::{AgentFields, AgentKey};
 use serde::Deserialize;
 
 use super::{
-    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, invalid, list_request, listed, out_of_scope,
-    query_pairs, sent_number, store_of, success,
+    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, center_of, invalid, list_request, listed,
+    out_of_scope, query_pairs, sent_number, submitted,
 };
 use crate::answer::Answer;
+use crate::center::CenterChange;
 use crate::routes::mount::SignedRoute;
 use crate::routes::signed::{Rule, Signed};
 
@@ -59,8 +60,8 @@ impl SignedRoute for SignIn {
     const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
+        let center = match center_of(&signed) {
+            Ok(center) => center,
             Err(answer) => return answer,
         };
         let key = match serde_json::from_slice::<AgentFields>(signed.body())
@@ -73,14 +74,7 @@ impl SignedRoute for SignIn {
         if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
             return answer;
         }
-        if store.sign_in_agent(key) {
-            success(&key)
-        } else {
-            invalid(&format!(
-                "agent {} of ccId {} vdn {} is already signed in",
-                key.agent_id, key.cc_id, key.vdn
-            ))
-        }
+        submitted(&center, CenterChange::SignIn { agent: key }).await
     }
 }
 
@@ -88,8 +82,8 @@ impl SignedRoute for SignOut {
     const RULE: Rule = CHANGE_WITHOUT_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
+        let center = match center_of(&signed) {
+            Ok(center) => center,
             Err(answer) => return answer,
         };
         let key = match agent_from_query(signed.request().query_string()) {
@@ -99,20 +93,7 @@ impl SignedRoute for SignOut {
         if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
             return answer;
         }
-        match store.sign_out_agent(&key) {
-            Ok(true) => success(&"agent signed out"),
-            Ok(false) => Answer::failed(
-                ResultCode::InterfaceCallFailed,
-                format!(
-                    "agent {} of ccId {} vdn {} is not signed in",
-                    key.agent_id, key.cc_id, key.vdn
-                ),
-            ),
-            Err(calls) => invalid(&format!(
-                "agent {} still has {calls} calls; end or move them first",
-                key.agent_id
-            )),
-        }
+        submitted(&center, CenterChange::SignOut { agent: key }).await
     }
 }
 

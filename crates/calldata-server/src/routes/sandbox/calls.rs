@@ -22,23 +22,20 @@
 // Errors here are complete answers, built at most once per request; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
-use std::sync::Arc;
-
-use calldata_bms::{CallRecord, EmbeddedStore, ListFilter};
+use calldata_bms::{CallRecord, ListFilter};
 use calldata_model::request::Sent;
 use calldata_model::{CallKey, QueryBasicCallInfo, ResultCode};
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::{
-    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, invalid, list_request, listed, out_of_scope,
-    query_pairs, sent_number, store_of, success,
+    CHANGE_WITH_BODY, CHANGE_WITHOUT_BODY, LIST, center_of, invalid, list_request, listed,
+    out_of_scope, query_pairs, sent_number, submitted,
 };
 use crate::answer::Answer;
+use crate::center::{Center, CenterChange};
 use crate::routes::mount::SignedRoute;
-use crate::routes::query::not_in_progress;
 use crate::routes::signed::{Rule, Signed};
-use crate::state::AppState;
 
 /// `GET`: lists calls, filtered by `ccId` and `vdn`.
 #[derive(Debug)]
@@ -86,20 +83,9 @@ impl SignedRoute for Add {
     const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let (record, store) = match checked_record(&signed) {
-            Ok(pair) => pair,
-            Err(answer) => return answer,
-        };
-        let key = record.key;
-        match store.add(&record) {
-            Ok(()) => success(&record),
-            Err(_) => Answer::failed(
-                ResultCode::InvalidParameter,
-                format!(
-                    "invalid parameter: call {} already exists in ccId {} vdn {}; use PUT to replace it",
-                    key.call_id, key.cc_id, key.vdn
-                ),
-            ),
+        match checked_record(&signed) {
+            Ok((record, center)) => submitted(&center, CenterChange::AddCall { record }).await,
+            Err(answer) => answer,
         }
     }
 }
@@ -109,10 +95,7 @@ impl SignedRoute for Replace {
 
     async fn answer(signed: Signed<'_>) -> Answer {
         match checked_record(&signed) {
-            Ok((record, store)) => {
-                store.replace(&record);
-                success(&record)
-            }
+            Ok((record, center)) => submitted(&center, CenterChange::PutCall { record }).await,
             Err(answer) => answer,
         }
     }
@@ -122,12 +105,12 @@ impl SignedRoute for End {
     const RULE: Rule = CHANGE_WITHOUT_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
+        let center = match center_of(&signed) {
+            Ok(center) => center,
             Err(answer) => return answer,
         };
         let query = signed.request().query_string();
-        let (key, cause) = match key_from_query(query)
+        let (key, release_cause) = match key_from_query(query)
             .and_then(|key| release_cause_from_query(query).map(|cause| (key, cause)))
         {
             Ok(pair) => pair,
@@ -136,13 +119,7 @@ impl SignedRoute for End {
         if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
             return answer;
         }
-        match store.end(&key, cause) {
-            Some(ended) => success(&EndedRecord {
-                record: ended.detail_record(store.tenant_offset()),
-                track: ended.track(),
-            }),
-            None => not_in_progress(),
-        }
+        submitted(&center, CenterChange::EndCall { key, release_cause }).await
     }
 }
 
@@ -150,32 +127,27 @@ impl SignedRoute for Change {
     const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed) {
-            Ok(store) => store,
+        let center = match center_of(&signed) {
+            Ok(center) => center,
             Err(answer) => return answer,
         };
-        let changed = changed_record(&signed, &store)
-            .and_then(|record| fits(signed.state(), &store, &record).map(|()| record));
-        match changed {
-            Ok(record) => {
-                store.replace(&record);
-                success(&record)
-            }
+        match patch(&signed) {
+            Ok((key, fields)) => submitted(&center, CenterChange::PatchCall { key, fields }).await,
             Err(answer) => answer,
         }
     }
 }
 
-/// Reads, checks and authorizes the record of a `POST`/`PUT`.
-fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Arc<EmbeddedStore>), Answer> {
-    let store = store_of(signed)?;
+/// Reads and authorizes the record of a `POST`/`PUT` (whether it fits is the center's
+/// to say when it applies).
+fn checked_record(signed: &Signed<'_>) -> Result<(CallRecord, Center), Answer> {
+    let center = center_of(signed)?;
     let record: CallRecord =
         serde_json::from_str(body_text(signed)?).map_err(|error| invalid(&error))?;
     if let Some(answer) = out_of_scope(signed.caller(), record.key.cc_id, record.key.vdn) {
         return Err(answer);
     }
-    fits(signed.state(), &store, &record)?;
-    Ok((record, store))
+    Ok((record, center))
 }
 
 /// The body as text.
@@ -188,42 +160,9 @@ fn body_text<'a>(signed: &'a Signed<'_>) -> Result<&'a str, Answer> {
     })
 }
 
-/// Whether the store has room for `record` (which may replace the call of its key).
-fn fits(state: &AppState, store: &EmbeddedStore, record: &CallRecord) -> Result<(), Answer> {
-    let held = store.bytes_of(&record.key);
-    if store.len() >= state.sandbox_max_calls && held.is_none() {
-        return Err(Answer::failed(
-            ResultCode::InvalidParameter,
-            format!(
-                "invalid parameter: the sandbox store is full ({} calls); end calls first",
-                state.sandbox_max_calls
-            ),
-        ));
-    }
-    // What the store would hold with this record, replacing the call it may replace;
-    // concurrent additions may each pass the bound by the one record they add.
-    let after =
-        (store.bytes_held() + EmbeddedStore::bytes_for(record)).saturating_sub(held.unwrap_or(0));
-    if after
-        > state
-            .sandbox_base_bytes
-            .saturating_add(state.sandbox_max_bytes)
-    {
-        return Err(Answer::failed(
-            ResultCode::InvalidParameter,
-            format!(
-                "invalid parameter: the sandbox store is full (its additions may hold {} bytes, \
-                 embedded.max_sandbox_bytes); end calls first",
-                state.sandbox_max_bytes
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The stored record of the call the body's key names, with the body's other fields over
-/// it, read again as a record (so every rule of a record applies).
-fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallRecord, Answer> {
+/// The key a `PATCH` body names, authorized, and its members (laid over the stored call
+/// when the change applies).
+fn patch(signed: &Signed<'_>) -> Result<(CallKey, Map<String, Value>), Answer> {
     let Value::Object(changes) =
         serde_json::from_str::<Value>(body_text(signed)?).map_err(|error| invalid(&error))?
     else {
@@ -236,22 +175,7 @@ fn changed_record(signed: &Signed<'_>, store: &EmbeddedStore) -> Result<CallReco
     if let Some(answer) = out_of_scope(signed.caller(), key.cc_id, key.vdn) {
         return Err(answer);
     }
-    let Some(stored) = store.get_record(&key) else {
-        return Err(not_in_progress());
-    };
-    let Ok(Value::Object(mut merged)) = serde_json::to_value(&stored) else {
-        return Err(invalid(&"the stored call could not be read"));
-    };
-    merged.extend(changes);
-    serde_json::from_value(Value::Object(merged)).map_err(|error| invalid(&error))
-}
-
-/// What a `DELETE` answers: the ended call's record and track, as the record interfaces
-/// answer them.
-#[derive(Serialize)]
-struct EndedRecord {
-    record: calldata_model::CallDetailRecord,
-    track: calldata_model::CallTrack,
+    Ok((key, changes))
 }
 
 /// The optional `releaseCause` of a `DELETE`: 0..=65535.

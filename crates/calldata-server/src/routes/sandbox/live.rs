@@ -16,11 +16,12 @@
 
 use calldata_bms::simulation::{self, SharedSimulation};
 use calldata_model::ResultCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{CHANGE_WITH_BODY, LIST, invalid, store_of, success};
+use super::{CHANGE_WITH_BODY, LIST, center_of, invalid, store_of, submitted, success};
 use crate::answer::Answer;
+use crate::center::{CenterChange, ClockReading, SimulationView, no_simulation};
 use crate::routes::mount::SignedRoute;
 use crate::routes::signed::{Rule, Signed};
 
@@ -40,14 +41,6 @@ pub struct ReadSimulation;
 #[derive(Debug)]
 pub struct ChangeSimulation;
 
-/// The clock as the sandbox shows it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ClockReading {
-    now_ms: i64,
-    manual: bool,
-}
-
 /// `0101003` unless the caller's key has no ccId/vdn limit.
 fn whole_center(signed: &Signed<'_>) -> Result<(), Answer> {
     if signed.caller().scope.is_unrestricted() {
@@ -61,13 +54,12 @@ fn whole_center(signed: &Signed<'_>) -> Result<(), Answer> {
     }
 }
 
-/// The simulation, or `0100001` when none runs.
+/// The simulation, or `0100001` when none runs (or this replica has not yet joined the
+/// shared center).
 fn simulation_of(signed: &Signed<'_>) -> Result<SharedSimulation, Answer> {
-    signed.state().simulation.clone().ok_or_else(|| {
-        Answer::failed(
-            ResultCode::InterfaceCallFailed,
-            "no simulation runs: the contact center is a snapshot (embedded.simulation.enabled = false, or a calls file)",
-        )
+    signed.state().simulation.get().cloned().ok_or_else(|| {
+        let refused = no_simulation();
+        Answer::failed(refused.code, refused.message)
     })
 }
 
@@ -99,66 +91,21 @@ impl SignedRoute for AdvanceClock {
     const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let store = match store_of(&signed).and_then(|store| whole_center(&signed).map(|()| store))
-        {
-            Ok(store) => store,
-            Err(answer) => return answer,
-        };
-        let by = match object(&signed).map(|body| body.get("advanceMs").and_then(Value::as_i64)) {
-            Ok(Some(by)) if by >= 0 => by,
-            Ok(_) => {
-                return invalid(&"advanceMs must be a whole number of milliseconds, 0 or more");
+        let center =
+            match center_of(&signed).and_then(|center| whole_center(&signed).map(|()| center)) {
+                Ok(center) => center,
+                Err(answer) => return answer,
+            };
+        match object(&signed).map(|body| body.get("advanceMs").and_then(Value::as_i64)) {
+            // The steps up to the new reading run before the answer (bounded per request:
+            // see the center's rules).
+            Ok(Some(by_ms)) if by_ms >= 0 => {
+                submitted(&center, CenterChange::AdvanceClock { by_ms }).await
             }
-            Err(answer) => return answer,
-        };
-        let simulation = signed.state().simulation.clone();
-        // The steps up to the new reading run before the answer: off the worker, since a
-        // long jump takes a while (bounded by `longest_advance_ms`).
-        let advanced = actix_web::web::block(move || {
-            let mut running = simulation.as_deref().map(simulation::lock);
-            let rate = running.as_ref().map_or(0.0, |s| s.status().arrivals_per_minute);
-            let longest = longest_advance_ms(rate);
-            if by > longest {
-                return Err(format!(
-                    "advanceMs must be at most {longest} ms at {rate} arrivals a minute (at most {MOST_ARRIVALS} arrivals and 7 days a request)"
-                ));
-            }
-            let now = store.clock().advance(by).map_err(|e| e.to_string())?;
-            if let Some(running) = running.as_mut() {
-                running.advance(now);
-            }
-            Ok(now)
-        })
-        .await;
-        match advanced {
-            Ok(Ok(now)) => success(&ClockReading {
-                now_ms: now,
-                manual: true,
-            }),
-            Ok(Err(problem)) => invalid(&problem),
-            Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
+            Ok(_) => invalid(&"advanceMs must be a whole number of milliseconds, 0 or more"),
+            Err(answer) => answer,
         }
     }
-}
-
-/// The most arrivals one advance may simulate, so that a request ends in seconds.
-const MOST_ARRIVALS: f64 = 200_000.0;
-
-/// The longest advance at `rate` arrivals a minute: at most [`MOST_ARRIVALS`] arrivals,
-/// and never more than seven days.
-fn longest_advance_ms(rate: f64) -> i64 {
-    const WEEK_MS: f64 = 7.0 * 24.0 * 3_600_000.0;
-    let by_arrivals = if rate > 0.0 {
-        MOST_ARRIVALS / rate * 60_000.0
-    } else {
-        WEEK_MS
-    };
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "at most a week of milliseconds"
-    )]
-    let longest = by_arrivals.min(WEEK_MS) as i64;
-    longest
 }
 
 impl SignedRoute for ReadSimulation {
@@ -171,27 +118,9 @@ impl SignedRoute for ReadSimulation {
             Err(answer) => return answer,
         };
         // An advance may hold the simulation for a while: wait for it off the worker.
-        match actix_web::web::block(move || Status::of(&simulation::lock(&shared))).await {
+        match actix_web::web::block(move || SimulationView::of(&simulation::lock(&shared))).await {
             Ok(status) => success(&status),
             Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
-        }
-    }
-}
-
-/// The simulation's status and its example calls.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Status {
-    #[serde(flatten)]
-    status: calldata_bms::SimulationStatus,
-    examples: Vec<calldata_bms::simulation::ExampleCall>,
-}
-
-impl Status {
-    fn of(simulation: &calldata_bms::Simulation) -> Self {
-        Self {
-            status: simulation.status(),
-            examples: simulation.examples().to_vec(),
         }
     }
 }
@@ -208,8 +137,11 @@ impl SignedRoute for ChangeSimulation {
     const RULE: Rule = CHANGE_WITH_BODY;
 
     async fn answer(signed: Signed<'_>) -> Answer {
-        let shared = match whole_center(&signed).and_then(|()| simulation_of(&signed)) {
-            Ok(shared) => shared,
+        let center = match whole_center(&signed)
+            .and_then(|()| simulation_of(&signed))
+            .and_then(|_| center_of(&signed))
+        {
+            Ok(center) => center,
             Err(answer) => return answer,
         };
         let change: Change = match serde_json::from_slice(signed.body()) {
@@ -223,31 +155,10 @@ impl SignedRoute for ChangeSimulation {
         {
             return invalid(&format!("arrivalsPerMinute must be between 0 and {limit}"));
         }
-        let Some(store) = signed.state().sandbox.clone() else {
-            return invalid(&"the sandbox is off");
+        let change = CenterChange::Simulation {
+            paused: change.paused,
+            arrivals_per_minute: change.arrivals_per_minute,
         };
-        let changed = actix_web::web::block(move || {
-            // The clock is read with the simulation held, so no advance slips between.
-            let mut simulation = simulation::lock(&shared);
-            let now = store.clock().now_ms();
-            match change.paused {
-                Some(true) => {
-                    simulation.pause(now);
-                }
-                Some(false) => {
-                    simulation.resume(now);
-                }
-                None => {}
-            }
-            if let Some(rate) = change.arrivals_per_minute {
-                simulation.set_arrivals_per_minute(rate, now);
-            }
-            Status::of(&simulation)
-        })
-        .await;
-        match changed {
-            Ok(status) => success(&status),
-            Err(_) => Answer::failed(ResultCode::UnknownError, "unknown error"),
-        }
+        submitted(&center, change).await
     }
 }

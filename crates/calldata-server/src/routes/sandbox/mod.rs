@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer::Answer;
 use crate::auth::Caller;
 use crate::auth::Scope;
+use crate::center::{Center, CenterChange};
 use crate::errors::Refusal;
 use crate::routes::signed::{self, Access, BodyRule, Rule, Signed};
 
@@ -55,6 +56,23 @@ fn store_of(signed: &Signed<'_>) -> Result<Arc<EmbeddedStore>, Answer> {
         .sandbox
         .clone()
         .ok_or_else(|| Answer::refused(&Refusal::not_found(), signed.request()))
+}
+
+/// The contact center the sandbox changes, or 404 when the sandbox is off.
+fn center_of(signed: &Signed<'_>) -> Result<Center, Answer> {
+    signed
+        .state()
+        .center
+        .clone()
+        .ok_or_else(|| Answer::refused(&Refusal::not_found(), signed.request()))
+}
+
+/// Makes `change` to the caller's center and answers what it did.
+async fn submitted(center: &Center, change: CenterChange) -> Answer {
+    match center.submit(change).await {
+        Ok(done) => success(&done),
+        Err(refused) => Answer::failed(refused.code, refused.message),
+    }
 }
 
 /// `0101003` when the caller's key may not reach this VDN.
