@@ -95,3 +95,53 @@ impl Refused {
         Self::failed("call not found or no longer in progress")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What one replica writes into the journal, every other reads back as the same change.
+    #[test]
+    fn every_change_reads_back_as_written() {
+        let key: CallKey =
+            serde_json::from_str(r#"{"ccId":1,"vdn":2,"callId":"1764547000000-7"}"#).unwrap();
+        let agent: AgentKey = serde_json::from_str(r#"{"ccId":1,"vdn":2,"agentId":1001}"#).unwrap();
+        let record: CallRecord = serde_json::from_str(
+            r#"{"ccId":1,"vdn":2,"callId":"1764547000000-7","deviceType":2,"deviceNo":1001,
+                "callingNum":"13800001111","waitTime":3}"#,
+        )
+        .unwrap();
+        let mut fields = Map::new();
+        fields.insert("deviceNo".to_owned(), Value::from(1002));
+        let changes = [
+            CenterChange::AddCall {
+                record: record.clone(),
+            },
+            CenterChange::PutCall { record },
+            CenterChange::PatchCall { key, fields },
+            CenterChange::EndCall {
+                key,
+                release_cause: Some(16),
+            },
+            CenterChange::EndCall {
+                key,
+                release_cause: None,
+            },
+            CenterChange::SignIn { agent },
+            CenterChange::SignOut { agent },
+            CenterChange::AdvanceClock { by_ms: 60_000 },
+            CenterChange::Simulation {
+                paused: Some(true),
+                arrivals_per_minute: Some(120.5),
+            },
+        ];
+        for change in changes {
+            let json = serde_json::to_string(&change).unwrap();
+            assert_eq!(
+                serde_json::from_str::<CenterChange>(&json).unwrap(),
+                change,
+                "{json}"
+            );
+        }
+    }
+}

@@ -142,6 +142,10 @@ return tonumber(redis.call('GET', KEYS[1]))
 
     /// Redis's clock (ms) and the entries after `last`; `None` when Redis does not answer.
     async fn read(&self, last: &str) -> Option<(i64, Vec<Entry>)> {
+        // After a failure the watcher's ping says when Redis is back.
+        if !self.state.health.usable() {
+            return None;
+        }
         let mut connection = self.state.connection.clone();
         let mut pipe = redis::pipe();
         pipe.cmd("TIME")
