@@ -29,9 +29,13 @@ const RATE: u32 = 40;
 struct Cluster {
     redis: Redis,
     replicas: Vec<(Process, SocketAddr)>,
-    _logs: Vec<calldata_testkit::process::StderrTail>,
-    nginx: Nginx,
-    _dir: tempfile::TempDir,
+    /// The replicas' stderr, drained (its last lines kept).
+    #[allow(dead_code, reason = "held so that its stderr keeps draining")]
+    logs: Vec<calldata_testkit::process::StderrTail>,
+    /// In front of the first three.
+    nginx: Option<Nginx>,
+    extra: Vec<String>,
+    dir: tempfile::TempDir,
 }
 
 impl Cluster {
@@ -47,30 +51,42 @@ impl Cluster {
         let redis = Redis::start(&redis_dir).await?;
         let config = dir.path().join("calldata.toml");
         std::fs::write(&config, config_toml(&redis.url()))?;
-        let mut replicas = Vec::new();
-        let mut logs = Vec::new();
-        for i in 0..3 {
-            let data = dir.path().join(format!("replica-{i}"));
-            std::fs::create_dir_all(&data)?;
-            let config = config.display().to_string();
-            let mut flags = vec!["--config", config.as_str()];
-            flags.extend_from_slice(extra);
-            let (mut process, address) = start_plain_server(&data, "127.0.0.1:0", &flags).await?;
-            wait_ready(address).await?;
-            logs.push(process.drain_stderr(50));
-            replicas.push((process, address));
-        }
-        let nginx_dir = dir.path().join("nginx");
-        std::fs::create_dir_all(&nginx_dir)?;
-        let upstreams: Vec<SocketAddr> = replicas.iter().map(|(_, a)| *a).collect();
-        let nginx = Nginx::start(&nginx_dir, &upstreams, 1).await?;
-        Ok(Self {
+        let mut cluster = Self {
             redis,
-            replicas,
-            _logs: logs,
-            nginx,
-            _dir: dir,
-        })
+            replicas: Vec::new(),
+            logs: Vec::new(),
+            nginx: None,
+            extra: extra.iter().map(|&flag| flag.to_owned()).collect(),
+            dir,
+        };
+        for _ in 0..3 {
+            cluster.add_replica().await?;
+        }
+        let nginx_dir = cluster.dir.path().join("nginx");
+        std::fs::create_dir_all(&nginx_dir)?;
+        cluster.nginx = Some(Nginx::start(&nginx_dir, &cluster.addresses(), 1).await?);
+        Ok(cluster)
+    }
+
+    /// Starts one more replica (not behind nginx) and waits until it is ready: it has
+    /// joined the shared center and caught up with its journal.
+    async fn add_replica(&mut self) -> Result<SocketAddr, Failure> {
+        let dir = self.dir.path();
+        let data = dir.join(format!("replica-{}", self.replicas.len()));
+        std::fs::create_dir_all(&data)?;
+        let config = dir.join("calldata.toml").display().to_string();
+        let mut flags = vec!["--config", config.as_str()];
+        flags.extend(self.extra.iter().map(String::as_str));
+        let (mut process, address) = start_plain_server(&data, "127.0.0.1:0", &flags).await?;
+        wait_ready(address).await?;
+        self.logs.push(process.drain_stderr(50));
+        self.replicas.push((process, address));
+        Ok(address)
+    }
+
+    /// nginx's address.
+    fn front(&self) -> SocketAddr {
+        self.nginx.as_ref().map(Nginx::address).unwrap()
     }
 
     fn addresses(&self) -> Vec<SocketAddr> {
@@ -178,7 +194,7 @@ async fn a_sandbox_call_is_shared(replicas: &[SocketAddr]) -> Duration {
                 started.elapsed() < Duration::from_secs(3),
                 "{replica} still has the ended call"
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let kept = client(replica)
             .call_detail_record(&CallRecordKey {
@@ -272,7 +288,7 @@ async fn until_found(replicas: &[SocketAddr], key: &CallKey) -> Duration {
                         started.elapsed() < Duration::from_secs(3),
                         "{replica} does not answer the call added elsewhere"
                     );
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 Err(other) => panic!("{replica}: {other}"),
             }
@@ -347,7 +363,7 @@ async fn until_shared_state_up(replicas: &[SocketAddr], up: bool) {
 async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_and_survive_its_loss()
  {
     let mut cluster = Cluster::start(&[]).await.unwrap();
-    let front = cluster.nginx.address();
+    let front = cluster.front();
     let replicas = cluster.addresses();
 
     // A flood spread round-robin over the replicas: each sees fewer than MAX_FAILURES, but
@@ -359,7 +375,7 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
     until_every_replica(&replicas, attacker, 200, Duration::ZERO).await;
     assert_eq!(ping_from(front, attacker, "a-wrong-secret").await, 401);
     // Well within the ten seconds of the watcher's full read: the lock came by message.
-    let spread = until_every_replica(&replicas, attacker, 403, Duration::from_secs(3)).await;
+    let spread = until_every_replica(&replicas, attacker, 403, Duration::from_secs(1)).await;
     assert_eq!(
         ping_from(front, "203.0.113.8", SK).await,
         200,
@@ -395,6 +411,28 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
     for &replica in &replicas {
         client(replica).ping_empty().await.unwrap();
     }
+    // Sandbox changes are refused, and nothing changes.
+    let key = CallKey {
+        cc_id: CcId::new(3).unwrap(),
+        vdn: Vdn::new(17).unwrap(),
+        call_id: "1764547000000-900003".parse().unwrap(),
+    };
+    let refused = sandbox(replicas[1], "POST", "/sandbox/v1/calls", &record(&key)).await;
+    assert_eq!(refused["resultCode"], "0100001", "{refused}");
+    assert!(
+        refused["resultDesc"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed"),
+        "{refused}"
+    );
+    assert!(
+        client(replicas[1])
+            .query(&key)
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     // Each replica locks at MAX_FAILURES of its own failures: sent to one replica, they
     // lock the address there, and the others (which saw none) still admit it.
     let local = "198.51.100.9";
@@ -412,6 +450,9 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
     let resumed = Instant::now();
     until_shared_state_up(&replicas, true).await;
     let recovered = resumed.elapsed();
+    // Each replica pings both its connections once a second: one more round, and every
+    // connection a request may take has been made again.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     // A flood after recovery locks at exactly the configured count again, everywhere.
     let third = "203.0.113.100";
     for _ in 0..MAX_FAILURES - 1 {
@@ -437,12 +478,30 @@ async fn three_replicas_behind_nginx_share_lockout_and_rate_limit_through_redis_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_of_the_live_center_answer_the_same_center() {
-    let cluster = Cluster::start(&["--simulation", "true", "--arrivals-per-minute", "600"])
+    let mut cluster = Cluster::start(&["--simulation", "true", "--arrivals-per-minute", "600"])
         .await
         .unwrap();
     let replicas = cluster.addresses();
-    // Paused through one replica, at one instant of the journal: every replica holds the
-    // same center from then on, whichever replica simulated what.
+    // Changes through each replica: a new rate, a call added, then a pause, each at its own
+    // instant of the journal. Every replica holds the same center from then on, whichever
+    // replica simulated what, and so does a replica started afterwards, which applies the
+    // journal from its first entry.
+    let rated = sandbox(
+        replicas[1],
+        "PATCH",
+        "/sandbox/v1/simulation",
+        r#"{"arrivalsPerMinute":900}"#,
+    )
+    .await;
+    assert_eq!(rated["resultCode"], "0100000", "{rated}");
+    let key = CallKey {
+        cc_id: CcId::new(1).unwrap(),
+        vdn: Vdn::new(1).unwrap(),
+        call_id: "1764547000000-900002".parse().unwrap(),
+    };
+    let added = sandbox(replicas[2], "POST", "/sandbox/v1/calls", &record(&key)).await;
+    assert_eq!(added["resultCode"], "0100000", "{added}");
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     let paused = sandbox(
         replicas[0],
         "PATCH",
@@ -453,12 +512,12 @@ async fn three_replicas_of_the_live_center_answer_the_same_center() {
     assert_eq!(paused["resultCode"], "0100000", "{paused}");
     let status = &paused["resultDesc"];
     assert!(status["callsArrived"].as_u64().unwrap() > 0, "{status}");
-    let example = &status["examples"][0]["key"];
-    let (cc_id, vdn) = (example["ccId"].clone(), example["vdn"].clone());
-    let calls_path = format!("/sandbox/v1/calls?ccId={cc_id}&vdn={vdn}&limit=1000");
-    let first = call_ids(&sandbox(replicas[0], "GET", &calls_path, "").await);
-    assert!(!first.is_empty());
-    for &replica in &replicas[1..] {
+    assert_eq!(status["arrivalsPerMinute"], 900.0, "{status}");
+    let calls_path = "/sandbox/v1/calls?ccId=1&vdn=1&limit=1000";
+    let first = call_ids(&sandbox(replicas[0], "GET", calls_path, "").await);
+    assert!(first.contains(&key.call_id.to_string()), "{first:?}");
+    let late = cluster.add_replica().await.unwrap();
+    for replica in replicas[1..].iter().copied().chain([late]) {
         let started = Instant::now();
         let seen = loop {
             let seen = sandbox(replica, "GET", "/sandbox/v1/simulation", "").await;
@@ -469,13 +528,14 @@ async fn three_replicas_of_the_live_center_answer_the_same_center() {
                 started.elapsed() < Duration::from_secs(3),
                 "{replica} has not paused"
             );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         };
         for field in [
             "nowMs",
             "callsArrived",
             "callsEnded",
             "callsInProgress",
+            "arrivalsPerMinute",
             "examples",
         ] {
             assert_eq!(
@@ -483,11 +543,8 @@ async fn three_replicas_of_the_live_center_answer_the_same_center() {
                 "{replica}: {field}"
             );
         }
-        let calls = call_ids(&sandbox(replica, "GET", &calls_path, "").await);
-        assert_eq!(
-            calls, first,
-            "{replica} holds other calls of ccId {cc_id} vdn {vdn}"
-        );
+        let calls = call_ids(&sandbox(replica, "GET", calls_path, "").await);
+        assert_eq!(calls, first, "{replica} holds other calls of ccId 1 vdn 1");
     }
 }
 

@@ -396,8 +396,9 @@ pub fn default_data_dir() -> PathBuf {
 /// Why the settings cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A layer could not be read or has a value of the wrong type.
-    #[error("{0}")]
+    /// A layer could not be read or has a value of the wrong type (a URL's credentials
+    /// are left out of the message, which may quote the value).
+    #[error("{}", without_credentials(&.0.to_string()))]
     Load(#[from] Box<figment::Error>),
     /// A value breaks a rule.
     #[error("invalid setting {setting}: {problem}")]
@@ -407,6 +408,29 @@ pub enum ConfigError {
         /// What is wrong and what to do.
         problem: String,
     },
+}
+
+/// `text` with the credentials of every URL in it (`scheme://user:password@`) replaced
+/// by `***`.
+fn without_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let authority_end = after
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(after.len());
+        match after[..authority_end].rfind('@') {
+            Some(credentials_end) => {
+                out.push_str("***");
+                rest = &after[credentials_end..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Top-level setting names, for picking `CALLDATA_*` variables that belong to the server.
@@ -703,6 +727,39 @@ mod tests {
         command_line.extend_from_slice(args);
         let cli = Cli::parse_from(command_line);
         Settings::load(cli.config.as_deref(), cli.overrides())
+    }
+
+    #[test]
+    fn a_redis_url_in_a_misplaced_variable_is_refused_without_its_password() {
+        Jail::expect_with(|jail| {
+            // `__URL` left out: the value lands where a table belongs, and figment's
+            // message quotes it.
+            jail.set_env(
+                "CALLDATA_STATE__REDIS",
+                "redis://admin:hunter2-secret@redis:6379/",
+            );
+            let error = load(&[]).unwrap_err().to_string();
+            assert!(!error.contains("hunter2"), "{error}");
+            assert!(error.contains("redis://***@redis:6379"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_shared_manual_clock_needs_its_start() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CALLDATA_STATE__BACKEND", "redis");
+            jail.set_env("CALLDATA_STATE__REDIS__URL", "redis://127.0.0.1:1/");
+            jail.set_env("CALLDATA_EMBEDDED__CLOCK", "manual");
+            let error = load(&[]).unwrap_err().to_string();
+            assert!(error.contains("embedded.clock_start_ms"), "{error}");
+            jail.set_env("CALLDATA_EMBEDDED__CLOCK_START_MS", "1764547000000");
+            load(&[]).map_err(|e| e.to_string())?;
+            jail.set_env("CALLDATA_STATE__REDIS__URL", "http://127.0.0.1:1/");
+            let error = load(&[]).unwrap_err().to_string();
+            assert!(error.contains("state.redis.url"), "{error}");
+            Ok(())
+        });
     }
 
     #[test]

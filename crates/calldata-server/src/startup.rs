@@ -294,9 +294,13 @@ fn build_state(
             metrics.registry_mut(),
         )?),
     };
+    // A center that can change (the sandbox on, or a simulation) is one journal; a
+    // snapshot nobody changes needs none, and is ready without Redis.
+    let changes = settings.embedded.sandbox || embedded.join.is_some();
     let journal = shared
         .as_ref()
         .zip(embedded.store.as_ref())
+        .filter(|_| changes)
         .map(|(shared, store)| {
             let journal = Journal::new(Arc::clone(shared));
             let follower = Center {

@@ -149,31 +149,31 @@ pub async fn authenticate_once<'s>(
         signature,
         signed_at,
     } = proof;
+    // The rate limit first: a change refused with 429 has not been recorded anywhere
+    // (its local record is forgotten again), so the same request may come back.
     let first_use =
         match guard
             .replays
             .first_use(signature, signed_at.to_system_time(), SystemTime::now())
         {
-            FirstUse::Fresh => match &guard.shared {
-                // While Redis does not answer, a change is accepted once per replica.
-                Some(shared) if Box::pin(shared.first_use(&signature)).await == Some(false) => {
-                    FirstUse::Replayed
+            FirstUse::Fresh => {
+                if let Err(wait) = charge_key(guard, caller.access_key).await {
+                    guard.replays.forget(&signature);
+                    metrics.rate_limited.inc();
+                    return Err(Refusal::rate_limited(wait));
                 }
-                _ => FirstUse::Fresh,
-            },
+                match &guard.shared {
+                    // While Redis does not answer, a change is accepted once per replica.
+                    Some(shared) if Box::pin(shared.first_use(&signature)).await == Some(false) => {
+                        FirstUse::Replayed
+                    }
+                    _ => FirstUse::Fresh,
+                }
+            }
             other => other,
         };
     match first_use {
-        FirstUse::Fresh => match charge_key(guard, caller.access_key).await {
-            Ok(()) => Ok(caller),
-            Err(wait) => {
-                // Refused before it changed anything: the same request may come again
-                // (to this replica; the shared record keeps it from the others).
-                guard.replays.forget(&signature);
-                metrics.rate_limited.inc();
-                Err(Refusal::rate_limited(wait))
-            }
-        },
+        FirstUse::Fresh => Ok(caller),
         FirstUse::Replayed => {
             metrics.auth_failure_reason("replay");
             Err(refuse_signature(guard, metrics, address, &"signature already used").await)

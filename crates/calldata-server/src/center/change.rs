@@ -10,7 +10,11 @@ use serde_json::{Map, Value};
 
 /// A change to the contact center.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "change", rename_all = "camelCase")]
+#[serde(
+    tag = "change",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum CenterChange {
     /// `POST /sandbox/v1/calls`: a call that must not exist yet.
     AddCall {
@@ -135,6 +139,15 @@ mod tests {
                 arrivals_per_minute: Some(120.5),
             },
         ];
+        // The wire form is what replicas of different builds exchange: pinned here.
+        assert_eq!(
+            serde_json::to_string(&changes[3]).unwrap(),
+            r#"{"change":"endCall","key":{"ccId":1,"vdn":2,"callId":"1764547000000-7"},"releaseCause":16}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&changes[8]).unwrap(),
+            r#"{"change":"simulation","paused":true,"arrivalsPerMinute":120.5}"#
+        );
         for change in changes {
             let json = serde_json::to_string(&change).unwrap();
             assert_eq!(

@@ -32,7 +32,7 @@ use crate::center::{Applied, Center, CenterChange, Refused, When};
 /// nudges it.
 const POLL: Duration = Duration::from_millis(100);
 /// Most entries read at once.
-const BATCH: usize = 1_000;
+const BATCH: usize = 200;
 /// Longest wait for this replica to apply its own change.
 const CONFIRM: Duration = Duration::from_secs(10);
 
@@ -48,6 +48,19 @@ pub struct Journal {
     pending: Mutex<HashMap<u64, oneshot::Sender<Applied>>>,
     nudge: Notify,
     joined: AtomicBool,
+    diverged: AtomicBool,
+}
+
+/// A change waiting for this replica's follower; its entry in `pending` goes with it.
+struct Ticket<'a> {
+    journal: &'a Journal,
+    ticket: u64,
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.journal.pending_lock().remove(&self.ticket);
+    }
 }
 
 impl Journal {
@@ -55,7 +68,13 @@ impl Journal {
     pub fn new(state: Arc<SharedState>) -> Arc<Self> {
         let prefix = &state.names.prefix;
         let mut origin = [0u8; 8];
-        let _ = getrandom::fill(&mut origin);
+        if getrandom::fill(&mut origin).is_err() {
+            // No system randomness: this process's ID and start instant tell replicas apart.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            origin = ((u64::from(std::process::id()) << 32) | u64::from(nanos)).to_le_bytes();
+        }
         Arc::new(Self {
             stream: format!("{prefix}:center:journal"),
             genesis: format!("{prefix}:center:genesis"),
@@ -65,6 +84,7 @@ impl Journal {
             pending: Mutex::new(HashMap::new()),
             nudge: Notify::new(),
             joined: AtomicBool::new(false),
+            diverged: AtomicBool::new(false),
         })
     }
 
@@ -73,14 +93,31 @@ impl Journal {
         self.joined.load(Ordering::Acquire)
     }
 
+    /// Whether this replica's copy of the center broke off the journal (an entry failed
+    /// to apply): it answers `/readyz` 503 until it is restarted.
+    pub fn diverged(&self) -> bool {
+        self.diverged.load(Ordering::Acquire)
+    }
+
     /// Adds `change` to the journal and answers it once this replica has applied it.
     pub async fn submit(&self, change: &CenterChange) -> Applied {
+        if !self.joined() {
+            return Err(Refused::failed(
+                "this replica has not joined the shared contact center yet (see /readyz): \
+                 nothing was changed; try again or send the change to another replica",
+            ));
+        }
         let Ok(json) = serde_json::to_string(change) else {
             return Err(Refused::invalid(&"the change cannot be written"));
         };
         let ticket = self.tickets.fetch_add(1, Ordering::Relaxed);
         let (sender, answer) = oneshot::channel();
         self.pending_lock().insert(ticket, sender);
+        // Whatever becomes of this request (even dropped mid-way), its ticket goes.
+        let _ticket = Ticket {
+            journal: self,
+            ticket,
+        };
         let mut connection = self.state.connection.clone();
         let mut add = redis::cmd("XADD");
         add.arg(&self.stream)
@@ -96,22 +133,47 @@ impl Journal {
             add.query_async::<String>(&mut connection),
         )
         .await;
-        if self.state.settle(added).is_none() {
-            self.pending_lock().remove(&ticket);
-            return Err(Refused::failed(
-                "the shared contact center does not answer (its Redis is unreachable): \
-                 nothing was changed; try again",
-            ));
+        let sent = match added {
+            Ok(Ok(_)) => true,
+            // Refused before the command went out: nothing can apply.
+            Ok(Err(error)) if error.is_connection_refusal() || !self.state.health.usable() => {
+                self.state.health.failed(&error);
+                return Err(Refused::failed(
+                    "the shared contact center does not answer (its Redis is unreachable): \
+                     nothing was changed; try again",
+                ));
+            }
+            // Late or lost on the way: Redis may have added it, and then it applies on
+            // every replica, this one included, which answers it below.
+            Ok(Err(error)) => {
+                self.state.health.failed(&error);
+                false
+            }
+            Err(elapsed) => {
+                self.state.health.failed(&elapsed);
+                false
+            }
+        };
+        if sent {
+            self.state.health.answered();
+            self.nudge.notify_one();
         }
-        self.nudge.notify_one();
         if let Ok(Ok(applied)) = tokio::time::timeout(CONFIRM, answer).await {
             return applied;
         }
-        self.pending_lock().remove(&ticket);
         Err(Refused::failed(
-            "the change is in the shared journal but this replica has not applied it within \
-             10 s (Redis stopped answering?); it applies once Redis answers",
+            "the change may be in the shared journal, but this replica has not applied it \
+             within 10 s (Redis stopped answering?); if it is, it applies once Redis answers: \
+             look before sending it again",
         ))
+    }
+
+    /// This replica's copy can no longer follow the journal (an entry panicked while it
+    /// applied): it stops following and answers `/readyz` 503, so that it is restarted.
+    fn diverge(&self, why: &dyn std::fmt::Display) {
+        self.diverged.store(true, Ordering::Release);
+        self.joined.store(false, Ordering::Release);
+        tracing::error!(error = %why, "this replica's copy of the shared contact center broke off its journal; restart it");
     }
 
     fn pending_lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Applied>>> {
@@ -121,7 +183,7 @@ impl Journal {
     /// The center's genesis, set now (Redis's clock) unless another replica set it;
     /// `None` when Redis does not answer.
     async fn genesis(&self) -> Option<i64> {
-        let mut connection = self.state.connection.clone();
+        let mut connection = self.state.background.clone();
         let script = redis::Script::new(
             r"
 local t = redis.call('TIME')
@@ -131,7 +193,7 @@ return tonumber(redis.call('GET', KEYS[1]))
 ",
         );
         let answered = tokio::time::timeout(
-            self.state.timeout,
+            self.state.bulk_timeout,
             script
                 .key(&self.genesis)
                 .invoke_async::<i64>(&mut connection),
@@ -146,7 +208,7 @@ return tonumber(redis.call('GET', KEYS[1]))
         if !self.state.health.usable() {
             return None;
         }
-        let mut connection = self.state.connection.clone();
+        let mut connection = self.state.background.clone();
         let mut pipe = redis::pipe();
         pipe.cmd("TIME")
             .cmd("XREAD")
@@ -156,7 +218,7 @@ return tonumber(redis.call('GET', KEYS[1]))
             .arg(&self.stream)
             .arg(last);
         let answered = tokio::time::timeout(
-            self.state.timeout,
+            self.state.bulk_timeout,
             pipe.query_async::<((String, String), Option<StreamReadReply>)>(&mut connection),
         )
         .await;
@@ -220,15 +282,22 @@ pub async fn follow(journal: Arc<Journal>, center: Center, live: Option<Simulati
     };
     if let Some(settings) = live {
         let store = center.store.clone();
+        // A manual clock starts at `clock_start_ms`, the same on every replica.
+        let start = if store.clock().is_manual() {
+            store.clock().now_ms()
+        } else {
+            genesis
+        };
         let started =
-            tokio::task::spawn_blocking(move || Simulation::start(store, &settings, genesis)).await;
+            tokio::task::spawn_blocking(move || Simulation::start(store, &settings, start)).await;
         match started {
             Ok(simulation) => {
                 let shared: SharedSimulation = Arc::new(Mutex::new(simulation));
                 let _ = center.simulation.set(shared);
             }
             Err(error) => {
-                tracing::error!(%error, "the shared contact center's simulation did not start");
+                journal.diverge(&error);
+                return;
             }
         }
     }
@@ -245,9 +314,15 @@ pub async fn follow(journal: Arc<Journal>, center: Center, live: Option<Simulati
             }
             let applying = center.clone();
             let outcomes =
-                tokio::task::spawn_blocking(move || apply_all(&applying, entries, now, full))
+                match tokio::task::spawn_blocking(move || apply_all(&applying, entries, now, full))
                     .await
-                    .unwrap_or_default();
+                {
+                    Ok(outcomes) => outcomes,
+                    Err(error) => {
+                        journal.diverge(&error);
+                        return;
+                    }
+                };
             let mut pending = journal.pending_lock();
             for (origin, ticket, applied) in outcomes {
                 if origin == Some(journal.origin)

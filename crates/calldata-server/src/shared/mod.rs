@@ -40,6 +40,9 @@ use crate::config::{LockoutSettings, RateLimitSettings};
 use health::Health;
 pub use settings::{RedisSettings, StateBackend, StateSettings};
 
+/// Longest wait for a whole read (every lock, a batch of the journal), at least.
+const BULK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Why the shared state cannot be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum SharedStateError {
@@ -63,7 +66,11 @@ pub enum SharedFailure {
 /// The connection to the shared state and what its commands need.
 #[derive(Debug)]
 pub struct SharedState {
+    /// Requests' commands: one script or command each, within `timeout`.
     connection: ConnectionManager,
+    /// The watcher's and the journal's: lock messages, whole reads, within `bulk_timeout`.
+    background: ConnectionManager,
+    bulk_timeout: Duration,
     names: Names,
     timeout: Duration,
     health: Health,
@@ -138,15 +145,28 @@ impl SharedState {
         let client = redis::Client::open(info.set_redis_settings(redis_info))
             .map_err(|error| SharedStateError::Url(error.category().to_owned()))?;
         let (push_sender, pushes) = tokio::sync::mpsc::unbounded_channel();
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(settings.timeout()))
-            .set_response_timeout(Some(settings.timeout()))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1))
-            .set_push_sender(push_sender)
-            .set_automatic_resubscription();
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|error| SharedStateError::Url(error.category().to_owned()))?;
+        let config = || {
+            ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(settings.timeout()))
+                .set_number_of_retries(1)
+                .set_max_delay(Duration::from_secs(1))
+        };
+        let bulk_timeout = settings.timeout().max(BULK_TIMEOUT);
+        let connection = ConnectionManager::new_lazy_with_config(
+            client.clone(),
+            config().set_response_timeout(Some(settings.timeout())),
+        )
+        .map_err(|error| SharedStateError::Url(error.category().to_owned()))?;
+        // The watcher's and the journal's reads (and the lock messages) go on a connection
+        // of their own, so that a long read never holds up a request's command.
+        let background = ConnectionManager::new_lazy_with_config(
+            client,
+            config()
+                .set_response_timeout(Some(bulk_timeout))
+                .set_push_sender(push_sender)
+                .set_automatic_resubscription(),
+        )
+        .map_err(|error| SharedStateError::Url(error.category().to_owned()))?;
         let rate = (rate_limit.per_second > 0).then(|| {
             let burst = if rate_limit.burst == 0 {
                 rate_limit.per_second
@@ -160,6 +180,8 @@ impl SharedState {
         });
         let state = Arc::new(Self {
             connection,
+            background,
+            bulk_timeout,
             names: Names::new(&settings.key_prefix),
             timeout: settings.timeout(),
             health: Health::new(Duration::from_millis(settings.retry_after_ms), registry),

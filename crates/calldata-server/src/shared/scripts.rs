@@ -43,7 +43,7 @@ return locks
 /// fits, else the µs to wait.
 ///
 /// KEYS: the allowance (its theoretical arrival time, µs on Redis's clock). ARGV: interval
-/// µs, burst.
+/// µs (fractions kept), burst.
 const RATE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -54,7 +54,7 @@ if tat < now then tat = now end
 local next_tat = tat + interval
 local over = next_tat - now - interval * burst
 if over > 0 then return math.ceil(over) end
-redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
+redis.call('SET', KEYS[1], string.format('%.3f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1)
 return 0
 ";
 

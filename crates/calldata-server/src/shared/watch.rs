@@ -48,43 +48,46 @@ pub(super) async fn watch(
                 }
                 let due = synced_at.is_none_or(|at| at.elapsed() >= RESYNC_EVERY)
                     || !state.health.is_up();
-                if due {
-                    if resync(&state, &lockout).await {
-                        synced_at = Some(tokio::time::Instant::now());
-                    }
-                } else {
-                    ping(&state).await;
+                ping(&state).await;
+                if due && resync(&state, &lockout).await {
+                    synced_at = Some(tokio::time::Instant::now());
                 }
             }
         }
     }
 }
 
-/// One `PING`, which records whether Redis answers.
+/// One `PING` on each connection, which records whether Redis answers (and has a lost
+/// connection found and made again here rather than by a request).
 async fn ping(state: &SharedState) {
-    let mut connection = state.connection.clone();
-    let answered = tokio::time::timeout(
-        state.timeout,
-        redis::cmd("PING").query_async::<String>(&mut connection),
-    )
-    .await;
-    state.settle(answered);
+    for connection in [&state.connection, &state.background] {
+        let mut connection = connection.clone();
+        let answered = tokio::time::timeout(
+            state.timeout,
+            redis::cmd("PING").query_async::<String>(&mut connection),
+        )
+        .await;
+        state.settle(answered);
+    }
 }
 
 /// Subscribes to the channel of new locks; false when Redis did not answer.
 async fn subscribe(state: &SharedState) -> bool {
-    let mut connection = state.connection.clone();
-    let answered =
-        tokio::time::timeout(state.timeout, connection.subscribe(&state.names.locked)).await;
+    let mut connection = state.background.clone();
+    let answered = tokio::time::timeout(
+        state.bulk_timeout,
+        connection.subscribe(&state.names.locked),
+    )
+    .await;
     state.settle(answered).is_some()
 }
 
 /// Places every lock in force in `lockout`'s table; false when Redis did not answer.
 async fn resync(state: &SharedState, lockout: &Lockout) -> bool {
-    let mut connection = state.connection.clone();
+    let mut connection = state.background.clone();
     let most = state.lockout.max_tracked_addresses;
     let answered = tokio::time::timeout(
-        state.timeout,
+        state.bulk_timeout,
         state
             .scripts
             .locks
