@@ -10,6 +10,7 @@
 mod live;
 mod oha;
 mod procs;
+mod replicas;
 mod report;
 
 use std::cell::RefCell;
@@ -112,6 +113,8 @@ enum Target {
     /// vdn/querycalls, a page of 100 rows of the live center's 100,000 records, one
     /// connection.
     VdnCallsPage,
+    /// Replicas sharing their state on Redis, in rounds of their own (`replicas.rs`).
+    Replicas(replicas::Replicas),
 }
 
 impl Target {
@@ -146,6 +149,7 @@ impl Target {
             Self::AgentGroup => "agent-group",
             Self::Live => "live",
             Self::VdnCallsPage => "vdn-calls",
+            Self::Replicas(target) => target.name(),
         }
     }
 
@@ -180,6 +184,7 @@ impl Target {
             Self::VdnCallsPage => {
                 "vdn/querycalls, a page of 100 of the live center's 100,000 records, plain HTTP, one connection (oha -c 1)"
             }
+            Self::Replicas(target) => target.describe(),
         }
     }
 }
@@ -271,6 +276,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     report.oha_version = oha::version(&bench.oha);
     report.load_before = load_before;
     let runs = bench.load_rounds()?;
+    let replica_runs = bench.replica_rounds()?;
     let simulation = bench.simulation_cost(Duration::from_secs(if plan.quick { 5 } else { 20 }))?;
     let flights = bench.single_flight()?;
     let starts = bench.cold_starts()?;
@@ -279,11 +285,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     report.load_after = load_average();
     report.wall_secs = started.elapsed().as_secs();
     report.runs = runs;
+    report.runs.extend(replica_runs);
     report.figures = figures(&report.runs, &flights, &starts, per_call, verify_ns);
     report
         .figures
         .splice(5..5, live_figures(&report.runs, simulation));
     report.extra = extra_notes(&report.runs, &flights, &starts, per_call);
+    report.extra.extend(replicas::notes(&report.runs));
 
     let (markdown, json) = report.render();
     let out_dir = if plan.quick {
@@ -695,6 +703,7 @@ impl Bench {
                     Target::Live | Target::VdnCallsPage => {
                         self.oha_load(live, (false, target), None, None)
                     }
+                    Target::Replicas(_) => Err(anyhow::anyhow!("not a round target")),
                 }
                 .with_context(|| format!("round {}, {}", round + 1, target.name()))?;
                 if target == Target::Ceiling {

@@ -77,11 +77,12 @@ pub(crate) struct Measured {
     pub(crate) rps: f64,
     /// 99th percentile latency, milliseconds.
     pub(crate) p99_ms: f64,
-    /// Requests answered 200.
+    /// Requests answered 200 (or the status the run expected).
     pub(crate) ok: u64,
     /// Average answer size, bytes.
     pub(crate) bytes_per_answer: f64,
-    /// Requests the BMS emulator received during the run (BMS target only).
+    /// Requests the BMS emulator received during the run (BMS target), or the scripts
+    /// Redis ran (failed signatures with `state.backend = "redis"`).
     pub(crate) backend_requests: Option<u64>,
 }
 
@@ -110,6 +111,16 @@ pub(crate) enum Shape {
 
 /// Runs `oha` once and reads its JSON summary; any status other than 200 is an error.
 pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Result<Measured> {
+    run_expecting(oha, request, shape, 200)
+}
+
+/// The same, every answer expected with `status` (401 for a refused signature).
+pub(crate) fn run_expecting(
+    oha: &PathBuf,
+    request: &Request,
+    shape: Shape,
+    status: u16,
+) -> anyhow::Result<Measured> {
     let mut command = Command::new(oha);
     command.args(["--no-tui", "--output-format", "json", "-m", "POST"]);
     match shape {
@@ -160,7 +171,7 @@ pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Res
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    parse(&output.stdout).with_context(|| {
+    parse(&output.stdout, &status.to_string()).with_context(|| {
         format!(
             "unreadable oha output: {}",
             String::from_utf8_lossy(&output.stdout)
@@ -168,7 +179,7 @@ pub(crate) fn run(oha: &PathBuf, request: &Request, shape: Shape) -> anyhow::Res
     })
 }
 
-fn parse(stdout: &[u8]) -> anyhow::Result<Measured> {
+fn parse(stdout: &[u8], expected: &str) -> anyhow::Result<Measured> {
     let json: serde_json::Value = serde_json::from_slice(stdout)?;
     let statuses = json["statusCodeDistribution"]
         .as_object()
@@ -176,7 +187,7 @@ fn parse(stdout: &[u8]) -> anyhow::Result<Measured> {
     let mut ok = 0;
     for (status, count) in statuses {
         let count = count.as_u64().unwrap_or(0);
-        if status == "200" {
+        if status == expected {
             ok = count;
         } else if count > 0 {
             bail!("{count} answers had status {status}");
