@@ -13,7 +13,7 @@ use calldata_client::{Client, Credentials, RetryPolicy};
 use calldata_e2e::ensure_installed;
 use calldata_model::{CallDirection, CallKey, CallRecordKey, CcId, PING_PATH, Vdn};
 use calldata_testkit::Failure;
-use calldata_testkit::cluster::{Nginx, Redis, find_program};
+use calldata_testkit::cluster::{Nginx, Redis};
 use calldata_testkit::metrics::{fetch_plain, metric};
 use calldata_testkit::process::{Process, start_plain_server};
 use calldata_testkit::raw::{RawOutcome, raw_exchange};
@@ -42,9 +42,7 @@ impl Cluster {
     /// Starts them, each replica with `extra` flags.
     async fn start(extra: &[&str]) -> Result<Self, Failure> {
         ensure_installed("redis-server", "--version", "redis-server")?;
-        let nginx = find_program("nginx")
-            .map_or_else(|| "nginx".to_owned(), |path| path.display().to_string());
-        ensure_installed(&nginx, "-v", "nginx")?;
+        ensure_installed("nginx", "-v", "nginx")?;
         let dir = tempfile::tempdir()?;
         let redis_dir = dir.path().join("redis");
         std::fs::create_dir_all(&redis_dir)?;

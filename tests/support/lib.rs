@@ -5,7 +5,6 @@
 pub mod attack;
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::SystemTime;
 
 use calldata_testkit::Failure;
@@ -64,56 +63,4 @@ pub fn write_reliability_table(
     Ok(Some(path))
 }
 
-/// Makes sure `program` runs (`program version_arg` succeeds), installing `apt_package` with apt-get (as root, on Debian)
-/// when it does not, the way the xtasks install oha and schemathesis when missing. A
-/// missing program is an error, never a skip: a test that needs it exists to run it.
-pub fn ensure_installed(
-    program: &str,
-    version_arg: &str,
-    apt_package: &str,
-) -> Result<(), Failure> {
-    let runs = || {
-        std::process::Command::new(program)
-            .arg(version_arg)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if runs() {
-        return Ok(());
-    }
-    let uid = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    if uid != "0" {
-        return Err(format!(
-            "`{program}` is not installed and installing it needs root; \
-             run `apt-get install -y {apt_package}` and try again"
-        )
-        .into());
-    }
-    eprintln!(
-        "`{program}` is not installed; installing it with `apt-get install -y {apt_package}`"
-    );
-    let apt = |args: &[&str]| {
-        std::process::Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    // A fresh machine may have no package lists yet: update once, then try again.
-    let installed = apt(&["install", "-y", apt_package])
-        || (apt(&["update"]) && apt(&["install", "-y", apt_package]));
-    if !installed || !runs() {
-        return Err(format!(
-            "`{program}` is not installed and `apt-get install -y {apt_package}` did not \
-             make it runnable; install it by hand"
-        )
-        .into());
-    }
-    Ok(())
-}
+pub use calldata_testkit::install::ensure_installed;

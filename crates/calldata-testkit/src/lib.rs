@@ -10,6 +10,7 @@
 //! - [`rss`]: the resident memory of a process.
 //! - [`ports`]: loopback ports for tests.
 //! - [`cluster`]: a real `redis-server` and an `nginx` in front of several replicas.
+//! - [`install`]: Debian programs installed when missing.
 
 // Test code: a failed step is a failed test, so the kit panics where a step cannot go on
 // (said here once rather than in a `# Panics` section on every function).
@@ -23,6 +24,7 @@
 #[cfg(feature = "app")]
 pub mod app;
 pub mod cluster;
+pub mod install;
 pub mod metrics;
 pub mod ports;
 pub mod process;

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, anyhow, bail};
 use calldata_model::QUERY_BASIC_CALL_INFO_PATH;
 use calldata_model::auth::{Credentials, JSON_CONTENT_TYPE as JSON, sign_json_post};
-use calldata_testkit::cluster::{Nginx, Redis, find_program};
+use calldata_testkit::cluster::{Nginx, Redis};
+use calldata_testkit::install::ensure_installed;
 
 use super::oha::{self, Measured};
 use super::procs::{self, Running};
@@ -126,8 +126,9 @@ impl Bench {
     /// The replica targets in alternating rounds, each round against freshly started
     /// processes (Redis included).
     pub(crate) fn replica_rounds(&self) -> anyhow::Result<BTreeMap<Target, Vec<Measured>>> {
-        ensure_installed("redis-server", "--version", "redis-server")?;
-        ensure_installed("nginx", "-v", "nginx")?;
+        ensure_installed("redis-server", "--version", "redis-server")
+            .map_err(|error| anyhow!("{error}"))?;
+        ensure_installed("nginx", "-v", "nginx").map_err(|error| anyhow!("{error}"))?;
         // Redis and nginx are the test kit's (tokio processes): started on this runtime.
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -398,52 +399,6 @@ fn redis_scripts(url: &str) -> anyhow::Result<u64> {
             .unwrap_or(0)
     };
     Ok(calls("evalsha") + calls("eval"))
-}
-
-/// `program` runnable (found on `PATH`, in `/usr/sbin` or `/usr/bin`), installing the
-/// Debian `package` with apt-get when it is missing and this runs as root.
-fn ensure_installed(program: &str, version_arg: &str, package: &str) -> anyhow::Result<()> {
-    let runs = || {
-        find_program(program).is_some_and(|path| {
-            Command::new(path)
-                .arg(version_arg)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-    };
-    if runs() {
-        return Ok(());
-    }
-    let uid = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_default();
-    if uid != "0" {
-        bail!(
-            "{program} is not installed and installing it needs root; run \
-             `apt-get install -y {package}` and try again"
-        );
-    }
-    eprintln!(
-        "xtask: {program} is not installed; installing it with `apt-get install -y {package}`"
-    );
-    let apt = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    // A fresh machine may have no package lists yet: update once, then try again.
-    let installed =
-        apt(&["install", "-y", package]) || (apt(&["update"]) && apt(&["install", "-y", package]));
-    if !installed || !runs() {
-        bail!("`apt-get install -y {package}` did not make {program} runnable; install it by hand");
-    }
-    Ok(())
 }
 
 /// The replica figures, reported without a target.
