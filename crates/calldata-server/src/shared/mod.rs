@@ -59,7 +59,7 @@ pub enum SharedStateError {
 pub enum SharedFailure {
     /// Counted; below `max_failures` across the replicas.
     Counted,
-    /// This failure locked the address on every replica, for `lock_ms`.
+    /// This failure locked the address on every replica, for `lockout.lock_secs`.
     Locked,
 }
 
@@ -193,11 +193,6 @@ impl SharedState {
         });
         tokio::spawn(watch::watch(Arc::clone(&state), lockout, pushes));
         Ok(state)
-    }
-
-    /// Whether Redis answered the last command.
-    pub fn is_up(&self) -> bool {
-        self.health.is_up()
     }
 
     /// Runs `invocation` within the timeout; `None` when Redis is skipped, fails or is late
